@@ -1,0 +1,1 @@
+"""Layout stage: detectors, box post-processing and reading order."""

@@ -1,0 +1,42 @@
+"""Box arithmetic shared by the layout post-processing and the recognizers."""
+
+from __future__ import annotations
+
+from ocrvl.types import BBox
+
+
+def area(b: BBox) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def intersection(a: BBox, b: BBox) -> float:
+    return area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def iou(a: BBox, b: BBox) -> float:
+    inter = intersection(a, b)
+    union = area(a) + area(b) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def covered_fraction(inner: BBox, outer: BBox) -> float:
+    """Share of `inner`'s area that lies inside `outer`."""
+    a = area(inner)
+    return intersection(inner, outer) / a if a > 0 else 0.0
+
+
+def center(b: BBox) -> tuple[float, float]:
+    return ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
+
+
+def contains_point(b: BBox, x: float, y: float) -> bool:
+    return b[0] <= x <= b[2] and b[1] <= y <= b[3]
+
+
+def union_box(boxes: list[BBox]) -> BBox:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

@@ -1,0 +1,51 @@
+"""Reading order by recursive XY-cut: columns first, then top to bottom.
+
+At each level the regions are split at the empty vertical gutters (columns, read
+left to right); when no gutter runs through the whole group, the group is cut at its
+first empty horizontal gap only, and the part below is cut again from the start, so a
+full-width title or figure does not make the columns below it be read band by band.
+A group that neither cut separates is read by its top edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ocrvl.types import BBox
+
+# Boxes that overlap by less than this many pixels along an axis still count as separated:
+# detectors pad their boxes, and neighbouring columns often touch.
+_OVERLAP_TOLERANCE = 4.0
+
+
+def xy_cut_order(boxes: Sequence[BBox]) -> list[int]:
+    """Indices of `boxes` in reading order."""
+    return _order(list(range(len(boxes))), boxes)
+
+
+def _order(indices: list[int], boxes: Sequence[BBox]) -> list[int]:
+    if len(indices) <= 1:
+        return indices
+    columns = _split(indices, boxes, axis=0)
+    if len(columns) > 1:
+        return [i for column in columns for i in _order(column, boxes)]
+    bands = _split(indices, boxes, axis=1)
+    if len(bands) > 1:
+        top, rest = bands[0], [i for band in bands[1:] for i in band]
+        return _order(top, boxes) + _order(rest, boxes)
+    return sorted(indices, key=lambda i: (boxes[i][1], boxes[i][0]))
+
+
+def _split(indices: list[int], boxes: Sequence[BBox], axis: int) -> list[list[int]]:
+    """Group indices whose extents along `axis` overlap; groups come out in axis order."""
+    lo, hi = (0, 2) if axis == 0 else (1, 3)
+    ordered = sorted(indices, key=lambda i: boxes[i][lo])
+    groups: list[list[int]] = [[ordered[0]]]
+    reach = boxes[ordered[0]][hi]
+    for i in ordered[1:]:
+        if boxes[i][lo] >= reach - _OVERLAP_TOLERANCE:
+            groups.append([i])
+        else:
+            groups[-1].append(i)
+        reach = max(reach, boxes[i][hi])
+    return groups

@@ -1,0 +1,3 @@
+from ocrvl.cli import main
+
+main()

@@ -1,0 +1,116 @@
+"""Command line: ``ocrvl parse INPUT... -o OUT_DIR``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from ocrvl import __version__
+from ocrvl.batch import FORMATS, run_batch
+from ocrvl.errors import OcrvlError
+from ocrvl.log import configure
+from ocrvl.options import ENGINES, PipelineOptions
+from ocrvl.pipeline import Pipeline
+
+
+def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    chosen = tuple(v.strip() for v in value.split(",") if v.strip())
+    bad = [v for v in chosen if v not in FORMATS]
+    if bad or not chosen:
+        raise click.BadParameter(f"use a comma-separated subset of {','.join(FORMATS)}")
+    return chosen
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ocrvl")
+def main() -> None:
+    """ocrvl: PDFs and images to Markdown and JSON, the PaddleOCR-VL way, offline."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the results (one sub-folder per document).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="auto: PaddleOCR-VL where its weights are found, else lite.",
+)
+@click.option("--pages", default=None, help="Pages to parse, 1-based, e.g. 1-3,7 (default: all).")
+@click.option("--password", default=None, help="Password of encrypted PDFs.")
+@click.option(
+    "--format",
+    "formats",
+    default=",".join(FORMATS),
+    show_default=True,
+    callback=_formats,
+    help="Outputs to write: md (document Markdown + imgs/), json, img (layout pictures).",
+)
+@click.option("--overwrite", is_flag=True, help="Parse documents again even if their results exist.")
+@click.option("--dpi", type=float, default=144.0, show_default=True, help="Resolution PDF pages are rendered at.")
+@click.option("--no-text-layer", is_flag=True, help="OCR every page, ignoring PDF text layers.")
+@click.option("--layout-threshold", type=float, default=0.4, show_default=True, help="Minimum layout box score.")
+@click.option(
+    "--max-image-pixels",
+    type=int,
+    default=100_000_000,
+    show_default=True,
+    help="Refuse images larger than this (decompression bombs).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, errors only.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_text_layer,
+          layout_threshold, max_image_pixels, quiet, verbose) -> None:  # fmt: skip
+    """Parse PDFs, images and folders of them into OUT_DIR.
+
+    Each document gets OUT_DIR/<name>/ with <name>.md, <name>.json, imgs/ and a layout
+    picture per page. Finished documents are skipped on a second run (see --overwrite);
+    files that fail are listed with their reason in OUT_DIR/errors.json, and the exit
+    code is 1 when any file failed.
+    """
+    configure(-1 if quiet else verbose + 1)
+    try:
+        options = PipelineOptions(
+            engine=engine, pages=pages, password=password, dpi=dpi, use_text_layer=not no_text_layer,
+            layout_threshold=layout_threshold, max_image_pixels=max_image_pixels,
+        )  # fmt: skip
+        pipeline = Pipeline(options)
+        total = sum(pipeline.count_pages(p) for p, _ in _inputs(inputs))
+        with tqdm(total=total, unit="page", disable=quiet, file=sys.stderr, dynamic_ncols=True) as bar:
+
+            def on_document(job, pages_left: int) -> None:
+                bar.total = max(bar.n, bar.total - pages_left)
+                bar.refresh()
+
+            report = run_batch(pipeline, inputs, out_dir, formats, overwrite,
+                               on_page=lambda: bar.update(1), on_document=on_document)  # fmt: skip
+    except OcrvlError as exc:
+        click.echo(f"ocrvl: error: {exc}", err=True)
+        sys.exit(1)
+    summary = f"{len(report.written)} written, {len(report.skipped)} already done, {len(report.failed)} failed"
+    if report.failed:
+        summary += f" (see {out_dir / 'errors.json'})"
+    if not quiet or report.failed:
+        click.echo(f"ocrvl: {summary}", err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+def _inputs(inputs):
+    from ocrvl.pipeline import discover_inputs
+
+    return discover_inputs(inputs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Engines turn a `Page` into a `PageResult`; `create_engine` picks one from the options."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ocrvl.errors import EngineUnavailableError
+from ocrvl.layout.cdla import CdlaLayoutDetector, CdlaOptions
+from ocrvl.layout.postprocess import (
+    absorb_orphans,
+    assign_words,
+    clean_regions,
+    mark_doc_title,
+    merge_same_line_pieces,
+    order_regions,
+    regions_for_orphans,
+    relabel_by_content,
+)
+from ocrvl.log import logger
+from ocrvl.options import PipelineOptions
+from ocrvl.recognition.lite import LiteOptions, LiteRecognizer
+from ocrvl.recognition.ocr import OcrOptions
+from ocrvl.types import Page, PageResult
+
+
+class Engine(Protocol):
+    name: str
+
+    def process(self, page: Page) -> PageResult: ...
+
+
+class LiteEngine:
+    """CDLA layout + XY-cut order, text layer or PP-OCRv6 text, tables from words and rulings."""
+
+    name = "lite"
+
+    def __init__(self, options: PipelineOptions):
+        self.options = options
+        self.detector = CdlaLayoutDetector(CdlaOptions(options.layout_threshold, options.layout_nms))
+        self.recognizer = LiteRecognizer(
+            LiteOptions(ocr=OcrOptions(threads=options.ocr_threads), force_ocr=not options.use_text_layer)
+        )
+
+    def process(self, page: Page) -> PageResult:
+        words = self.recognizer.page_words(page)
+        regions = merge_same_line_pieces(clean_regions(self.detector.detect(page.image)))
+        per_region, orphans = assign_words(regions, words)
+        if orphans:
+            regions += regions_for_orphans(absorb_orphans(regions, orphans), page.width, page.height)
+            per_region, _ = assign_words(regions, words)
+        relabel_by_content(regions, per_region)
+        order_regions(regions)
+        mark_doc_title(regions, page.index)
+        reading = sorted(range(len(regions)), key=lambda i: (regions[i].order is None, regions[i].order or 0))
+        blocks = self.recognizer.recognize(page, [regions[i] for i in reading], [per_region[i] for i in reading])
+        return PageResult(
+            input_path=page.source,
+            page_index=page.index,
+            page_count=page.page_count,
+            width=page.width,
+            height=page.height,
+            regions=regions,
+            blocks=blocks,
+            model_settings={
+                "engine": self.name,
+                "layout_model": self.detector.name,
+                "text_source": "pdf_text_layer" if self.recognizer.uses_text_layer(page) else "PP-OCRv6",
+                "dpi": round(page.dpi, 2),
+                "layout_threshold": self.options.layout_threshold,
+            },
+            image=page.image,
+        )
+
+
+def create_engine(options: PipelineOptions) -> Engine:
+    """The engine the options ask for; ``auto`` says which one it chose."""
+    if options.engine in ("vl", "vl-server"):
+        raise EngineUnavailableError(
+            f"engine {options.engine!r} is not part of this ocrvl build yet (the PaddleOCR-VL recognizer "
+            "lands with the models work); use --engine lite or auto"
+        )
+    if options.engine == "auto":
+        logger.info("engine: lite (auto; this build has no PaddleOCR-VL engine, so no weights are looked for)")
+    return LiteEngine(options)

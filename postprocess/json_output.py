@@ -1,0 +1,56 @@
+"""JSON in PaddleOCR-VL's per-page schema (``parsing_res_list`` and ``layout_det_res``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ocrvl.types import BBox, DocumentResult, PageResult
+
+
+def _int_box(b: BBox) -> list[int]:
+    return [int(round(v)) for v in b]
+
+
+def page_json(page: PageResult) -> dict:
+    return {
+        "input_path": str(page.input_path),
+        "page_index": page.page_index,
+        "page_count": page.page_count,
+        "width": page.width,
+        "height": page.height,
+        "model_settings": dict(page.model_settings),
+        "parsing_res_list": [
+            {
+                "block_label": b.label,
+                "block_content": b.content,
+                "block_bbox": _int_box(b.region.bbox),
+                "block_id": b.block_id,
+                "block_order": b.region.order,
+                "group_id": b.group_id,
+                **({"block_image": b.image_path} if b.image_path else {}),
+            }
+            for b in page.blocks
+        ],
+        "layout_det_res": {
+            "boxes": [
+                {
+                    "cls_id": r.cls_id,
+                    "label": r.label,
+                    "score": round(float(r.score), 4),
+                    "coordinate": [round(float(v), 2) for v in r.bbox],
+                }
+                for r in page.regions
+            ]
+        },
+    }
+
+
+def document_json(doc: DocumentResult | Sequence[PageResult], input_path: Path | None = None) -> dict:
+    pages = doc.pages if isinstance(doc, DocumentResult) else list(doc)
+    path = doc.input_path if isinstance(doc, DocumentResult) else input_path
+    return {
+        "input_path": str(path) if path is not None else None,
+        "page_count": pages[0].page_count if pages else 0,
+        "pages": [page_json(p) for p in pages],
+    }

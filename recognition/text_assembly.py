@@ -1,0 +1,97 @@
+"""Turning the words of one region into reading text: lines, paragraphs, de-hyphenation."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+from ocrvl.types import BBox, Word
+
+_BULLETS = ("•", "◦", "▪", "‣", "·", "-", "–", "*")
+
+
+def region_text(words: Sequence[Word]) -> str:
+    """Lines top to bottom joined into paragraphs; a blank line where the vertical gap shows a break."""
+    lines = _lines(words)
+    if not lines:
+        return ""
+    heights = [b[3] - b[1] for b, _ in lines]
+    typical = statistics.median(heights)
+    paragraphs: list[str] = []
+    current = ""
+    prev_box: BBox | None = None
+    for box, text in lines:
+        new_paragraph = prev_box is not None and (box[1] - prev_box[3] > 0.9 * typical or text.startswith(_BULLETS[:5]))
+        if new_paragraph and current:
+            paragraphs.append(current)
+            current = ""
+        current = _join(current, text)
+        prev_box = box
+    if current:
+        paragraphs.append(current)
+    return "\n\n".join(paragraphs)
+
+
+def _join(left: str, right: str) -> str:
+    if not left:
+        return right
+    # "exam-" + "ple" -> "example"; keep real hyphens such as "state-" + "Of-the-art" capitals.
+    if left.endswith("-") and len(left) > 1 and left[-2].isalpha() and right[:1].islower():
+        return left[:-1] + right
+    return f"{left} {right}"
+
+
+def _lines(words: Sequence[Word]) -> list[tuple[BBox, str]]:
+    """(box, text) per line, top to bottom. Text-layer words keep their stored order within a line
+    (right-to-left scripts come out right); OCR lines on one baseline are ordered left to right."""
+    groups: dict[int, list[Word]] = {}
+    loose: list[Word] = []
+    for w in words:
+        if w.line >= 0:
+            groups.setdefault(w.line, []).append(w)
+        else:
+            loose.append(w)
+    lines = [_line_of(ws) for ws in groups.values()]
+    lines += _rows_of(loose)
+    lines = _merge_same_row(lines)
+    return sorted(lines, key=lambda item: (item[0][1], item[0][0]))
+
+
+def _line_of(words: list[Word]) -> tuple[BBox, str]:
+    box = (
+        min(w.bbox[0] for w in words),
+        min(w.bbox[1] for w in words),
+        max(w.bbox[2] for w in words),
+        max(w.bbox[3] for w in words),
+    )
+    return box, " ".join(w.text for w in words)
+
+
+def _rows_of(words: list[Word]) -> list[tuple[BBox, str]]:
+    rows: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.bbox[1], w.bbox[0])):
+        for row in rows:
+            if _same_row(w.bbox, row[-1].bbox):
+                row.append(w)
+                break
+        else:
+            rows.append([w])
+    return [_line_of(sorted(row, key=lambda w: w.bbox[0])) for row in rows]
+
+
+def _merge_same_row(lines: list[tuple[BBox, str]]) -> list[tuple[BBox, str]]:
+    """Text-layer lines split by the PDF producer (e.g. at a font change) on one baseline become one."""
+    merged: list[tuple[BBox, str]] = []
+    for box, text in sorted(lines, key=lambda item: (item[0][1], item[0][0])):
+        for k, (mbox, mtext) in enumerate(merged):
+            if _same_row(box, mbox) and 0 <= box[0] - mbox[2] < 3 * (box[3] - box[1]):
+                merged[k] = ((mbox[0], min(mbox[1], box[1]), box[2], max(mbox[3], box[3])), f"{mtext} {text}")
+                break
+        else:
+            merged.append((box, text))
+    return merged
+
+
+def _same_row(a: BBox, b: BBox) -> bool:
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap > 0.6 * min(a[3] - a[1], b[3] - b[1])

@@ -1,0 +1,53 @@
+"""Shared fixtures: the committed samples, their ground truth, and one lite parser for the session
+(models load once; parsing each sample once keeps the suite fast)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from ocrvl import PaddleOCRVL
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.fixture(scope="session")
+def sources() -> dict:
+    return json.loads((SAMPLES / "sources.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def parser() -> PaddleOCRVL:
+    return PaddleOCRVL(engine="lite")
+
+
+@pytest.fixture(scope="session")
+def parsed(parser):
+    """Document output per sample file name, parsed on first use."""
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = parser.join(parser.predict(SAMPLES / name))[0]
+        return cache[name]
+
+    return get
+
+
+def tables_in(markdown: str) -> list[list[list[str]]]:
+    """Every HTML table in `markdown` as rows of normalized cell texts."""
+    tables = []
+    for fragment in re.findall(r"<table\b.*?</table>", markdown, flags=re.S | re.I):
+        tree = lxml_html.fromstring(fragment)
+        tables.append(
+            [[" ".join(cell.text_content().split()) for cell in row.xpath("./td|./th")] for row in tree.iter("tr")]
+        )
+    return tables
+
+
+def plain(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,148 @@
+"""Broken inputs: one clear line naming the file and the problem, nothing half-written, the batch goes on."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import pymupdf
+import pytest
+from click.testing import CliRunner
+
+from ocrvl import InputError, PaddleOCRVL
+from ocrvl.cli import main
+from tests.conftest import SAMPLES
+
+
+def _png_header_only(path: Path, width: int, height: int) -> Path:
+    """A PNG that declares width x height pixels but holds almost no data (a decompression bomb's header)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    body = chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b"")
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + body)
+    return path
+
+
+def _zero_page_pdf(path: Path) -> Path:
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def _encrypted_pdf(path: Path) -> Path:
+    doc = pymupdf.open(SAMPLES / "born_digital.pdf")
+    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
+    return path
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _born_digital_bytes() -> bytes:
+    return (SAMPLES / "born_digital.pdf").read_bytes()
+
+
+# case -> (make the file in a folder, words the error must contain)
+BAD_INPUTS = {
+    "missing": (lambda d: d / "missing.pdf", "no such file"),
+    "empty": (lambda d: _write(d / "empty.pdf", b""), "file is empty"),
+    "truncated": (lambda d: _write(d / "truncated.pdf", _born_digital_bytes()[:5000]), "truncated"),
+    "corrupt": (lambda d: _write(d / "corrupt.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"%%EOF"), "corrupt"),
+    "encrypted": (lambda d: _encrypted_pdf(d / "locked.pdf"), "encrypted"),
+    "zero_pages": (lambda d: _zero_page_pdf(d / "zero.pdf"), "no pages"),
+    "text_named_pdf": (lambda d: _write(d / "notes.pdf", b"just some notes\n"), "not a PDF"),
+    "huge_image": (lambda d: _png_header_only(d / "huge.png", 30000, 30000), "megapixels"),
+    "corrupt_image": (lambda d: _write(d / "broken.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64), "image"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_api_raises_a_clear_input_error(case, tmp_path, parser):
+    make, problem = BAD_INPUTS[case]
+    path = make(tmp_path)
+    with pytest.raises(InputError) as info:
+        parser.predict(path)
+    message = str(info.value)
+    assert str(path) in message and problem in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_cli_reports_one_line_and_leaves_nothing_half_written(case, tmp_path):
+    make, problem = BAD_INPUTS[case]
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    path = make(inputs)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["parse", str(path), "-o", str(out), "-q"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    error_lines = [line for line in result.output.splitlines() if problem in line]
+    assert error_lines and str(path) in error_lines[0]
+    errors = json.loads((out / "errors.json").read_text())
+    assert errors == [{"input": str(path), "error": errors[0]["error"]}] and problem in errors[0]["error"]
+    assert sorted(p.name for p in out.iterdir()) == ["errors.json"], "no output may be left for a failed file"
+
+
+def test_encrypted_pdf_opens_with_its_password(tmp_path):
+    path = _encrypted_pdf(tmp_path / "locked.pdf")
+    pages = PaddleOCRVL(engine="lite", password="secret").predict(path)
+    assert "Compact Neural Models" in pages[0].markdown
+    with pytest.raises(InputError, match="password is wrong"):
+        PaddleOCRVL(engine="lite", password="nope").predict(path)
+
+
+def test_output_path_that_is_a_file_is_refused(tmp_path):
+    blocker = tmp_path / "out"
+    blocker.write_text("I am a file")
+    result = CliRunner().invoke(main, ["parse", str(SAMPLES / "born_digital.pdf"), "-o", str(blocker), "-q"])
+    assert result.exit_code == 1
+    assert "not a folder" in result.output and "Traceback" not in result.output
+
+
+def _small_pdf(path: Path, text: str) -> Path:
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 100), text, fontsize=12)
+    doc.save(path)
+    return path
+
+
+def test_folder_batch_goes_past_a_corrupt_file_and_resumes(tmp_path):
+    inputs = tmp_path / "in"
+    (inputs / "sub").mkdir(parents=True)
+    _small_pdf(inputs / "first.pdf", "The first document talks about apples.")
+    _small_pdf(inputs / "sub" / "second.pdf", "The second document talks about pears.")
+    (inputs / "broken.pdf").write_bytes(b"%PDF-1.7\n garbage " * 50)
+    out = tmp_path / "out"
+
+    first = CliRunner().invoke(main, ["parse", str(inputs), "-o", str(out)])
+    assert first.exit_code == 1
+    assert "apples" in (out / "first" / "first.md").read_text()
+    assert "pears" in (out / "sub" / "second" / "second.md").read_text()
+    errors = json.loads((out / "errors.json").read_text())
+    assert [e["input"] for e in errors] == [str(inputs / "broken.pdf")]
+    assert "2 written, 0 already done, 1 failed" in first.output
+
+    stamp = (out / "first" / "first.md").stat().st_mtime_ns
+    second = CliRunner().invoke(main, ["parse", str(inputs), "-o", str(out)])
+    assert "0 written, 2 already done, 1 failed" in second.output
+    assert (out / "first" / "first.md").stat().st_mtime_ns == stamp
+
+    third = CliRunner().invoke(main, ["parse", str(inputs / "first.pdf"), "-o", str(out), "--overwrite"])
+    assert third.exit_code == 0 and "1 written" in third.output

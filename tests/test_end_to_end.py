@@ -1,0 +1,94 @@
+"""What a user sees when parsing the samples with the lite engine."""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz.distance import Levenshtein
+
+from tests.conftest import plain, tables_in
+
+
+def _cer(reference: str, hypothesis: str) -> float:
+    return Levenshtein.distance(reference, hypothesis) / max(1, len(reference))
+
+
+def _body_text(doc, labels=("text",)) -> str:
+    return plain(" ".join(b.content for p in doc.pages for b in p.page.blocks if b.label in labels))
+
+
+def test_born_digital_title_and_headings_in_order(parsed, sources):
+    src = sources["born_digital.pdf"]
+    md = parsed("born_digital.pdf").markdown
+    assert md.startswith(f"# {src['title']}\n")
+    positions = []
+    for heading in src["headings"]:
+        match = re.search(rf"^#+ {re.escape(heading)}$", md, flags=re.M)
+        assert match, f"heading {heading!r} missing from Markdown"
+        positions.append(match.start())
+    assert positions == sorted(positions)
+
+
+def test_born_digital_paragraphs_complete_and_in_reading_order(parsed, sources):
+    md = plain(parsed("born_digital.pdf").markdown)
+    positions = []
+    for paragraph in sources["born_digital.pdf"]["paragraphs"]:
+        position = md.find(plain(paragraph))
+        assert position >= 0, f"paragraph missing or broken: {paragraph[:60]!r}"
+        positions.append(position)
+    assert positions == sorted(positions), "paragraphs out of reading order (two columns)"
+
+
+def test_born_digital_table_cells_in_the_right_rows(parsed, sources):
+    table = sources["born_digital.pdf"]["tables"][0]
+    found = tables_in(parsed("born_digital.pdf").markdown)
+    assert len(found) == 1
+    assert found[0] == [table["header"], *table["rows"]]
+
+
+def test_born_digital_formula_is_cropped_and_its_text_kept(parsed, sources):
+    doc = parsed("born_digital.pdf")
+    formulas = [b for p in doc.pages for b in p.page.blocks if b.label == "display_formula"]
+    assert formulas, "the display formula was not found"
+    assert formulas[0].image_path and formulas[0].image_path.startswith("imgs/")
+    assert plain(formulas[0].content) == sources["born_digital.pdf"]["formulas"][0]["text_layer"]
+    assert f"]({formulas[0].image_path})" in doc.markdown
+
+
+def test_table_across_two_pages_keeps_every_row(parsed, sources):
+    table = sources["table_two_pages.pdf"]["tables"][0]
+    doc = parsed("table_two_pages.pdf")
+    assert len(doc.pages) == 2
+    for page, expected in zip(doc.pages, table["pages"]):
+        found = tables_in(page.markdown)
+        assert len(found) == 1, f"page {page.page.page_index + 1}: expected one table"
+        body = [row for row in found[0] if row != table["header"]]
+        assert body == expected["rows"]
+    for paragraph in sources["table_two_pages.pdf"]["paragraphs"]:
+        assert plain(paragraph) in plain(doc.markdown)
+
+
+def test_scanned_page_ocr_matches_source_text(parsed, sources):
+    src = sources["scanned.pdf"]
+    doc = parsed("scanned.pdf")
+    assert doc.pages[0].page.model_settings["text_source"] == "PP-OCRv6"
+    reference = plain(" ".join(src["paragraphs"]))
+    assert _cer(reference, _body_text(doc)) < 0.05
+    md = doc.markdown
+    assert md.startswith(f"# {src['title']}")
+    for heading in src["headings"]:
+        assert re.search(rf"^#+ {re.escape(heading)}$", md, flags=re.M), heading
+
+
+def test_scanned_table_rebuilt_from_ocr(parsed, sources):
+    table = sources["scanned.pdf"]["tables"][0]
+    found = tables_in(parsed("scanned.pdf").markdown)
+    assert found and found[0] == [table["header"], *table["rows"]]
+
+
+def test_photo_of_a_page_is_read(parsed, sources):
+    src = sources["photo.jpg"]
+    doc = parsed("photo.jpg")
+    assert src["heading"] in doc.markdown
+    reference = plain(" ".join(src["paragraphs"]))
+    assert _cer(reference, _body_text(doc)) < 0.05

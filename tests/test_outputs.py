@@ -1,0 +1,88 @@
+"""The JSON schema, the saved files and the CLI outputs of a parse."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from PIL import Image
+
+from ocrvl.cli import main
+from tests.conftest import SAMPLES
+
+BLOCK_KEYS = {"block_label", "block_content", "block_bbox", "block_id", "block_order", "group_id"}
+
+
+def test_page_json_follows_the_paddleocr_vl_schema(parsed):
+    page = parsed("born_digital.pdf").pages[0].json
+    assert {"input_path", "page_index", "page_count", "width", "height", "model_settings",
+            "parsing_res_list", "layout_det_res"} <= set(page)  # fmt: skip
+    assert page["page_index"] == 0 and page["page_count"] == 1
+    blocks = page["parsing_res_list"]
+    assert blocks and all(BLOCK_KEYS <= set(b) for b in blocks)
+    for b in blocks:
+        x0, y0, x1, y1 = b["block_bbox"]
+        assert 0 <= x0 < x1 <= page["width"] and 0 <= y0 < y1 <= page["height"]
+    orders = [b["block_order"] for b in blocks if b["block_order"] is not None]
+    assert orders == sorted(orders) and orders[0] == 1
+    footers = [b for b in blocks if b["block_label"] == "footer"]
+    assert footers and all(b["block_order"] is None for b in footers)
+    boxes = page["layout_det_res"]["boxes"]
+    assert boxes and {"cls_id", "label", "score", "coordinate"} <= set(boxes[0])
+
+
+def test_footer_stays_in_json_but_not_in_markdown(parsed):
+    doc = parsed("born_digital.pdf")
+    assert any(b["block_content"] == "Page 1" for b in doc.pages[0].json["parsing_res_list"])
+    assert "Page 1" not in doc.markdown
+
+
+def test_api_save_methods_write_files(parsed, tmp_path):
+    page = parsed("born_digital.pdf").pages[0]
+    md = page.save_to_markdown(tmp_path)
+    js = page.save_to_json(tmp_path)
+    img = page.save_to_img(tmp_path)
+    assert md.read_text().startswith("# Compact Neural Models")
+    assert json.loads(js.read_text())["parsing_res_list"]
+    assert Image.open(img).size == (page.page.width, page.page.height)
+    assert list((tmp_path / "imgs").glob("*.jpg")), "the formula crop should be saved next to the Markdown"
+
+
+def test_cli_writes_markdown_json_and_layout_pictures(tmp_path):
+    result = CliRunner().invoke(main, ["parse", str(SAMPLES / "table_two_pages.pdf"), "-o", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "table_two_pages"
+    doc = json.loads((folder / "table_two_pages.json").read_text())
+    assert [p["page_index"] for p in doc["pages"]] == [0, 1]
+    assert "<table>" in (folder / "table_two_pages.md").read_text()
+    pictures = sorted(folder.glob("*_layout.png"))
+    assert [p.name for p in pictures] == ["table_two_pages_0_layout.png", "table_two_pages_1_layout.png"]
+    assert not list(tmp_path.glob(".*partial*")), "staging folders must not be left behind"
+
+
+def test_cli_page_range_and_format(tmp_path):
+    args = [
+        "parse",
+        str(SAMPLES / "table_two_pages.pdf"),
+        "-o",
+        str(tmp_path),
+        "-q",
+        "--pages",
+        "2",
+        "--format",
+        "json",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "table_two_pages"
+    doc = json.loads((folder / "table_two_pages.json").read_text())
+    assert [p["page_index"] for p in doc["pages"]] == [1]
+    assert not (folder / "table_two_pages.md").exists() and not list(folder.glob("*.png"))
+
+
+def test_cli_version_and_help():
+    runner = CliRunner()
+    assert runner.invoke(main, ["--version"]).output.startswith("ocrvl, version ")
+    help_text = runner.invoke(main, ["parse", "--help"]).output
+    for option in ("--engine", "--pages", "--format", "--overwrite", "--password"):
+        assert option in help_text
