@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import statistics
 from collections.abc import Sequence
 
 from ocrvl.layout.cdla import LABEL_IDS
@@ -22,13 +20,18 @@ _ASSIGN_PRIORITY = ("table", "display_formula", "image", "chart", "figure_title"
 _CONTAINER_LABELS = frozenset({"table", "image", "chart"})
 
 _CROSS_CLASS_NMS = 0.9
+_PAGE_COVERING = 0.7
 _CONTAINED = 0.9
 
 
-def clean_regions(regions: Sequence[Region]) -> list[Region]:
-    """Drop near-duplicate boxes across classes and regions nested inside a table, figure or same-label box."""
+def clean_regions(regions: Sequence[Region], page_width: int, page_height: int) -> list[Region]:
+    """Drop a picture box covering nearly the whole page (the detector's view of a dense page, not a
+    figure), near-duplicate boxes across classes, and regions nested inside a table, figure or same-label box."""
+    page_area = float(page_width * page_height)
     kept: list[Region] = []
     for region in sorted(regions, key=lambda r: -r.score):
+        if region.label in ("image", "chart") and area(region.bbox) >= _PAGE_COVERING * page_area:
+            continue
         if any(iou(region.bbox, k.bbox) > _CROSS_CLASS_NMS for k in kept):
             continue
         kept.append(region)
@@ -68,63 +71,6 @@ def _same_line_overlap(a: BBox, b: BBox) -> bool:
     v_overlap = min(a[3], b[3]) - max(a[1], b[1])
     h_overlap = min(a[2], b[2]) - max(a[0], b[0])
     return h_overlap > 0 and v_overlap > 0.7 * min(a[3] - a[1], b[3] - b[1])
-
-
-def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
-    """Fix labels the CDLA detector gets wrong, from the text inside the boxes.
-
-    Short text set clearly larger than the body text (or numbered like a section) is a heading; a
-    long "title" is text; a short line made mostly of symbols around an equals sign is a display formula.
-    """
-    body = _body_line_height(words_per_region)
-    if body is None:
-        return
-    for region, words in zip(regions, words_per_region):
-        if region.label not in ("text", "paragraph_title") or not words:
-            continue
-        lines = _group_lines(words)
-        text = " ".join(w.text for w in words)
-        height = statistics.median(b[3] - b[1] for b in lines)
-        if region.label == "text" and len(lines) <= 3 and _formula_like(text):
-            region.label = "display_formula"
-        elif region.label == "text" and len(lines) <= 2 and _heading_like(text, numbered=height < 1.15 * body):
-            region.label = "paragraph_title"
-        elif region.label == "paragraph_title" and (len(lines) >= 4 or len(text) > 250):
-            region.label = "text"
-        region.cls_id = LABEL_IDS[region.label]
-
-
-_SECTION_NUMBER = re.compile(r"^(\d+(\.\d+)*|[IVX]+|[A-Z])\.?\s+[A-Z]")
-
-
-def _heading_like(text: str, numbered: bool) -> bool:
-    """Short, mostly letters, no sentence end or equation; when the text is body-sized it must also
-    start with a section number ("2.1 Data")."""
-    if len(text) > 120 or "=" in text or text.endswith((".", ",", ";", ":")):
-        return False
-    visible = [c for c in text if not c.isspace()]
-    if sum(c.isalpha() for c in visible) < 0.6 * len(visible):
-        return False
-    return not numbered or bool(_SECTION_NUMBER.match(text))
-
-
-_MATH_RELATIONS = set("=≤≥≈≠∝∑∫√±×÷→∞∂")
-
-
-def _formula_like(text: str) -> bool:
-    visible = [c for c in text if not c.isspace()]
-    if not visible or len(visible) > 150 or not _MATH_RELATIONS & set(visible):
-        return False
-    return sum(c.isalpha() for c in visible) < 0.6 * len(visible)
-
-
-def _body_line_height(words_per_region: Sequence[Sequence[Word]]) -> float | None:
-    """Median height of the text lines on the page."""
-    heights: list[float] = []
-    for words in words_per_region:
-        for box in _group_lines(words):
-            heights.append(box[3] - box[1])
-    return statistics.median(heights) if heights else None
 
 
 def assign_words(regions: Sequence[Region], words: Sequence[Word]) -> tuple[list[list[Word]], list[Word]]:
@@ -183,7 +129,7 @@ def regions_for_orphans(words: Sequence[Word], page_width: int, page_height: int
     """Text the detector missed becomes text regions: words grouped into lines, lines into blocks."""
     if not words:
         return []
-    lines = _group_lines(words)
+    lines = line_boxes(words)
     blocks: list[list[BBox]] = []
     for line in sorted(lines, key=lambda b: (b[1], b[0])):
         height = line[3] - line[1]
@@ -208,21 +154,33 @@ def regions_for_orphans(words: Sequence[Word], page_width: int, page_height: int
     return regions
 
 
-def _group_lines(words: Sequence[Word]) -> list[BBox]:
-    """Boxes of text lines: words on one text-layer line, or vertically overlapping neighbours."""
-    lines: list[list[BBox]] = []
+def group_lines(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into text lines (vertically overlapping, close neighbours), each left to right."""
+    lines: list[list[Word]] = []
     for word in sorted(words, key=lambda w: (w.bbox[1], w.bbox[0])):
         b = word.bbox
         for line in lines:
-            last = line[-1]
+            last = line[-1].bbox
             v_overlap = min(b[3], last[3]) - max(b[1], last[1])
             h_gap = b[0] - last[2]
             if v_overlap > 0.5 * min(b[3] - b[1], last[3] - last[1]) and -5 < h_gap < 3 * (b[3] - b[1]):
-                line.append(b)
+                line.append(word)
                 break
         else:
-            lines.append([b])
-    return [union_box(line) for line in lines]
+            lines.append([word])
+    return lines
+
+
+def line_boxes(words: Sequence[Word]) -> list[BBox]:
+    return [union_box([w.bbox for w in line]) for line in group_lines(words)]
+
+
+def tighten_to_words(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
+    """Shrink text-like boxes to the words they hold: detector boxes are padded, and padding that
+    reaches across a column gutter defeats the reading-order cut."""
+    for region, words in zip(regions, words_per_region):
+        if region.label in _TEXT_LIKE and words:
+            region.bbox = union_box([w.bbox for w in words])
 
 
 def order_regions(regions: list[Region]) -> None:
@@ -232,16 +190,3 @@ def order_regions(regions: list[Region]) -> None:
         r.order = None
     for rank, i in enumerate(xy_cut_order([r.bbox for r in body]), start=1):
         body[i].order = rank
-
-
-def mark_doc_title(regions: list[Region], page_index: int) -> None:
-    """On the first page, a title read before any body text is the document title."""
-    if page_index != 0:
-        return
-    for region in sorted((r for r in regions if r.order is not None), key=lambda r: r.order):
-        if region.label == "paragraph_title":
-            region.label = "doc_title"
-            region.cls_id = LABEL_IDS["doc_title"]
-            return
-        if region.label in ("text", "table", "reference", "display_formula"):
-            return

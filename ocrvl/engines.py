@@ -6,16 +6,7 @@ from typing import Protocol
 
 from ocrvl.errors import EngineUnavailableError
 from ocrvl.layout.cdla import CdlaLayoutDetector, CdlaOptions
-from ocrvl.layout.postprocess import (
-    absorb_orphans,
-    assign_words,
-    clean_regions,
-    mark_doc_title,
-    merge_same_line_pieces,
-    order_regions,
-    regions_for_orphans,
-    relabel_by_content,
-)
+from ocrvl.layout.refine import refine_layout
 from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
 from ocrvl.recognition.lite import LiteOptions, LiteRecognizer
@@ -43,16 +34,9 @@ class LiteEngine:
 
     def process(self, page: Page) -> PageResult:
         words = self.recognizer.page_words(page)
-        regions = merge_same_line_pieces(clean_regions(self.detector.detect(page.image)))
-        per_region, orphans = assign_words(regions, words)
-        if orphans:
-            regions += regions_for_orphans(absorb_orphans(regions, orphans), page.width, page.height)
-            per_region, _ = assign_words(regions, words)
-        relabel_by_content(regions, per_region)
-        order_regions(regions)
-        mark_doc_title(regions, page.index)
-        reading = sorted(range(len(regions)), key=lambda i: (regions[i].order is None, regions[i].order or 0))
-        blocks = self.recognizer.recognize(page, [regions[i] for i in reading], [per_region[i] for i in reading])
+        pairs = refine_layout(self.detector.detect(page.image), words, page)
+        regions = [region for region, _ in pairs]
+        blocks = self.recognizer.recognize(page, regions, [region_words for _, region_words in pairs])
         return PageResult(
             input_path=page.source,
             page_index=page.index,

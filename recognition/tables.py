@@ -111,12 +111,13 @@ def table_html(words: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> 
     frags = _fragments(inside, vrules)
     if not frags:
         return "<table></table>"
-    bands = _bands(frags)
+    bands = _trim_notes(_bands(frags), hrules)
+    frags = [f for b in bands for f in b.frags]
     lh = statistics.median(b.y1 - b.y0 for b in bands)
     col_seps = _column_separators(bands, vrules, (x0, x1), lh)
     frags = [piece for f in frags for piece in _split_at(f, col_seps, lh)]
     bands = _bands(frags)
-    col_seps = _drop_empty_columns(col_seps, frags, (x0, x1), lh)
+    col_seps = _drop_empty_columns(col_seps, frags, (x0, x1))
     row_bounds = _rows(bands, hrules, col_seps, (x0, x1))
     return _render(_cells(bands, row_bounds, col_seps, hrules, vrules, lh))
 
@@ -301,16 +302,34 @@ def _bands(frags: Iterable[_Frag]) -> list[_Band]:
 # --------------------------------------------------------------------------- columns
 
 
-def _column_separators(bands: list[_Band], vrules: list[_Rule], span: tuple[float, float], lh: float) -> list[float]:
-    """Internal column boundaries (x) from vertical rules and whitespace gaps."""
-    gaps = _whitespace_gaps(bands, span)
+def _column_separators(
+    bands: list[_Band], vrules: list[_Rule], span: tuple[float, float], lh: float
+) -> list[float]:
+    """Internal column boundaries (x) from vertical rules and whitespace gaps.
+
+    A table framed left and right with at least one long inner rule is taken as fully ruled:
+    its rules alone are the columns (justified or wrapped cell text leaves gaps that mean nothing).
+    """
     top, bottom = bands[0].y0, bands[-1].y1
-    long_rules = [r for r in vrules if r.covers(top, bottom, 0.5)]
-    inner = [r for r in vrules if any(r.covers(b.y0, b.y1, 0.6) for b in bands) and span[0] + lh < r.pos < span[1] - lh]
-    ruled_gaps = [g for g in gaps if any(g[0] - lh <= r.pos <= g[1] + lh for r in inner)]
-    seps = [r.pos for r in inner if r in long_rules or any(g[0] - lh <= r.pos <= g[1] + lh for g in gaps)]
-    if not (seps and len(ruled_gaps) >= 0.6 * len(gaps)):
-        seps += [(g[0] + g[1]) / 2 for g in gaps if g not in ruled_gaps]
+    left = min(f.x0 for b in bands for f in b.frags)
+    right = max(f.x1 for b in bands for f in b.frags)
+    beside_text = [r for r in vrules if any(r.covers(b.y0, b.y1, 0.6) for b in bands)]
+    inner = [r for r in beside_text if left + lh / 2 < r.pos < right - lh / 2]
+    long_inner = [r for r in inner if r.covers(top, bottom, 0.5)]
+    framed = any(r.pos <= left + lh / 2 and r.covers(top, bottom, 0.5) for r in vrules) and any(
+        r.pos >= right - lh / 2 and r.covers(top, bottom, 0.5) for r in vrules
+    )
+    if framed and long_inner:
+        return _dedupe([r.pos for r in inner], lh / 2)
+    gaps = _whitespace_gaps(bands, span)
+
+    def in_gap(x: float, g: tuple[float, float]) -> bool:
+        return g[0] - lh <= x <= g[1] + lh
+
+    seps = [r.pos for r in inner if r in long_inner or any(in_gap(r.pos, g) for g in gaps)]
+    open_gaps = [g for g in gaps if not any(in_gap(r.pos, g) for r in inner)]
+    if not seps or len(open_gaps) > 0.4 * len(gaps):
+        seps += [(g[0] + g[1]) / 2 for g in open_gaps]
     return _dedupe(sorted(seps), lh / 2)
 
 
@@ -372,19 +391,17 @@ def _split_at(f: _Frag, seps: list[float], lh: float) -> list[_Frag]:
     return out
 
 
-def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float, float], lh: float) -> list[float]:
-    """Remove separators that bound a column no fragment's centre falls into."""
-    bounds = [span[0], *seps, span[1]]
+def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float, float]) -> list[float]:
+    """Remove separators until every column holds the centre of some fragment."""
     centres = [(f.x0 + f.x1) / 2 for f in frags]
-    keep = []
-    for i, s in enumerate(seps):
-        left = any(bounds[i] <= c < s for c in centres)
-        right = any(s <= c < bounds[i + 2] for c in centres)
-        if left and right:
-            keep.append(s)
-        elif left or right:
-            bounds[i + 1] = bounds[i] if not left else bounds[i + 2]
-    return keep
+    seps = list(seps)
+    while seps:
+        bounds = [span[0], *seps, span[1]]
+        empty = [i for i in range(len(bounds) - 1) if not any(bounds[i] <= c < bounds[i + 1] for c in centres)]
+        if not empty:
+            break
+        del seps[max(empty[0] - 1, 0)]  # merge the empty column into its left neighbour (or the first into the second)
+    return seps
 
 
 # --------------------------------------------------------------------------- rows
@@ -400,29 +417,49 @@ def _rows(bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tupl
         return any((a.y0 + a.y1) / 2 < r.pos < (b.y0 + b.y1) / 2 for r in rules)
 
     ruled = [rule_between(a, b) for a, b in gaps]
-    if gaps and sum(ruled) >= _RULED_SHARE * len(gaps) and sum(ruled) >= 2:
+    full = [r for r in _full_rules(bands, hrules) if bands[0].y1 < r.pos < bands[-1].y0]
+    if (gaps and sum(ruled) >= _RULED_SHARE * len(gaps) and sum(ruled) >= 2) or len(full) >= 3:
         cuts = [r.pos for r in rules]
         return _bounds_from_cuts(bands, cuts)
     cuts = []
-    gap_sizes = [max(0.0, b.y0 - a.y1) for a, b in gaps]
-    ref = float(np.percentile(gap_sizes, 75)) if gap_sizes else 0.0
+    pitches = [(b.y0 + b.y1 - a.y0 - a.y1) / 2 for a, b in gaps]
+    ref = float(np.percentile(pitches, 75)) if pitches else 0.0
     row_cols: set[int] = set()
-    for (a, b), is_ruled, gap in zip(gaps, ruled, gap_sizes, strict=False):
+    for (a, b), is_ruled, pitch in zip(gaps, ruled, pitches, strict=True):
         cols_b = {_col_of((f.x0 + f.x1) / 2, seps) for f in b.frags}
         row_cols |= {_col_of((f.x0 + f.x1) / 2, seps) for f in a.frags}
-        if not is_ruled and _continues(a, b, cols_b, row_cols, gap, ref):
-            continue
+        if not is_ruled and cols_b <= row_cols and (b.frags[0].text[:1].islower() or pitch < 0.8 * ref):
+            continue  # wrapped text of the row above
         cuts.append((a.y1 + b.y0) / 2)
         row_cols = set()
     return [bands[0].y0 - 1, *cuts, bands[-1].y1 + 1]
 
 
-def _continues(a: _Band, b: _Band, cols_b: set[int], row_cols: set[int], gap: float, ref: float) -> bool:
-    """Whether band `b` is wrapped text of the row that band `a` belongs to."""
-    if not cols_b <= row_cols:
-        return False
-    first = b.frags[0].text[:1]
-    return first.islower() or gap < 0.6 * ref
+def _full_rules(bands: list[_Band], hrules: list[_Rule]) -> list[_Rule]:
+    """Horizontal rules running across (most of) the text."""
+    left = min(f.x0 for b in bands for f in b.frags)
+    right = max(f.x1 for b in bands for f in b.frags)
+    return [r for r in hrules if r.covers(left, right, 0.7)]
+
+
+def _trim_notes(bands: list[_Band], hrules: list[_Rule]) -> list[_Band]:
+    """Drop a caption above the top rule and notes below the bottom rule that the table box took in.
+
+    Only a few lines qualify, and only when the rules enclose a table of several lines.
+    """
+    full = [r.pos for r in _full_rules(bands, hrules)]
+    if len(full) < 2:
+        return bands
+    top, bottom = min(full), max(full)
+    body = [b for b in bands if top < b.y0 and b.y1 < bottom]
+    above = [b for b in bands if b.y1 <= top]
+    below = [b for b in bands if b.y0 >= bottom]
+    if len(body) < 3:
+        return bands
+    keep_above = len(above) > 2 or any(len(b.frags) > 1 for b in above)
+    keep_below = len(below) > 2
+    return [b for b in bands if (b in body) or (keep_above and b in above) or (keep_below and b in below)
+            or not (b in above or b in below)]
 
 
 def _col_of(x: float, seps: list[float]) -> int:
@@ -540,7 +577,7 @@ def _open_under_group_rules(grid: _Layout, hrules: list[_Rule], lh: float) -> No
             continue
         for s0, s1 in rule.spans:
             cols = [c for c in range(n_cols) if s0 - lh / 2 <= centres[c] <= s1 + lh / 2]
-            if len(cols) >= 2 and sum(grid.filled(r, c) for c in cols) == 1:
+            if 2 <= len(cols) < n_cols and sum(grid.filled(r, c) for c in cols) == 1:
                 grid.v_open |= {(r, c) for c in cols[:-1]}
 
 
