@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from ocrvl.layout.cdla import LABEL_IDS
 from ocrvl.layout.geometry import area, center, contains_point, covered_fraction, iou, union_box
 from ocrvl.layout.reading_order import xy_cut_order
-
 from ocrvl.types import BBox, Region, Word
 
 # Labels outside the body text flow: kept in JSON, left out of reading order (and of Markdown by default).

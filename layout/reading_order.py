@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 from ocrvl.types import BBox
 
-# Boxes that overlap by less than this many pixels along an axis still count as separated:
-# detectors pad their boxes, and neighbouring columns often touch.
-_OVERLAP_TOLERANCE = 4.0
+# Boxes that overlap by less than this along an axis still count as separated: detectors pad
+# their boxes, and a stray mark can stretch a paragraph's box a little into the gutter.
+_MIN_TOLERANCE = 4.0  # pixels
+_COLUMN_TOLERANCE = 0.012  # of the group's width, for cuts between columns
 
 
 def xy_cut_order(boxes: Sequence[BBox]) -> list[int]:
@@ -39,11 +40,15 @@ def _order(indices: list[int], boxes: Sequence[BBox]) -> list[int]:
 def _split(indices: list[int], boxes: Sequence[BBox], axis: int) -> list[list[int]]:
     """Group indices whose extents along `axis` overlap; groups come out in axis order."""
     lo, hi = (0, 2) if axis == 0 else (1, 3)
+    tolerance = _MIN_TOLERANCE
+    if axis == 0:
+        width = max(boxes[i][2] for i in indices) - min(boxes[i][0] for i in indices)
+        tolerance = max(tolerance, _COLUMN_TOLERANCE * width)
     ordered = sorted(indices, key=lambda i: boxes[i][lo])
     groups: list[list[int]] = [[ordered[0]]]
     reach = boxes[ordered[0]][hi]
     for i in ordered[1:]:
-        if boxes[i][lo] >= reach - _OVERLAP_TOLERANCE:
+        if boxes[i][lo] >= reach - tolerance:
             groups.append([i])
         else:
             groups[-1].append(i)

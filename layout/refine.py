@@ -13,8 +13,7 @@ from ocrvl.layout.postprocess import (
     regions_for_orphans,
     tighten_to_words,
 )
-from ocrvl.layout.relabel import mark_doc_title, promote_tables, relabel_by_content
-
+from ocrvl.layout.relabel import drop_prose_pictures, mark_doc_title, promote_tables, relabel_by_content
 from ocrvl.types import Page, Region, Word
 
 
@@ -23,6 +22,8 @@ def refine_layout(detected: Sequence[Region], words: Sequence[Word], page: Page)
     each paired with the words whose centre it holds. Every word lands in exactly one region."""
     regions = merge_same_line_pieces(clean_regions(detected, page.width, page.height))
     per_region, orphans = assign_words(regions, words)
+    if drop_prose_pictures(regions, per_region):
+        per_region, orphans = assign_words(regions, words)
     if orphans:
         regions += regions_for_orphans(absorb_orphans(regions, orphans), page.width, page.height)
         per_region, _ = assign_words(regions, words)
@@ -31,7 +32,7 @@ def refine_layout(detected: Sequence[Region], words: Sequence[Word], page: Page)
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)
     order_regions(regions)
-    mark_doc_title(regions, page.index)
+    mark_doc_title(regions, per_region, page.index)
     pairs = list(zip(regions, per_region))
     pairs.sort(key=lambda pair: (pair[0].order is None, pair[0].order or 0))
     return pairs

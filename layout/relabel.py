@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from ocrvl.layout.cdla import LABEL_IDS
 from ocrvl.layout.geometry import union_box
 from ocrvl.layout.postprocess import group_lines, line_boxes
-
 from ocrvl.types import Region, Word
 
 
@@ -79,16 +78,37 @@ def _body_line_height(words_per_region: Sequence[Sequence[Word]]) -> float | Non
     return statistics.median(heights) if heights else None
 
 
-def mark_doc_title(regions: list[Region], page_index: int) -> None:
-    """On the first page, a title read before any body text is the document title."""
+def mark_doc_title(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], page_index: int) -> None:
+    """On the first page, an unnumbered title read before any body text is the document title."""
     if page_index != 0:
         return
-    for region in sorted((r for r in regions if r.order is not None), key=lambda r: r.order):
+    ordered = sorted((pair for pair in zip(regions, words_per_region) if pair[0].order is not None),
+                     key=lambda pair: pair[0].order)  # fmt: skip
+    for region, words in ordered:
         if region.label == "paragraph_title":
-            _set_label(region, "doc_title")
+            if not _SECTION_NUMBER.match(" ".join(w.text for w in words)):
+                _set_label(region, "doc_title")
             return
         if region.label in ("text", "table", "reference", "display_formula"):
             return
+
+
+def drop_prose_pictures(regions: list[Region], words_per_region: list[list[Word]]) -> bool:
+    """Remove picture boxes that mostly hold running text (lines of 25+ characters): on low-resolution
+    pages the detector boxes whole text columns as a figure. Their words then form text regions.
+    Returns True when a box was removed."""
+    keep = [
+        not (region.label in ("image", "chart") and _mostly_prose(words))
+        for region, words in zip(regions, words_per_region)
+    ]
+    regions[:] = [r for r, k in zip(regions, keep) if k]
+    return not all(keep)
+
+
+def _mostly_prose(words: Sequence[Word]) -> bool:
+    lines = [" ".join(w.text for w in line) for line in group_lines(words)]
+    prose = [line for line in lines if len(line) >= 25]
+    return len(prose) >= 3 and sum(map(len, prose)) >= 0.5 * sum(map(len, lines))
 
 
 def promote_tables(regions: list[Region], words_per_region: list[list[Word]]) -> bool:

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from ocrvl.recognition.ocr import LineReader, OcrOptions
 from ocrvl.recognition.rulings import detect_rulings
 from ocrvl.recognition.tables import table_html
 from ocrvl.recognition.text_assembly import region_text
-
 from ocrvl.types import Block, Page, Region, Ruling, Word
 
 PICTURE_LABELS = frozenset({"image", "chart", "header_image", "footer_image", "seal"})

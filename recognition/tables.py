@@ -22,6 +22,8 @@ lines (one `Word` per detected line, `line == -1`):
 from __future__ import annotations
 
 import html
+import itertools
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +34,9 @@ from ocrvl.types import BBox, Ruling, Word
 
 _LINE_TOL = 3.0  # px: rules closer than this are one line
 _MERGE_GAP = 0.5  # x line height: text-layer words closer than this are one fragment
-_RULED_SHARE = 0.4  # share of band gaps that must hold a rule for rules to define the rows
+_RULED_SHARE = 0.4
+_EM_PER_HEIGHT = 0.55  # font size per OCR line box height
+_CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)  # share of band gaps that must hold a rule for rules to define the rows
 
 
 @dataclass
@@ -51,6 +55,7 @@ class _Frag:
     tokens: list[_Token]
     y0: float
     y1: float
+    slack: float = 0.0  # px of an OCR line's width its characters do not explain (see `_tokens`)
 
     @property
     def x0(self) -> float:
@@ -196,24 +201,31 @@ def _char_width(ch: str) -> float:
     return 0.52
 
 
-def _tokens(word: Word) -> list[_Token]:
-    """A word as tokens: an OCR line is cut at spaces, x positions apportioned by character widths."""
-    x0, _, x1, _ = word.bbox
-    parts = word.text.split()
-    if len(parts) <= 1:
-        return [_Token(word.text.strip(), x0, x1)]
-    widths = [_char_width(c) for c in word.text.strip()]
-    scale = (x1 - x0) / max(sum(widths), 1e-6)
-    tokens, pos, i = [], x0, 0
-    for part in parts:
-        while word.text.strip()[i] == " ":
-            pos += widths[i] * scale
-            i += 1
-        width = sum(widths[i : i + len(part)]) * scale
-        tokens.append(_Token(part, pos, pos + width))
-        pos += width
-        i += len(part)
-    return tokens
+def _tokens(word: Word) -> tuple[list[_Token], float]:
+    """An OCR line cut at spaces into tokens with estimated x positions, and the line's slack.
+
+    Characters get typical widths at the font size implied by the box height. Box width beyond
+    that (the slack: usually one wide gap between two cells the detector read as one line) is
+    spread over the spaces, since where exactly it sits is unknown.
+    """
+    text = word.text.strip()
+    x0, y0, x1, y1 = word.bbox
+    if " " not in text:
+        return [_Token(text, x0, x1)], 0.0
+    natural = sum(_char_width(c) for c in text)
+    em = _EM_PER_HEIGHT * (y1 - y0)
+    slack = max(0.0, (x1 - x0) - natural * em)
+    scale = em if slack > 0 else (x1 - x0) / natural
+    space = slack / text.count(" ")
+    tokens: list[_Token] = []
+    pos = x0
+    for part in text.split(" "):
+        if part:
+            width = sum(_char_width(c) for c in part) * scale
+            tokens.append(_Token(part, pos, pos + width))
+            pos += width
+        pos += _char_width(" ") * scale + space
+    return tokens, slack
 
 
 def _cut_at_rules(tokens: list[_Token], y0: float, y1: float, vrules: list[_Rule]) -> list[list[_Token]]:
@@ -255,7 +267,8 @@ def _fragments(words: Sequence[Word], vrules: list[_Rule]) -> list[_Frag]:
             lines.setdefault(w.line, []).append(w)
         else:
             y0, y1 = w.bbox[1], w.bbox[3]
-            frags += [_Frag(run, y0, y1) for run in _cut_at_rules(_tokens(w), y0, y1, vrules)]
+            tokens, slack = _tokens(w)
+            frags += [_Frag(run, y0, y1, slack) for run in _cut_at_rules(tokens, y0, y1, vrules)]
     for line_words in lines.values():
         line_words.sort(key=lambda w: w.bbox[0])
         y0, y1 = min(w.bbox[1] for w in line_words), max(w.bbox[3] for w in line_words)
@@ -383,9 +396,10 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def _split_at(f: _Frag, seps: list[float], lh: float) -> list[_Frag]:
     """Cut a fragment at each separator that falls in a gap between its tokens."""
+    tol = 0.3 * lh + f.slack
     out = [_Frag([f.tokens[0]], f.y0, f.y1)]
-    for prev, tok in zip(f.tokens, f.tokens[1:], strict=False):
-        if any(prev.x1 - 0.3 * lh <= s <= tok.x0 + 0.3 * lh for s in seps):
+    for prev, tok in itertools.pairwise(f.tokens):
+        if any(prev.x1 - tol <= s <= tok.x0 + tol for s in seps):
             out.append(_Frag([], f.y0, f.y1))
         out[-1].tokens.append(tok)
     return out
@@ -411,7 +425,7 @@ def _rows(bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tupl
     """Row boundaries (y, top to bottom, including the outer ones)."""
     width = span[1] - span[0]
     rules = [r for r in hrules if r.length >= 0.1 * width]
-    gaps = list(zip(bands, bands[1:], strict=False))
+    gaps = list(itertools.pairwise(bands))
 
     def rule_between(a: _Band, b: _Band) -> bool:
         return any((a.y0 + a.y1) / 2 < r.pos < (b.y0 + b.y1) / 2 for r in rules)
@@ -423,12 +437,13 @@ def _rows(bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tupl
         return _bounds_from_cuts(bands, cuts)
     cuts = []
     pitches = [(b.y0 + b.y1 - a.y0 - a.y1) / 2 for a, b in gaps]
-    ref = float(np.percentile(pitches, 75)) if pitches else 0.0
+    ref = statistics.median(pitches) if pitches else 0.0
     row_cols: set[int] = set()
     for (a, b), is_ruled, pitch in zip(gaps, ruled, pitches, strict=True):
         cols_b = {_col_of((f.x0 + f.x1) / 2, seps) for f in b.frags}
         row_cols |= {_col_of((f.x0 + f.x1) / 2, seps) for f in a.frags}
-        if not is_ruled and cols_b <= row_cols and (b.frags[0].text[:1].islower() or pitch < 0.8 * ref):
+        wraps = cols_b < row_cols or (cols_b == row_cols and pitch < 0.8 * ref)
+        if not is_ruled and wraps and (b.frags[0].text[:1].islower() or pitch < 0.8 * ref):
             continue  # wrapped text of the row above
         cuts.append((a.y1 + b.y0) / 2)
         row_cols = set()
@@ -456,7 +471,8 @@ def _trim_notes(bands: list[_Band], hrules: list[_Rule]) -> list[_Band]:
     below = [b for b in bands if b.y0 >= bottom]
     if len(body) < 3:
         return bands
-    keep_above = len(above) > 2 or any(len(b.frags) > 1 for b in above)
+    caption = bool(above) and (all(len(b.frags) == 1 for b in above) or _CAPTION.match(above[0].frags[0].text))
+    keep_above = len(above) > 2 or not caption
     keep_below = len(below) > 2
     return [b for b in bands if (b in body) or (keep_above and b in above) or (keep_below and b in below)
             or not (b in above or b in below)]

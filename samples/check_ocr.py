@@ -23,10 +23,10 @@ from typing import Any
 import cv2
 import numpy as np
 import pymupdf
-from ocrvl.recognition.ocr import LineReader
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+from ocrvl.recognition.ocr import LineReader
 from ocrvl.types import Word
 
 RENDER_DPI = 144
