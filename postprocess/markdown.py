@@ -24,8 +24,19 @@ def heading_level(text: str) -> int:
     return min(6, 2 + match.group(1).count("."))
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def escape_tags(text: str) -> str:
+    """Keep literal text such as ``<table name>`` from being read as HTML by Markdown renderers."""
+    return _TAG_START.sub("&lt;", text)
+
+
 def block_markdown(block: Block) -> str:
     label, content = block.label, block.content.strip()
+    if label == "table":
+        return content
+    content = escape_tags(content)
     if label == "doc_title":
         return f"# {_one_line(content)}" if content else ""
     if label == "paragraph_title":

@@ -1,0 +1,30 @@
+"""Markdown rendering rules."""
+
+from ocrvl.postprocess.markdown import block_markdown, heading_level
+from ocrvl.types import Block, Region
+
+
+def _block(label: str, content: str, image_path: str | None = None) -> Block:
+    return Block(region=Region((0, 0, 10, 10), label, 1.0), content=content, image_path=image_path)
+
+
+def test_heading_levels_follow_section_numbers():
+    assert heading_level("Introduction") == 2
+    assert heading_level("2 Method") == 2
+    assert heading_level("2.1 Data") == 3
+    assert heading_level("2.1.4 Cleaning") == 4
+    assert block_markdown(_block("doc_title", "A  Title\nsplit")) == "# A Title split"
+    assert block_markdown(_block("paragraph_title", "3.2 Results")) == "### 3.2 Results"
+
+
+def test_literal_angle_brackets_in_text_are_escaped_but_tables_stay_html():
+    assert block_markdown(_block("text", "WHERE <logic to test> AND a < b")) == "WHERE &lt;logic to test> AND a < b"
+    table = "<table><tr><td>1</td></tr></table>"
+    assert block_markdown(_block("table", table)) == table
+
+
+def test_pictures_and_formulas_link_their_crops():
+    assert block_markdown(_block("image", "", "imgs/a.jpg")) == "![image](imgs/a.jpg)"
+    formula = block_markdown(_block("display_formula", "a2 + b2 = c2", "imgs/f.jpg"))
+    assert formula == "![formula](imgs/f.jpg)\n\na2 + b2 = c2"
+    assert block_markdown(_block("display_formula", "E = mc^2")) == "$$\nE = mc^2\n$$"
