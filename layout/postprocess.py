@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, union_box
 from ocrvl.layout.cdla import LABEL_IDS
-from ocrvl.layout.geometry import area, center, contains_point, covered_fraction, iou, union_box
 from ocrvl.layout.reading_order import xy_cut_order
 from ocrvl.types import BBox, Region, Word
 

@@ -6,8 +6,8 @@ import re
 import statistics
 from collections.abc import Sequence
 
+from ocrvl.geometry import union_box
 from ocrvl.layout.cdla import LABEL_IDS
-from ocrvl.layout.geometry import union_box
 from ocrvl.layout.postprocess import group_lines, line_boxes
 from ocrvl.types import Region, Word
 

@@ -27,9 +27,9 @@ class LiteEngine:
 
     def __init__(self, options: PipelineOptions):
         self.options = options
-        self.detector = CdlaLayoutDetector(CdlaOptions(options.layout_threshold, options.layout_nms))
+        self.detector = CdlaLayoutDetector(CdlaOptions(options.layout_threshold, options.layout_nms, options.threads))
         self.recognizer = LiteRecognizer(
-            LiteOptions(ocr=OcrOptions(threads=options.ocr_threads), force_ocr=not options.use_text_layer)
+            LiteOptions(ocr=OcrOptions(threads=options.threads), force_ocr=not options.use_text_layer)
         )
 
     def process(self, page: Page) -> PageResult:

@@ -23,7 +23,7 @@ class PipelineOptions:
     layout_nms: IoU above which the weaker of two same-class detections is dropped.
     use_text_layer: read born-digital PDFs from their text layer; False forces OCR everywhere.
     markdown_ignore_labels: block labels left out of Markdown (they stay in the JSON).
-    ocr_threads: ONNX Runtime threads for the lite engine's models (0: let it choose).
+    threads: ONNX Runtime threads for the lite engine's models (0: all cores).
     """
 
     engine: str = "auto"
@@ -35,7 +35,7 @@ class PipelineOptions:
     layout_nms: float = 0.5
     use_text_layer: bool = True
     markdown_ignore_labels: tuple[str, ...] = field(default=DEFAULT_MARKDOWN_IGNORE_LABELS)
-    ocr_threads: int = 0
+    threads: int = 0
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

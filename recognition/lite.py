@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ocrvl.geometry import center, contains_point
 from ocrvl.recognition.ocr import LineReader, OcrOptions
 from ocrvl.recognition.rulings import detect_rulings
 from ocrvl.recognition.tables import table_html
@@ -44,33 +45,38 @@ class LiteRecognizer:
         return self.reader.read(page.image)
 
     def recognize(self, page: Page, regions: Sequence[Region], words_per_region: Sequence[list[Word]]) -> list[Block]:
-        """One block per region, in the order given, with `words_per_region[i]` inside `regions[i]`."""
-        blocks = []
+        """Blocks for the regions, in the order given, `words_per_region[i]` being the words inside
+        `regions[i]`. Text regions that end up empty are left out."""
+        blocks: list[Block] = []
         image_rulings: list[Ruling] | None = None
-        for block_id, (region, words) in enumerate(zip(regions, words_per_region)):
-            label = region.label
-            block = Block(region=region, content="", block_id=block_id)
-            if label in PICTURE_LABELS:
+        for region, words in zip(regions, words_per_region):
+            if not words and self._holds_raster_text(page, region):
+                words = self.reader.read_region(page.image, region.bbox)
+            block = Block(region=region, content="", block_id=len(blocks))
+            if region.label in PICTURE_LABELS:
                 block.image = self._crop(page, region)
-            elif label == "table":
+            elif region.label == "table":
                 if self.uses_text_layer(page):
                     rulings = page.rulings
                 else:
                     if image_rulings is None:
                         image_rulings = detect_rulings(page.image)
                     rulings = image_rulings
-                if not words and self.uses_text_layer(page):
-                    words = self.reader.read_region(page.image, region.bbox)
                 block.content = table_html(words, rulings, region.bbox) if words else ""
             else:
-                if not words and self.uses_text_layer(page):
-                    # text drawn as an image inside a born-digital page
-                    words = self.reader.read_region(page.image, region.bbox)
                 block.content = region_text(words)
-                if label == "display_formula":
+                if region.label == "display_formula":
                     block.image = self._crop(page, region)
-            blocks.append(block)
+            if block.content or block.image is not None:
+                blocks.append(block)
         return blocks
+
+    def _holds_raster_text(self, page: Page, region: Region) -> bool:
+        """A text or table region of a born-digital page with no text-layer words under it: text
+        drawn as an image. (A region whose words went to an overlapping region is not OCR'd again.)"""
+        if region.label in PICTURE_LABELS or not self.uses_text_layer(page):
+            return False
+        return not any(contains_point(region.bbox, *center(w.bbox)) for w in page.words)
 
     def _crop(self, page: Page, region: Region) -> np.ndarray:
         pad = self.options.crop_padding
