@@ -18,12 +18,13 @@ from ocrvl.errors import OcrvlError
 from ocrvl.log import logger
 from ocrvl.outputs import StagedFolder, ensure_output_dir, write_image, write_text
 from ocrvl.pipeline import Pipeline, discover_inputs, output_stem, safe_name
-from ocrvl.postprocess.json_output import document_json
-from ocrvl.postprocess.markdown import document_markdown
+from ocrvl.postprocess.json_output import document_json, page_json
+from ocrvl.postprocess.markdown import document_markdown, page_markdown
 from ocrvl.postprocess.visualize import layout_picture
 from ocrvl.types import PageResult
 
-FORMATS = ("md", "json", "img")
+FORMATS = ("md", "json", "img", "pages")
+DEFAULT_FORMATS = ("md", "json", "img")
 ERRORS_FILE = "errors.json"
 
 
@@ -71,7 +72,7 @@ def run_batch(
     pipeline: Pipeline,
     inputs: Sequence[Path | str],
     out_dir: Path,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     overwrite: bool = False,
     on_page: Callable[[], None] | None = None,
     on_document: Callable[[Job, int], None] | None = None,
@@ -116,8 +117,14 @@ def _write_document(pipeline: Pipeline, job: Job, formats: Sequence[str]):
         for page in pipeline.iter_document(job.source):
             if "img" in formats:
                 write_image(folder / f"{job.name}_{page.page_index}_layout.png", layout_picture(page))
+            if "pages" in formats:
+                stem = folder / f"{job.name}_{page.page_index}"
+                write_text(
+                    stem.with_name(stem.name + "_res.json"), json.dumps(page_json(page), ensure_ascii=False, indent=2)
+                )
+                write_text(stem.with_suffix(".md"), page_markdown(page, pipeline.options.markdown_ignore_labels))
             for block in page.blocks:
-                if block.image is not None and block.image_path and "md" in formats:
+                if block.image is not None and block.image_path and ("md" in formats or "pages" in formats):
                     write_image(folder / block.image_path, Image.fromarray(block.image))
                 block.image = None  # pictures are on disk; keep memory flat on long documents
             page.image = None

@@ -9,11 +9,11 @@ import click
 from tqdm import tqdm
 
 from ocrvl import __version__
-from ocrvl.batch import FORMATS, run_batch
+from ocrvl.batch import DEFAULT_FORMATS, FORMATS, run_batch
 from ocrvl.errors import OcrvlError
 from ocrvl.log import configure
 from ocrvl.options import ENGINES, PipelineOptions
-from ocrvl.pipeline import Pipeline
+from ocrvl.pipeline import Pipeline, discover_inputs
 
 
 def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -52,10 +52,11 @@ def main() -> None:
 @click.option(
     "--format",
     "formats",
-    default=",".join(FORMATS),
+    default=",".join(DEFAULT_FORMATS),
     show_default=True,
     callback=_formats,
-    help="Outputs to write: md (document Markdown + imgs/), json, img (layout pictures).",
+    help="Outputs to write: md (document Markdown + imgs/), json (document JSON), img (layout pictures), "
+    "pages (per-page Markdown and PaddleOCR-VL JSON as <name>_<page>.md / <name>_<page>_res.json).",
 )
 @click.option("--overwrite", is_flag=True, help="Parse documents again even if their results exist.")
 @click.option("--dpi", type=float, default=144.0, show_default=True, help="Resolution PDF pages are rendered at.")
@@ -86,7 +87,7 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
             layout_threshold=layout_threshold, max_image_pixels=max_image_pixels,
         )  # fmt: skip
         pipeline = Pipeline(options)
-        total = sum(pipeline.count_pages(p) for p, _ in _inputs(inputs))
+        total = sum(pipeline.count_pages(p) for p, _ in discover_inputs(inputs))
         with tqdm(total=total, unit="page", disable=quiet, file=sys.stderr, dynamic_ncols=True) as bar:
 
             def on_document(job, pages_left: int) -> None:
@@ -104,12 +105,6 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
     if not quiet or report.failed:
         click.echo(f"ocrvl: {summary}", err=True)
     sys.exit(0 if report.ok else 1)
-
-
-def _inputs(inputs):
-    from ocrvl.pipeline import discover_inputs
-
-    return discover_inputs(inputs)
 
 
 if __name__ == "__main__":

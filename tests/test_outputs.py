@@ -86,3 +86,14 @@ def test_cli_version_and_help():
     help_text = runner.invoke(main, ["parse", "--help"]).output
     for option in ("--engine", "--pages", "--format", "--overwrite", "--password"):
         assert option in help_text
+
+
+def test_cli_per_page_outputs_in_the_paddleocr_vl_layout(tmp_path):
+    args = ["parse", str(SAMPLES / "table_two_pages.pdf"), "-o", str(tmp_path), "-q", "--format", "pages"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "table_two_pages"
+    for index in (0, 1):
+        page = json.loads((folder / f"table_two_pages_{index}_res.json").read_text())
+        assert page["page_index"] == index and page["parsing_res_list"]
+        assert "<table>" in (folder / f"table_two_pages_{index}.md").read_text()
