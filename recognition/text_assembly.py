@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import unicodedata
 from collections.abc import Sequence
 
 from ocrvl.types import BBox, Word
@@ -80,16 +81,35 @@ def _rows_of(words: list[Word]) -> list[tuple[BBox, str]]:
 
 
 def _merge_same_row(lines: list[tuple[BBox, str]]) -> list[tuple[BBox, str]]:
-    """Text-layer lines split by the PDF producer (e.g. at a font change) on one baseline become one."""
-    merged: list[tuple[BBox, str]] = []
+    """Text-layer lines split by the PDF producer (at a font or direction change) on one baseline become
+    one, their pieces read left to right, or right to left in Arabic or Hebrew text."""
+    rows: list[list[tuple[BBox, str]]] = []
     for box, text in sorted(lines, key=lambda item: (item[0][1], item[0][0])):
-        for k, (mbox, mtext) in enumerate(merged):
-            if _same_row(box, mbox) and 0 <= box[0] - mbox[2] < 3 * (box[3] - box[1]):
-                merged[k] = ((mbox[0], min(mbox[1], box[1]), box[2], max(mbox[3], box[3])), f"{mtext} {text}")
+        for row in rows:
+            last = max(row, key=lambda piece: piece[0][2])[0]
+            if _same_row(box, last) and 0 <= box[0] - last[2] < 3 * (box[3] - box[1]):
+                row.append((box, text))
                 break
         else:
-            merged.append((box, text))
+            rows.append([(box, text)])
+    merged = []
+    for row in rows:
+        rtl = _right_to_left(" ".join(text for _, text in row))
+        row.sort(key=lambda piece: -piece[0][0] if rtl else piece[0][0])
+        box = (
+            min(b[0] for b, _ in row),
+            min(b[1] for b, _ in row),
+            max(b[2] for b, _ in row),
+            max(b[3] for b, _ in row),
+        )
+        merged.append((box, " ".join(text for _, text in row)))
     return merged
+
+
+def _right_to_left(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    rtl = sum(1 for c in letters if unicodedata.bidirectional(c) in ("R", "AL"))
+    return rtl > 0.5 * len(letters) if letters else False
 
 
 def _same_row(a: BBox, b: BBox) -> bool:
