@@ -20,19 +20,24 @@ def _set_label(region: Region, label: str) -> None:
 def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
     """Fix labels the CDLA detector gets wrong, from the text inside the boxes.
 
-    Short text set clearly larger than the body text (or numbered like a section) is a heading; a
-    long "title" is text; a short line made mostly of symbols around an equals sign is a display formula.
+    Short text set clearly larger than the body text (or numbered like a section) is a heading, also
+    when boxed as a page header; a long "title" is text; a short line made mostly of symbols around an
+    equals sign is a display formula.
     """
     body = _body_line_height(words_per_region)
     if body is None:
         return
     for region, words in zip(regions, words_per_region):
-        if region.label not in ("text", "paragraph_title") or not words:
+        if region.label not in ("text", "paragraph_title", "header") or not words:
             continue
         lines = line_boxes(words)
         text = " ".join(w.text for w in words)
         height = statistics.median(b[3] - b[1] for b in lines)
-        if region.label == "text" and len(lines) <= 3 and _formula_like(text):
+        if region.label == "header":
+            # running headers are set small; a large line at the top of a page is a title
+            if len(lines) <= 2 and height >= 1.1 * body and _heading_like(text, len(lines), larger=True):
+                _set_label(region, "paragraph_title")
+        elif region.label == "text" and len(lines) <= 3 and _formula_like(text):
             _set_label(region, "display_formula")
         elif region.label == "text" and len(lines) <= 2 and _heading_like(text, len(lines), height >= 1.15 * body):
             _set_label(region, "paragraph_title")

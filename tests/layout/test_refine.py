@@ -80,3 +80,16 @@ def test_picture_box_over_running_text_is_dropped_but_a_labelled_diagram_is_kept
     assert sorted(r.label for r, _ in pairs) == ["image", "text"]
     text = next(ws for r, ws in pairs if r.label == "text")
     assert len(text) == len(prose)
+
+
+def test_large_line_boxed_as_page_header_is_a_title_but_a_small_running_header_stays():
+    title = _line("Improving Productivity With Programming", 300, 60, h=30)
+    running = _line("Chapter 3 Row Access", 800, 20, h=16)
+    body = _line("Plain body text that runs along the whole line of the column here", 100, 200, h=26)
+    detected = [
+        Region((290, 55, 900, 95), "header", 0.6),
+        Region((790, 15, 1100, 40), "header", 0.6),
+        Region((90, 195, 1000, 230), "text", 0.9),
+    ]
+    labels = {ws[0].text: r.label for r, ws in refine_layout(detected, title + running + body, _page())}
+    assert labels == {"Improving": "doc_title", "Chapter": "header", "Plain": "text"}
