@@ -15,7 +15,7 @@ import numpy as np
 import pymupdf
 from PIL import Image, ImageOps, ImageSequence
 
-from ocrvl.errors import InputError
+from ocrvl.errors import InputError, OptionsError
 from ocrvl.log import logger
 from ocrvl.types import Page, Ruling, Word
 
@@ -60,8 +60,6 @@ class LoadOptions:
 
 def parse_page_range(spec: str | None) -> frozenset[int] | None:
     """``"1-3,7"`` (1-based, inclusive) -> {0, 1, 2, 6}; None or "" -> None (all pages)."""
-    from ocrvl.errors import OptionsError
-
     if not spec:
         return None
     pages: set[int] = set()
@@ -214,7 +212,7 @@ def _to_pixels(pdf_page: pymupdf.Page, rect: pymupdf.Rect, scale: float) -> tupl
 
 
 def _text_layer_words(pdf_page: pymupdf.Page, scale: float) -> list[Word]:
-    flags = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_DEHYPHENATE * 0
+    flags = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP
     words = []
     for x0, y0, x1, y1, text, block_no, line_no, _word_no in pdf_page.get_text("words", flags=flags):
         text = text.strip()
