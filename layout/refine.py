@@ -17,9 +17,14 @@ from ocrvl.layout.relabel import drop_prose_pictures, mark_doc_title, promote_ta
 from ocrvl.types import Page, Region, Word
 
 
-def refine_layout(detected: Sequence[Region], words: Sequence[Word], page: Page) -> list[tuple[Region, list[Word]]]:
+def refine_layout(
+    detected: Sequence[Region], words: Sequence[Word], page: Page, ocr_words: bool = False
+) -> list[tuple[Region, list[Word]]]:
     """All regions of the page, body regions first in reading order, then headers and footers,
-    each paired with the words whose centre it holds. Every word lands in exactly one region."""
+    each paired with the words whose centre it holds. Every word lands in exactly one region.
+
+    `ocr_words`: the words were read off the image (a scan, photo or screenshot), not a text layer;
+    only then may a page of grid-like text with no detected table become one table (a table crop)."""
     regions = merge_same_line_pieces(clean_regions(detected, page.width, page.height))
     per_region, orphans = assign_words(regions, words)
     if drop_prose_pictures(regions, per_region):
@@ -27,7 +32,7 @@ def refine_layout(detected: Sequence[Region], words: Sequence[Word], page: Page)
     if orphans:
         regions += regions_for_orphans(absorb_orphans(regions, orphans), page.width, page.height)
         per_region, _ = assign_words(regions, words)
-    if promote_tables(regions, per_region):
+    if promote_tables(regions, per_region, whole_page=ocr_words):
         per_region, _ = assign_words(regions, words)
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)

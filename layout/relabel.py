@@ -116,16 +116,16 @@ def _mostly_prose(words: Sequence[Word]) -> bool:
     return len(prose) >= 3 and sum(map(len, prose)) >= 0.5 * sum(map(len, lines))
 
 
-def promote_tables(regions: list[Region], words_per_region: list[list[Word]]) -> bool:
+def promote_tables(regions: list[Region], words_per_region: list[list[Word]], whole_page: bool) -> bool:
     """Turn text that is laid out as a grid into a table: a picture box holding a grid of short text
-    (a table the detector took for a figure), or, on a page where no table was found, the whole page
-    (a screenshot or crop of a table). Returns True when the regions changed."""
+    (a table the detector took for a figure), or, with `whole_page` (an image page), when no table was
+    found, the whole page (a screenshot or crop of a table). Returns True when the regions changed."""
     changed = False
     for region, words in zip(regions, words_per_region):
         if region.label in ("image", "chart") and _grid_like(words):
             _set_label(region, "table")
             changed = True
-    if any(r.label == "table" for r in regions):
+    if not whole_page or any(r.label == "table" for r in regions):
         return changed
     words = [w for r, ws in zip(regions, words_per_region) if r.label not in ("header", "footer") for w in ws]
     if not _grid_like(words):

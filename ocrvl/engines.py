@@ -34,7 +34,8 @@ class LiteEngine:
 
     def process(self, page: Page) -> PageResult:
         words = self.recognizer.page_words(page)
-        pairs = refine_layout(self.detector.detect(page.image), words, page)
+        ocr_words = not self.recognizer.uses_text_layer(page)
+        pairs = refine_layout(self.detector.detect(page.image), words, page, ocr_words=ocr_words)
         regions = [region for region, _ in pairs]
         blocks = self.recognizer.recognize(page, regions, [region_words for _, region_words in pairs])
         return PageResult(

@@ -46,15 +46,17 @@ def test_page_covering_picture_is_dropped_so_its_text_is_read():
     assert [r.label for r, _ in pairs] == ["text"]
 
 
-def test_grid_of_short_text_on_a_page_without_tables_becomes_one_table():
+def test_grid_of_short_ocr_text_on_a_page_without_tables_becomes_one_table():
     words = []
     for row, y in enumerate((100, 140, 180, 220)):
         for col, x in enumerate((100, 400, 700)):
             words.append(Word(f"r{row}c{col}", (x, y, x + 60, y + 20)))
     detected = [Region((90, 90, 800, 130), "text", 0.3), Region((90, 170, 800, 250), "text", 0.3)]
-    pairs = refine_layout(detected, words, _page())
+    pairs = refine_layout(detected, words, _page(), ocr_words=True)
     assert [r.label for r, _ in pairs] == ["table"]
     assert len(pairs[0][1]) == len(words)
+    # a born-digital form laid out in columns is not turned into a table
+    assert "table" not in {r.label for r, _ in refine_layout(detected, words, _page())}
 
 
 def test_symbol_line_is_a_formula_and_short_numbered_line_a_heading():
