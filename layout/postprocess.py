@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, union_box
 from ocrvl.layout.cdla import LABEL_IDS
 from ocrvl.layout.reading_order import xy_cut_order
-from ocrvl.types import BBox, Region, Word
+from ocrvl.types import BBox, Region, Ruling, Word
 
 # Labels outside the body text flow: kept in JSON, left out of reading order (and of Markdown by default).
 MARGINAL_LABELS = frozenset({"header", "footer", "header_image", "footer_image", "number", "aside_text"})
@@ -172,6 +172,31 @@ def group_lines(words: Sequence[Word]) -> list[list[Word]]:
 
 def line_boxes(words: Sequence[Word]) -> list[BBox]:
     return [union_box([w.bbox for w in line]) for line in group_lines(words)]
+
+
+def expand_to_rulings(bbox: BBox, rulings: Sequence[Ruling], max_growth: float = 0.6) -> BBox:
+    """`bbox` grown to the ends of the rules that cross its border (a layout box that cut off
+    a column or a row of a ruled table). Rules more than `max_growth` times longer than the box
+    along them (page frames, column separators) are ignored."""
+    x0, y0, x1, y1 = bbox
+    tol = 4.0
+    for _ in range(2):  # wider, then taller (new rules may cross the grown border)
+        for r in rulings:
+            a, b = (min(r.x0, r.x1), max(r.x0, r.x1)) if r.horizontal else (min(r.y0, r.y1), max(r.y0, r.y1))
+            if r.horizontal and y0 - tol <= r.y0 <= y1 + tol and a < x1 and b > x0:
+                if b - a <= (1 + max_growth) * (x1 - x0):
+                    x0, x1 = min(x0, a), max(x1, b)
+            elif not r.horizontal and x0 - tol <= r.x0 <= x1 + tol and a < y1 and b > y0:
+                if b - a <= (1 + max_growth) * (y1 - y0):
+                    y0, y1 = min(y0, a), max(y1, b)
+    return x0, y0, x1, y1
+
+
+def grow_tables_to_rulings(regions: Sequence[Region], rulings: Sequence[Ruling]) -> None:
+    """Table boxes that stop short of their ruled grid (a cut-off first column) grow to cover it."""
+    for region in regions:
+        if region.label == "table":
+            region.bbox = expand_to_rulings(region.bbox, rulings)
 
 
 def tighten_to_words(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:

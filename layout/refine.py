@@ -8,6 +8,7 @@ from ocrvl.layout.postprocess import (
     absorb_orphans,
     assign_words,
     clean_regions,
+    grow_tables_to_rulings,
     merge_same_line_pieces,
     order_regions,
     regions_for_orphans,
@@ -26,6 +27,7 @@ def refine_layout(
     `ocr_words`: the words were read off the image (a scan, photo or screenshot), not a text layer;
     only then may a page of grid-like text with no detected table become one table (a table crop)."""
     regions = merge_same_line_pieces(clean_regions(detected, page.width, page.height))
+    grow_tables_to_rulings(regions, page.rulings)
     per_region, orphans = assign_words(regions, words)
     if drop_prose_pictures(regions, per_region):
         per_region, orphans = assign_words(regions, words)

@@ -200,7 +200,7 @@ def _render_pdf_page(path: Path, pdf_page: pymupdf.Page, index: int, page_count:
         image=image,
         dpi=scale * 72.0,
         words=words,
-        rulings=_vector_rulings(pdf_page, scale),
+        rulings=_vector_rulings(pdf_page, scale, words),
         text_layer_ok=_text_layer_usable(pdf_page, words),
     )
 
@@ -242,45 +242,81 @@ def _text_layer_usable(pdf_page: pymupdf.Page, words: list[Word]) -> bool:
     return visible >= invisible
 
 
-_MAX_RULE_THICKNESS = 3.0  # points; thicker filled rectangles are shading, not rules
+_THIN = 3.0  # pt: a filled or stroked shape no thicker than this is a rule (its centre line)
+_MIN_RULE = 4.0  # pt: shorter segments are ticks and dots
+_HIGHLIGHT = 1.25  # a filled box less than this many times as tall as its text is a text highlight
 
 
-def _vector_rulings(pdf_page: pymupdf.Page, scale: float) -> list[Ruling]:
-    """Horizontal and vertical segments of the page's vector drawings, in pixels."""
-    segments: list[tuple[pymupdf.Point, pymupdf.Point]] = []
+def _vector_rulings(pdf_page: pymupdf.Page, scale: float, words: list[Word]) -> list[Ruling]:
+    """Table rules from the page's vector drawings, in pixels: stroked lines, thin boxes, the edges of
+    stroked boxes and of shaded cell backgrounds (but not of text highlights or page-sized fills)."""
     try:
         drawings = pdf_page.get_drawings()
     except Exception:  # a broken content stream should not cost the page its text
         return []
+    page_area = pdf_page.rect.width * pdf_page.rect.height
+    rects: list[tuple[pymupdf.Rect, bool]] = []  # (shape, whether its edges are rules)
+    lines: list[tuple[pymupdf.Point, pymupdf.Point]] = []
     for path in drawings:
-        stroked = path.get("color") is not None and "s" in (path.get("type") or "")
-        for item in path["items"]:
-            kind = item[0]
-            if kind == "l":
-                segments.append((item[1], item[2]))
-            elif kind == "re":
-                rect = pymupdf.Rect(item[1])
-                if min(rect.width, rect.height) <= _MAX_RULE_THICKNESS:
-                    if rect.width >= rect.height:
-                        mid = (rect.y0 + rect.y1) / 2
-                        segments.append((pymupdf.Point(rect.x0, mid), pymupdf.Point(rect.x1, mid)))
-                    else:
-                        mid = (rect.x0 + rect.x1) / 2
-                        segments.append((pymupdf.Point(mid, rect.y0), pymupdf.Point(mid, rect.y1)))
-                elif stroked:
-                    tl, tr, br, bl = rect.tl, rect.tr, rect.br, rect.bl
-                    segments += [(tl, tr), (bl, br), (tl, bl), (tr, br)]
-            elif kind == "qu" and stroked:
-                q = item[1]
-                segments += [(q.ul, q.ur), (q.ll, q.lr), (q.ul, q.ll), (q.ur, q.lr)]
-    rulings = []
-    for p, q in segments:
-        x0, y0, x1, y1 = _to_pixels(pdf_page, pymupdf.Rect(p, q).normalize(), scale)
-        if abs(x1 - x0) < 2 and abs(y1 - y0) < 2:
+        kind = path.get("type") or ""
+        stroked = "s" in kind and not _is_white(path.get("color"))
+        filled = "f" in kind and path.get("fill") is not None and not _is_white(path.get("fill"))
+        if not (stroked or filled):
             continue
-        if abs(y1 - y0) <= 2 or abs(x1 - x0) <= 2:  # keep only axis-aligned segments
+        items = path["items"]
+        if filled and not stroked and any(item[0] in ("l", "c") for item in items):
+            rects.append((pymupdf.Rect(path["rect"]), False))  # a glyph or logo outline: a rule only if thin
+            continue
+        for item in items:
+            if item[0] == "l" and stroked:
+                lines.append((item[1], item[2]))
+            elif item[0] in ("re", "qu"):
+                rect = pymupdf.Rect(item[1]) if item[0] == "re" else item[1].rect
+                edges = stroked or (
+                    rect.width * rect.height < 0.5 * page_area and not _highlight(pdf_page, rect, words, scale)
+                )
+                rects.append((rect, edges))
+    for rect, edges in rects:
+        lines += _rect_rules(rect, edges)
+    rulings = []
+    for p, q in lines:
+        if abs(p.x - q.x) < 1.0 and abs(p.y - q.y) >= _MIN_RULE or abs(p.y - q.y) < 1.0 and abs(p.x - q.x) >= _MIN_RULE:
+            x0, y0, x1, y1 = _to_pixels(pdf_page, pymupdf.Rect(p, q).normalize(), scale)
+            if x1 - x0 < y1 - y0:
+                x0 = x1 = (x0 + x1) / 2
+            else:
+                y0 = y1 = (y0 + y1) / 2
             rulings.append(Ruling(x0, y0, x1, y1))
     return rulings
+
+
+def _rect_rules(r: pymupdf.Rect, edges: bool) -> list[tuple[pymupdf.Point, pymupdf.Point]]:
+    """A thin box is one rule along its middle; a larger one gives its four edges when `edges`."""
+    if r.width <= _THIN and r.height >= _MIN_RULE:
+        x = (r.x0 + r.x1) / 2
+        return [(pymupdf.Point(x, r.y0), pymupdf.Point(x, r.y1))]
+    if r.height <= _THIN and r.width >= _MIN_RULE:
+        y = (r.y0 + r.y1) / 2
+        return [(pymupdf.Point(r.x0, y), pymupdf.Point(r.x1, y))]
+    if not edges or min(r.width, r.height) < _MIN_RULE:
+        return []
+    return [(r.tl, r.tr), (r.bl, r.br), (r.tl, r.bl), (r.tr, r.br)]
+
+
+def _highlight(pdf_page: pymupdf.Page, rect: pymupdf.Rect, words: list[Word], scale: float) -> bool:
+    """A filled box hugging one line of text (a coloured text background), not a shaded table cell."""
+    box = _to_pixels(pdf_page, rect, scale)
+    heights = [
+        w.bbox[3] - w.bbox[1]
+        for w in words
+        if box[0] - 2 <= (w.bbox[0] + w.bbox[2]) / 2 <= box[2] + 2
+        and box[1] - 2 <= (w.bbox[1] + w.bbox[3]) / 2 <= box[3] + 2
+    ]
+    return bool(heights) and (box[3] - box[1]) < _HIGHLIGHT * max(heights)
+
+
+def _is_white(color) -> bool:
+    return color is not None and len(color) >= 3 and min(color[:3]) > 0.95
 
 
 # --------------------------------------------------------------------------- images

@@ -3,20 +3,23 @@
 One algorithm serves PDF text-layer words (one `Word` per word, grouped by `line`) and OCR
 lines (one `Word` per detected line, `line == -1`):
 
-1. Text is cut into *fragments*: runs of words on one line with no column-sized gap and no
-   vertical rule between them. OCR lines are tokenized at spaces with estimated x positions,
-   so they can be cut the same way.
-2. Fragments that overlap vertically form *bands* (visual text lines).
-3. Column separators come from vertical rules and from whitespace columns: x ranges that no
-   fragment covers, once fragments that straddle such a gap (spanning headers, OCR lines that
-   swallowed two cells) are set aside. Straddling fragments are then cut at a word boundary
-   inside the gap when there is one, else they become spanning cells.
-4. Rows: if horizontal rules separate most bands, the ruled intervals are the rows (wrapped
-   text stays in its cell). Otherwise each band starts a row unless it reads as the wrapped
-   continuation of the band above; rules always end a row.
-5. Cells: fragments are placed on the row x column grid; neighbouring grid cells are merged
-   (colspan/rowspan) where a fragment straddles their border, or where a rule that separates
-   the other cells of that line is missing and only one side holds text.
+1. Text is cut into *fragments*: runs of words on one line with no wide gap and no vertical
+   rule between them. OCR lines are tokenized at spaces with estimated x positions, so they can
+   be cut the same way.
+2. Fragments that overlap vertically form *bands* (visual text lines). A caption above the top
+   rule and notes below the bottom rule are dropped.
+3. Column separators: in a table framed by vertical rules, the rules. Otherwise whitespace
+   columns (x ranges no fragment covers, once fragments that straddle such a gap, like spanning
+   headers or OCR lines that swallowed two cells, are set aside) plus the vertical rules.
+   Straddling fragments are then cut at a word gap inside the column gap when every piece then
+   fits one column, else they stay whole as spanning cells.
+4. Rows: if horizontal rules separate most lines, the ruled intervals are the rows (wrapped text
+   stays in its cell). Otherwise each band starts a row unless it reads as wrapped text of the
+   row above; in a header block ruled off from the body, only rules (booktabs cmidrules) do.
+5. Cells: fragments are placed on the row x column grid; grid cells are merged (colspan /
+   rowspan) where a fragment straddles their border, where a header sits over a partial rule
+   spanning several columns, or where a rule that separates the rest of the line is missing
+   and text spans the gap.
 """
 
 from __future__ import annotations
@@ -34,9 +37,10 @@ from ocrvl.types import BBox, Ruling, Word
 
 _LINE_TOL = 3.0  # px: rules closer than this are one line
 _MERGE_GAP = 0.5  # x line height: text-layer words closer than this are one fragment
-_RULED_SHARE = 0.4
+_RULED_SHARE = 0.4  # share of band gaps that must hold a rule for rules to define the rows
 _EM_PER_HEIGHT = 0.55  # font size per OCR line box height
-_CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)  # share of band gaps that must hold a rule for rules to define the rows
+_CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
+_NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
 
 
 @dataclass
@@ -48,14 +52,14 @@ class _Token:
     x1: float
 
 
-@dataclass
+@dataclass(eq=False)
 class _Frag:
     """A run of tokens on one text line that belongs to one cell (or straddles several)."""
 
     tokens: list[_Token]
     y0: float
     y1: float
-    slack: float = 0.0  # px of an OCR line's width its characters do not explain (see `_tokens`)
+    slack: float = 0.0  # px of an OCR line's width its characters do not explain (see `_ocr_fragment`)
 
     @property
     def x0(self) -> float:
@@ -63,7 +67,7 @@ class _Frag:
 
     @property
     def x1(self) -> float:
-        return self.tokens[-1].x1
+        return self.tokens[-1].x1 + self.slack
 
     @property
     def cy(self) -> float:
@@ -74,7 +78,7 @@ class _Frag:
         return " ".join(t.text for t in self.tokens)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Band:
     """Fragments that share a visual text line."""
 
@@ -120,11 +124,11 @@ def table_html(words: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> 
     frags = [f for b in bands for f in b.frags]
     lh = statistics.median(b.y1 - b.y0 for b in bands)
     col_seps = _column_separators(bands, vrules, (x0, x1), lh)
-    frags = [piece for f in frags for piece in _split_at(f, col_seps, lh)]
+    frags = [piece for f in frags for piece in _split_at(f, col_seps, lh, hrules, (x0, x1))]
     bands = _bands(frags)
     col_seps = _drop_empty_columns(col_seps, frags, (x0, x1))
     row_bounds = _rows(bands, hrules, col_seps, (x0, x1))
-    return _render(_cells(bands, row_bounds, col_seps, hrules, vrules, lh))
+    return _render(_cells(bands, row_bounds, col_seps, hrules, vrules, lh), len(row_bounds) - 1)
 
 
 # --------------------------------------------------------------------------- rules
@@ -133,7 +137,7 @@ def table_html(words: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> 
 def _rules(rulings: Sequence[Ruling], bbox: BBox) -> tuple[list[_Rule], list[_Rule]]:
     """Rulings clipped to the (slightly grown) table box, grouped into horizontal and vertical lines."""
     x0, y0, x1, y1 = bbox
-    m = 4.0
+    m = 8.0  # px: layout boxes often end just inside the outer rules
     hs, vs = [], []
     for r in rulings:
         if r.horizontal:
@@ -150,103 +154,111 @@ def _rules(rulings: Sequence[Ruling], bbox: BBox) -> tuple[list[_Rule], list[_Ru
 
 
 def _group(segments: list[tuple[float, float, float]]) -> list[_Rule]:
-    """Segments at (nearly) the same position -> one `_Rule` per position."""
+    """Segments at (nearly) the same position -> one `_Rule` per position, touching pieces joined."""
     rules: list[_Rule] = []
     for pos, a, b in sorted(segments):
         if rules and pos - rules[-1].pos <= _LINE_TOL:
             rules[-1].spans.append((a, b))
         else:
             rules.append(_Rule(pos, [(a, b)]))
+    for rule in rules:
+        joined: list[tuple[float, float]] = []
+        for a, b in sorted(rule.spans):
+            if joined and a <= joined[-1][1] + _LINE_TOL:
+                joined[-1] = (joined[-1][0], max(joined[-1][1], b))
+            else:
+                joined.append((a, b))
+        rule.spans = joined
     return rules
 
 
 # --------------------------------------------------------------------------- fragments
 
-_CHAR_WIDTH = {
-    " ": 0.3,
-    "i": 0.28,
-    "l": 0.28,
-    "j": 0.28,
-    "I": 0.3,
-    ".": 0.28,
-    ",": 0.28,
-    ":": 0.28,
-    ";": 0.28,
-    "'": 0.22,
-    "|": 0.28,
-    "!": 0.3,
-    "(": 0.35,
-    ")": 0.35,
-    "[": 0.35,
-    "]": 0.35,
-    "f": 0.33,
-    "t": 0.35,
-    "r": 0.38,
-    "m": 0.85,
-    "w": 0.75,
-    "M": 0.85,
-    "W": 0.95,
-    "%": 0.85,
-}
-
 
 def _char_width(ch: str) -> float:
     """Rough advance width of a character in em, for placing words inside an OCR line."""
-    if ch in _CHAR_WIDTH:
-        return _CHAR_WIDTH[ch]
+    if ch in " ijlI.,:;'|!":
+        return 0.3
+    if ch in "frt()[]{}-":
+        return 0.36
+    if ch in "mwMW%@":
+        return 0.85
     if ord(ch) >= 0x2E80:  # CJK and other full-width scripts
         return 1.0
-    if ch.isupper():
-        return 0.68
-    return 0.52
+    return 0.68 if ch.isupper() else 0.52
 
 
-def _tokens(word: Word) -> tuple[list[_Token], float]:
-    """An OCR line cut at spaces into tokens with estimated x positions, and the line's slack.
+def _ocr_fragment(word: Word) -> _Frag:
+    """An OCR line as one fragment, cut at spaces into tokens with estimated x positions.
 
-    Characters get typical widths at the font size implied by the box height. Box width beyond
-    that (the slack: usually one wide gap between two cells the detector read as one line) is
-    spread over the spaces, since where exactly it sits is unknown.
+    Characters get typical widths at the font size implied by the box height, laid out from the
+    left edge. Box width beyond that is the slack: usually one wide gap between two cells the
+    detector read as one line. Where it sits is decided when the line is cut (`_cut`).
     """
     text = word.text.strip()
     x0, y0, x1, y1 = word.bbox
     if " " not in text:
-        return [_Token(text, x0, x1)], 0.0
+        return _Frag([_Token(text, x0, x1)], y0, y1)
     natural = sum(_char_width(c) for c in text)
     em = _EM_PER_HEIGHT * (y1 - y0)
     slack = max(0.0, (x1 - x0) - natural * em)
     scale = em if slack > 0 else (x1 - x0) / natural
-    space = slack / text.count(" ")
-    tokens: list[_Token] = []
+    tokens = []
     pos = x0
     for part in text.split(" "):
         if part:
             width = sum(_char_width(c) for c in part) * scale
             tokens.append(_Token(part, pos, pos + width))
             pos += width
-        pos += _char_width(" ") * scale + space
-    return tokens, slack
+        pos += _char_width(" ") * scale
+    return _Frag(tokens, y0, y1, slack)
 
 
-def _cut_at_rules(tokens: list[_Token], y0: float, y1: float, vrules: list[_Rule]) -> list[list[_Token]]:
-    """Token runs of one line, cut wherever a vertical rule crosses the line between (or inside) tokens."""
-    cuts = sorted(r.pos for r in vrules if r.covers(y0, y1, 0.6))
-    runs: list[list[_Token]] = [[]]
-    for tok in tokens:
-        for c in cuts:
-            if tok.x0 + 1 < c < tok.x1 - 1:  # a rule through a token: split it by character positions
-                left, right = _split_token(tok, c)
+def _cut(f: _Frag, xs: list[float], tol: float, through_words: bool = False) -> list[_Frag]:
+    """Cut a fragment at the positions `xs` that fall between two of its tokens.
+
+    Each position takes the token gap nearest to it; an OCR line's slack goes into the first cut.
+    With `through_words`, a position no gap can take cuts the token under it, by estimated
+    character positions (a rule crossing an OCR line whose words the OCR joined).
+    """
+    toks = f.tokens
+
+    def gap(k: int) -> tuple[float, float]:  # where the gap before token k may lie
+        return toks[k - 1].x1 - tol, toks[k].x0 + f.slack + tol
+
+    cuts, unplaced = set(), []
+    for x in xs:
+        fits = [k for k in range(1, len(toks)) if gap(k)[0] <= x <= gap(k)[1]]
+        if fits:
+            cuts.add(min(fits, key=lambda k: abs(sum(gap(k)) / 2 - x)))
+        else:
+            unplaced.append(x)
+    pieces: list[list[_Token]] = [[]]
+    shift = 0.0
+    for k, tok in enumerate(toks):
+        if k in cuts:
+            shift = f.slack
+            pieces.append([])
+        tok = _Token(tok.text, tok.x0 + shift, tok.x1 + shift)
+        for x in unplaced if through_words else ():
+            if tok.x0 + 1 < x < tok.x1 - 1:
+                left, right = _split_token(tok, x)
                 if left.text and right.text:
-                    runs[-1].append(left)
-                    runs.append([])
+                    pieces[-1].append(left)
+                    pieces.append([])
                     tok = right
-        if runs[-1] and any(runs[-1][-1].x1 <= c + 1 and c - 1 <= tok.x0 for c in cuts):
-            runs.append([])
-        runs[-1].append(tok)
-    return [r for r in runs if r]
+        if tok.text:
+            pieces[-1].append(tok)
+    pieces = [p for p in pieces if p]
+    if len(pieces) <= 1:
+        return [f]
+    out = [_Frag(p, f.y0, f.y1) for p in pieces]
+    out[-1].slack = f.slack - shift
+    return out
 
 
 def _split_token(tok: _Token, x: float) -> tuple[_Token, _Token]:
+    """A token cut at x, at the character boundary nearest to it (estimated widths)."""
     widths = [_char_width(c) for c in tok.text]
     scale = (tok.x1 - tok.x0) / max(sum(widths), 1e-6)
     pos, k = tok.x0, 0
@@ -254,6 +266,12 @@ def _split_token(tok: _Token, x: float) -> tuple[_Token, _Token]:
         pos += widths[k] * scale
         k += 1
     return _Token(tok.text[:k].strip(), tok.x0, pos), _Token(tok.text[k:].strip(), pos, tok.x1)
+
+
+def _cut_at_rules(f: _Frag, vrules: list[_Rule]) -> list[_Frag]:
+    """Cut a fragment wherever a vertical rule crosses its line."""
+    xs = [r.pos for r in vrules if f.x0 < r.pos < f.x1 and r.covers(f.y0, f.y1, 0.6)]
+    return _cut(f, xs, 1.0, through_words=True) if xs else [f]
 
 
 def _fragments(words: Sequence[Word], vrules: list[_Rule]) -> list[_Frag]:
@@ -266,32 +284,24 @@ def _fragments(words: Sequence[Word], vrules: list[_Rule]) -> list[_Frag]:
         if w.line >= 0:
             lines.setdefault(w.line, []).append(w)
         else:
-            y0, y1 = w.bbox[1], w.bbox[3]
-            tokens, slack = _tokens(w)
-            frags += [_Frag(run, y0, y1, slack) for run in _cut_at_rules(tokens, y0, y1, vrules)]
+            frags += _cut_at_rules(_ocr_fragment(w), vrules)
     for line_words in lines.values():
         line_words.sort(key=lambda w: w.bbox[0])
         y0, y1 = min(w.bbox[1] for w in line_words), max(w.bbox[3] for w in line_words)
-        toks = [_Token(w.text.strip(), w.bbox[0], w.bbox[2]) for w in line_words]
-        for run in _cut_at_rules(toks, y0, y1, vrules):
-            frags += _merge_close(run, line_words, _MERGE_GAP * (y1 - y0))
+        line = _Frag([_Token(w.text.strip(), w.bbox[0], w.bbox[2]) for w in line_words], y0, y1)
+        for piece in _cut_at_rules(line, vrules):
+            frags += _split_gaps(piece, _MERGE_GAP * (y1 - y0))
     return frags
 
 
-def _merge_close(run: list[_Token], line_words: list[Word], max_gap: float) -> list[_Frag]:
-    """Consecutive tokens closer than `max_gap` form one fragment (boxes from the source words)."""
-    ys = {(w.bbox[0], w.bbox[2]): (w.bbox[1], w.bbox[3]) for w in line_words}
-    groups: list[list[_Token]] = [[run[0]]]
-    for tok in run[1:]:
-        if tok.x0 - groups[-1][-1].x1 > max_gap:
+def _split_gaps(f: _Frag, max_gap: float) -> list[_Frag]:
+    """Cut a fragment wherever two consecutive tokens are more than `max_gap` apart."""
+    groups: list[list[_Token]] = [[f.tokens[0]]]
+    for prev, tok in itertools.pairwise(f.tokens):
+        if tok.x0 - prev.x1 > max_gap:
             groups.append([])
         groups[-1].append(tok)
-    out = []
-    for g in groups:
-        yy = [ys.get((t.x0, t.x1)) for t in g]
-        known = [v for v in yy if v is not None] or list(ys.values())
-        out.append(_Frag(g, min(v[0] for v in known), max(v[1] for v in known)))
-    return out
+    return [_Frag(g, f.y0, f.y1) for g in groups]
 
 
 def _bands(frags: Iterable[_Frag]) -> list[_Band]:
@@ -315,9 +325,7 @@ def _bands(frags: Iterable[_Frag]) -> list[_Band]:
 # --------------------------------------------------------------------------- columns
 
 
-def _column_separators(
-    bands: list[_Band], vrules: list[_Rule], span: tuple[float, float], lh: float
-) -> list[float]:
+def _column_separators(bands: list[_Band], vrules: list[_Rule], span: tuple[float, float], lh: float) -> list[float]:
     """Internal column boundaries (x) from vertical rules and whitespace gaps.
 
     A table framed left and right with at least one long inner rule is taken as fully ruled:
@@ -347,6 +355,7 @@ def _column_separators(
 
 
 def _dedupe(xs: list[float], tol: float) -> list[float]:
+    """Sorted positions with near-duplicates (within `tol`) dropped."""
     out: list[float] = []
     for x in xs:
         if not out or x - out[-1] > tol:
@@ -355,54 +364,88 @@ def _dedupe(xs: list[float], tol: float) -> list[float]:
 
 
 def _whitespace_gaps(bands: list[_Band], span: tuple[float, float]) -> list[tuple[float, float]]:
-    """Internal x ranges covered by no fragment, ignoring fragments that straddle a sparse range."""
+    """Internal x ranges covered by no fragment, ignoring fragments that straddle a sparse range.
+
+    A column that only one band has text in (a group header centred over a gap) is no column.
+    """
     x0 = span[0]
     width = int(np.ceil(span[1] - x0)) + 2
-    masks = []
+
+    def extent(f: _Frag) -> tuple[int, int]:
+        return _px(f.x0, x0, width), _px(f.x1, x0, width)
+
+    coverage = np.zeros(width, int)
     for b in bands:
         m = np.zeros(width, bool)
         for f in b.frags:
-            m[_px(f.x0, x0, width) : _px(f.x1, x0, width)] = True
-        masks.append(m)
-    coverage = np.sum(masks, axis=0)
+            m[slice(*extent(f))] = True
+        coverage += m
     sparse = coverage <= max(1, round(0.15 * len(bands)))
-    straddling = {
-        id(f) for b in bands for f in b.frags if _straddles(sparse, _px(f.x0, x0, width), _px(f.x1, x0, width))
-    }
+    kept = [
+        (i, extent(f)) for i, b in enumerate(bands) for f in b.frags if not _straddles(sparse, coverage, *extent(f))
+    ]
     solid = np.zeros(width, bool)
-    for b in bands:
-        for f in b.frags:
-            if id(f) not in straddling:
-                solid[_px(f.x0, x0, width) : _px(f.x1, x0, width)] = True
+    for _, (a, b) in kept:
+        solid[a:b] = True
+    if len(bands) >= 3:
+        for a, b in _runs(solid):
+            if len({i for i, (fa, fb) in kept if fa < b and fb > a}) == 1:
+                solid[a:b] = False
     return [(x0 + a, x0 + b) for a, b in _runs(~solid) if a > 0 and b < width and solid[:a].any() and solid[b:].any()]
 
 
 def _px(x: float, origin: float, width: int) -> int:
+    """x as an index into a per-pixel array of `width` starting at `origin`."""
     return int(min(max(round(x - origin), 0), width))
 
 
-def _straddles(sparse: np.ndarray, a: int, b: int) -> bool:
-    """Whether [a, b) crosses a sparse run, i.e. has dense coverage on both sides of it."""
-    inner = sparse[a:b]
-    dense = np.flatnonzero(~inner)
-    return any((dense < s).any() and (dense >= e).any() for s, e in _runs(inner))
+def _straddles(sparse: np.ndarray, coverage: np.ndarray, a: int, b: int) -> bool:
+    """Whether [a, b) crosses a gap: a range no other line has text in, with text of other lines
+    on both sides, or a sparse range with dense columns on both sides."""
+    others = coverage[a:b] > 1  # the fragment's own line counts once
+    thin = sparse[a:b]
+    if others.all() and not thin.any():
+        return False
+    dense = ~thin
+    return any(others[:s].any() and others[e:].any() for s, e in _runs(~others)) or any(
+        dense[:s].any() and dense[e:].any() for s, e in _runs(thin)
+    )
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) of each run of True."""
     d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=False))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
 
 
-def _split_at(f: _Frag, seps: list[float], lh: float) -> list[_Frag]:
-    """Cut a fragment at each separator that falls in a gap between its tokens."""
-    tol = 0.3 * lh + f.slack
-    out = [_Frag([f.tokens[0]], f.y0, f.y1)]
-    for prev, tok in itertools.pairwise(f.tokens):
-        if any(prev.x1 - tol <= s <= tok.x0 + tol for s in seps):
-            out.append(_Frag([], f.y0, f.y1))
-        out[-1].tokens.append(tok)
-    return out
+def _split_at(f: _Frag, seps: list[float], lh: float, hrules: list[_Rule], span: tuple[float, float]) -> list[_Frag]:
+    """Cut a fragment at the column separators that fall in gaps between its tokens.
+
+    Not a group header over a partial rule (a booktabs cmidrule), and only when every piece then
+    fits one column: text that still straddles a separator is a spanning cell (a centred
+    header), and its word gaps meeting separators is chance.
+    """
+    if _over_partial_rule(f, hrules, lh, span):
+        return [f]
+    inside = [s for s in seps if f.x0 < s < f.x1]
+    if not inside:
+        return [f]
+    pieces = _cut(f, inside, 0.3 * lh)
+    inset = 0.3 * lh
+    if len(pieces) > 1 and any(p.x0 + inset < s < p.x1 - inset for p in pieces for s in inside):
+        return [f]
+    return pieces
+
+
+def _over_partial_rule(f: _Frag, hrules: list[_Rule], lh: float, span: tuple[float, float]) -> bool:
+    """Whether a rule narrower than the table runs just below the fragment, under all of it."""
+    narrow = 0.9 * (span[1] - span[0])
+    return any(
+        a - lh / 2 <= f.x0 and f.x1 <= b + lh / 2 and b - a < narrow
+        for r in hrules
+        if f.y1 - 0.2 * lh <= r.pos <= f.y1 + lh
+        for a, b in r.spans
+    )
 
 
 def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float, float]) -> list[float]:
@@ -422,39 +465,48 @@ def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float
 
 
 def _rows(bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tuple[float, float]) -> list[float]:
-    """Row boundaries (y, top to bottom, including the outer ones)."""
-    width = span[1] - span[0]
-    rules = [r for r in hrules if r.length >= 0.1 * width]
-    gaps = list(itertools.pairwise(bands))
+    """Row boundaries (y, top to bottom, including the outer ones).
 
-    def rule_between(a: _Band, b: _Band) -> bool:
-        return any((a.y0 + a.y1) / 2 < r.pos < (b.y0 + b.y1) / 2 for r in rules)
-
-    ruled = [rule_between(a, b) for a, b in gaps]
+    Rules define the rows when they separate most lines (or at least three run across the table).
+    Otherwise a band starts a new row unless it reads as wrapped text of the row above; in a
+    header block ruled off from the body, only rules (e.g. booktabs cmidrules) start a row.
+    """
+    rules = [r for r in hrules if r.length >= 0.1 * (span[1] - span[0])]
+    pairs = list(itertools.pairwise(bands))
+    ruled = [any((a.y0 + a.y1) / 2 < r.pos < (b.y0 + b.y1) / 2 for r in rules) for a, b in pairs]
+    header = _header_size(bands, hrules)
+    body_ruled = ruled[header:]
     full = [r for r in _full_rules(bands, hrules) if bands[0].y1 < r.pos < bands[-1].y0]
-    if (gaps and sum(ruled) >= _RULED_SHARE * len(gaps) and sum(ruled) >= 2) or len(full) >= 3:
-        cuts = [r.pos for r in rules]
-        return _bounds_from_cuts(bands, cuts)
-    cuts = []
-    pitches = [(b.y0 + b.y1 - a.y0 - a.y1) / 2 for a, b in gaps]
+    if (sum(body_ruled) >= 2 and sum(body_ruled) >= _RULED_SHARE * len(body_ruled)) or len(full) >= 3:
+        return _bounds_from_cuts(bands, [r.pos for r in rules])
+    pitches = [(b.y0 + b.y1 - a.y0 - a.y1) / 2 for a, b in pairs]
     ref = statistics.median(pitches) if pitches else 0.0
+    cuts = []
     row_cols: set[int] = set()
-    for (a, b), is_ruled, pitch in zip(gaps, ruled, pitches, strict=True):
+    for i, ((a, b), is_ruled, pitch) in enumerate(zip(pairs, ruled, pitches, strict=True)):
         cols_b = {_col_of((f.x0 + f.x1) / 2, seps) for f in b.frags}
         row_cols |= {_col_of((f.x0 + f.x1) / 2, seps) for f in a.frags}
-        wraps = cols_b < row_cols or (cols_b == row_cols and pitch < 0.8 * ref)
-        if not is_ruled and wraps and (b.frags[0].text[:1].islower() or pitch < 0.8 * ref):
-            continue  # wrapped text of the row above
+        close = pitch < 0.8 * ref
+        wraps = (cols_b < row_cols and (close or b.frags[0].text[:1].islower())) or (cols_b == row_cols and close)
+        if not is_ruled and (i + 1 < header or wraps):  # inside the header block only rules cut
+            continue
         cuts.append((a.y1 + b.y0) / 2)
         row_cols = set()
     return [bands[0].y0 - 1, *cuts, bands[-1].y1 + 1]
 
 
-def _full_rules(bands: list[_Band], hrules: list[_Rule]) -> list[_Rule]:
-    """Horizontal rules running across (most of) the text."""
+def _header_size(bands: list[_Band], hrules: list[_Rule]) -> int:
+    """How many leading bands form a header block: up to 4 lines above a rule across the table."""
+    across = [r.pos for r in _full_rules(bands, hrules, 0.9) if bands[0].y1 < r.pos]
+    size = sum(b.y1 < min(across) for b in bands) if across else 0
+    return size if size <= 4 and len(bands) - size >= 2 else 0
+
+
+def _full_rules(bands: list[_Band], hrules: list[_Rule], share: float = 0.7) -> list[_Rule]:
+    """Horizontal rules running across (`share` of) the text."""
     left = min(f.x0 for b in bands for f in b.frags)
     right = max(f.x1 for b in bands for f in b.frags)
-    return [r for r in hrules if r.covers(left, right, 0.7)]
+    return [r for r in hrules if r.covers(left, right, share)]
 
 
 def _trim_notes(bands: list[_Band], hrules: list[_Rule]) -> list[_Band]:
@@ -472,13 +524,13 @@ def _trim_notes(bands: list[_Band], hrules: list[_Rule]) -> list[_Band]:
     if len(body) < 3:
         return bands
     caption = bool(above) and (all(len(b.frags) == 1 for b in above) or _CAPTION.match(above[0].frags[0].text))
-    keep_above = len(above) > 2 or not caption
-    keep_below = len(below) > 2
-    return [b for b in bands if (b in body) or (keep_above and b in above) or (keep_below and b in below)
-            or not (b in above or b in below)]
+    notes = bool(below) and (all(len(b.frags) == 1 for b in below) or _NOTE.match(below[0].frags[0].text))
+    dropped = (above if caption and len(above) <= 2 else []) + (below if notes and len(below) <= 2 else [])
+    return [b for b in bands if b not in dropped]
 
 
 def _col_of(x: float, seps: list[float]) -> int:
+    """Index of the interval between sorted separators that holds x."""
     return sum(1 for s in seps if s <= x)
 
 
@@ -515,6 +567,8 @@ class _Layout:
 
 @dataclass
 class _Cell:
+    """One output cell: its top-left grid position, spans and text."""
+
     row: int
     col: int
     rowspan: int
@@ -530,12 +584,14 @@ def _cells(
     vrules: list[_Rule],
     lh: float,
 ) -> list[_Cell]:
+    """The cells of the grid given by the row bounds and column separators."""
     frags = [f for b in bands for f in b.frags]
     left, right = min(f.x0 for f in frags), max(f.x1 for f in frags)
     grid = _Layout(rows, [left, *seps, right], {}, set(), set())
     straddled = _place(grid, frags, lh)
-    _open_missing_rules(grid, hrules, vrules, lh)
-    _open_under_group_rules(grid, hrules, lh)
+    row_rules = _rules_between_rows(grid, hrules)
+    _open_missing_rules(grid, row_rules, vrules, lh)
+    _open_under_group_rules(grid, row_rules, lh)
     grid.v_open |= {rc for rc in straddled if not grid.filled(rc[0], rc[1] + 1)}
     return _merge(grid)
 
@@ -554,41 +610,51 @@ def _place(grid: _Layout, frags: list[_Frag], lh: float) -> set[tuple[int, int]]
     return straddled
 
 
-def _open_missing_rules(grid: _Layout, hrules: list[_Rule], vrules: list[_Rule], lh: float) -> None:
-    """Open borders where a rule that separates most of the line is missing and one side is empty."""
+def _rules_between_rows(grid: _Layout, hrules: list[_Rule]) -> list[_Rule | None]:
+    """For each pair of neighbouring rows, the longest horizontal rule between their text."""
+    centres: dict[int, list[float]] = {}
+    for (r, _), frags in grid.frags.items():
+        centres.setdefault(r, []).extend(f.cy for f in frags)
+    between = []
+    for r in range(len(grid.rows) - 2):
+        above = max(centres.get(r, [grid.rows[r]]))
+        below = min(centres.get(r + 1, [grid.rows[r + 2]]))
+        inside = [h for h in hrules if above < h.pos < below]
+        between.append(max(inside, key=lambda h: h.length, default=None))
+    return between
+
+
+def _open_missing_rules(grid: _Layout, row_rules: list[_Rule | None], vrules: list[_Rule], lh: float) -> None:
+    """Open borders where a rule that separates most of the line is missing (and text spans it)."""
     n_rows, n_cols = len(grid.rows) - 1, len(grid.cols) - 1
     for c in range(n_cols - 1):
         x = grid.cols[c + 1]
-        rule = min(vrules, key=lambda v: abs(v.pos - x), default=None)
-        if rule is None or abs(rule.pos - x) > lh / 2:
+        near = [span for v in vrules if abs(v.pos - x) <= lh / 2 for span in v.spans]
+        if not near:
             continue
+        rule = _Rule(x, near)
         missing = [r for r in range(n_rows) if not rule.covers(grid.rows[r], grid.rows[r + 1], 0.5)]
         if len(missing) <= n_rows / 2:
             grid.v_open |= {(r, c) for r in missing if grid.filled(r, c) != grid.filled(r, c + 1)}
     width = grid.cols[-1] - grid.cols[0]
-    for r in range(n_rows - 1):
-        rule = _rule_between_rows(grid, r, hrules)
-        if rule is None or rule.length < 0.2 * width:
+    rules = {r: rule for r, rule in enumerate(row_rules) if rule is not None and rule.length >= 0.2 * width}
+    for c in range(n_cols):
+        missing = [r for r, rule in rules.items() if not rule.covers(grid.cols[c], grid.cols[c + 1], 0.5)]
+        if len(missing) > len(rules) / 2:  # a column without rules says nothing by lacking one
             continue
-        for c in range(n_cols):
-            if not rule.covers(grid.cols[c], grid.cols[c + 1], 0.5) and (grid.filled(r, c) or grid.filled(r + 1, c)):
+        for r in missing:
+            # text below an empty cell, or centred down near where the rule would be, spans both
+            if grid.filled(r + 1, c) or (
+                grid.filled(r, c) and max(f.cy for f in grid.frags[r, c]) > rules[r].pos - lh / 2
+            ):
                 grid.h_open.add((r, c))
 
 
-def _rule_between_rows(grid: _Layout, r: int, hrules: list[_Rule]) -> _Rule | None:
-    """The horizontal rule between the text of rows r and r + 1, if any."""
-    above = max((f.cy for (rr, _), fs in grid.frags.items() if rr == r for f in fs), default=grid.rows[r])
-    below = min((f.cy for (rr, _), fs in grid.frags.items() if rr == r + 1 for f in fs), default=grid.rows[r + 2])
-    inside = [h for h in hrules if above < h.pos < below]
-    return max(inside, key=lambda h: h.length, default=None)
-
-
-def _open_under_group_rules(grid: _Layout, hrules: list[_Rule], lh: float) -> None:
+def _open_under_group_rules(grid: _Layout, row_rules: list[_Rule | None], lh: float) -> None:
     """A header alone above a partial rule (a booktabs cmidrule) spans the columns the rule covers."""
     n_cols = len(grid.cols) - 1
     centres = [(grid.cols[c] + grid.cols[c + 1]) / 2 for c in range(n_cols)]
-    for r in range(len(grid.rows) - 2):
-        rule = _rule_between_rows(grid, r, hrules)
+    for r, rule in enumerate(row_rules):
         if rule is None:
             continue
         for s0, s1 in rule.spans:
@@ -618,8 +684,8 @@ def _merge(grid: _Layout) -> list[_Cell]:
                 h += 1
             block = {(r + i, c + k) for i in range(h) for k in range(w)}
             taken |= block
-            frags = sorted((f for rc in block for f in grid.frags.get(rc, [])), key=lambda f: (f.cy, f.x0))
-            cells.append(_Cell(r, c, h, w, _join(f.text for f in frags)))
+            frags = [f for rc in block for f in grid.frags.get(rc, [])]
+            cells.append(_Cell(r, c, h, w, _join(f.text for b in _bands(frags) for f in b.frags)))
     return cells
 
 
@@ -634,8 +700,9 @@ def _join(parts: Iterable[str]) -> str:
     return out
 
 
-def _render(cells: list[_Cell]) -> str:
-    rows: dict[int, list[str]] = {}
+def _render(cells: list[_Cell], n_rows: int) -> str:
+    """HTML, one <tr> per grid row (rows fully covered by rowspans stay as empty <tr>)."""
+    rows: dict[int, list[str]] = {r: [] for r in range(n_rows)}
     for cell in cells:
         attrs = (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "") + (
             f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else ""

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ocrvl.layout.postprocess import expand_to_rulings
 from ocrvl.layout.refine import refine_layout
-from ocrvl.types import Page, Region, Word
+from ocrvl.types import Page, Region, Ruling, Word
 
 
 def _page(width=1200, height=1600) -> Page:
@@ -95,3 +96,9 @@ def test_large_line_boxed_as_page_header_is_a_title_but_a_small_running_header_s
     ]
     labels = {ws[0].text: r.label for r, ws in refine_layout(detected, title + running + body, _page())}
     assert labels == {"Improving": "doc_title", "Chapter": "header", "Plain": "text"}
+
+
+def test_table_box_that_cut_off_a_column_grows_to_its_rules():
+    rulings = [Ruling(0, y, 300, y) for y in (100, 130, 160)] + [Ruling(x, 100, x, 160) for x in (0, 120, 300)]
+    rulings.append(Ruling(20, 0, 20, 1000))  # a page-long line: not part of the table
+    assert expand_to_rulings((110, 98, 300, 162), rulings) == (0, 98, 300, 162)

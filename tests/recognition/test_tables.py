@@ -80,6 +80,39 @@ def test_missing_inner_rule_gives_colspan() -> None:
     ]
 
 
+def test_booktabs_group_header_spans_the_columns_of_its_cmidrule() -> None:
+    rulings = [hline(0, 0, 300), hline(22, 140, 290), hline(44, 0, 300), hline(110, 0, 300)]
+    words = pdf_line([("Group", 150, 190)], 4, line=0)  # left-aligned: only the cmidrule shows its span
+    words += pdf_line([("Name", 10, 50), ("A", 150, 160), ("B", 250, 260)], 26, line=1)
+    for r in range(3):
+        words += pdf_line([(f"n{r}", 10, 30), (f"{r}.5", 150, 175), (f"{r}.7", 250, 275)], 50 + 20 * r, line=2 + r)
+    rows = grid(table_html(words, rulings, (0, 0, 300, 110)))
+    assert rows[:2] == [[("Name", 1, 2), ("Group", 2, 1)], [("A", 1, 1), ("B", 1, 1)]]
+    assert [c[0] for c in rows[2]] == ["n0", "0.5", "0.7"] and len(rows) == 5
+
+
+def test_caption_above_the_top_rule_is_left_out() -> None:
+    rulings = [hline(y, 0, 300) for y in (20, 42, 110)]
+    words = pdf_line([("Table", 0, 40), ("3.", 44, 56), ("Results", 70, 130)], 0, line=0)
+    words += pdf_line([("Name", 10, 50), ("Value", 200, 240)], 24, line=1)
+    for r in range(3):
+        words += pdf_line([(f"n{r}", 10, 30), (str(r), 200, 210)], 50 + 20 * r, line=2 + r)
+    assert texts(table_html(words, rulings, (0, 0, 300, 110))) == [["Name", "Value"]] + [
+        [f"n{r}", str(r)] for r in range(3)
+    ]
+
+
+def test_total_row_below_the_last_rule_is_kept_but_a_note_is_not() -> None:
+    rulings = [hline(y, 0, 300) for y in (0, 22, 110)]
+    words = pdf_line([("Name", 10, 50), ("Value", 200, 240)], 4, line=0)
+    for r in range(4):
+        words += pdf_line([(f"n{r}", 10, 30), (str(r), 200, 210)], 26 + 20 * r, line=1 + r)
+    total = pdf_line([("Total", 10, 45), ("6", 200, 210)], 114, line=9)
+    note = pdf_line([("*", 0, 5), ("Estimated", 8, 70), ("values", 74, 110)], 114, line=9)
+    assert texts(table_html(words + total, rulings, (0, 0, 300, 130)))[-1] == ["Total", "6"]
+    assert texts(table_html(words + note, rulings, (0, 0, 300, 130)))[-1] == ["n3", "3"]
+
+
 def test_borderless_table_columns_come_from_alignment() -> None:
     rows = [
         [("Type", 10, 45), ("of", 49, 63), ("delay", 67, 105)],
@@ -124,6 +157,19 @@ def test_detect_rulings_finds_drawn_lines() -> None:
     assert abs(horizontal[0].y0 - 30) <= 1 and abs(horizontal[1].y0 - 170.5) <= 1.5
     assert abs(horizontal[0].x0 - 20) <= 2 and abs(horizontal[0].x1 - 280) <= 2
     assert abs(vertical[0].x0 - 150) <= 1 and abs(vertical[0].y0 - 30) <= 2 and abs(vertical[0].y1 - 170) <= 2
+
+
+def test_detect_rulings_tolerates_a_slightly_skewed_scan() -> None:
+    image = np.full((400, 500, 3), 255, np.uint8)
+    for y in (50, 150, 250, 350):
+        cv2.line(image, (50, y), (450, y), (0, 0, 0), 2)
+    for x in (50, 250, 450):
+        cv2.line(image, (x, 50), (x, 350), (0, 0, 0), 2)
+    rotation = cv2.getRotationMatrix2D((250, 200), 1.5, 1.0)
+    skewed = cv2.warpAffine(image, rotation, (500, 400), borderValue=(255, 255, 255))
+    rulings = detect_rulings(skewed)
+    assert sum(r.horizontal for r in rulings) == 4 and sum(not r.horizontal for r in rulings) == 3
+    assert all(max(abs(r.x1 - r.x0), abs(r.y1 - r.y0)) > 280 for r in rulings)
 
 
 def test_detect_rulings_ignores_text() -> None:
