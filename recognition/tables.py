@@ -28,6 +28,7 @@ import html
 import itertools
 import re
 import statistics
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -685,8 +686,17 @@ def _merge(grid: _Layout) -> list[_Cell]:
             block = {(r + i, c + k) for i in range(h) for k in range(w)}
             taken |= block
             frags = [f for rc in block for f in grid.frags.get(rc, [])]
-            cells.append(_Cell(r, c, h, w, _join(f.text for b in _bands(frags) for f in b.frags)))
+            cells.append(_Cell(r, c, h, w, _join(_band_text(b) for b in _bands(frags))))
     return cells
+
+
+def _band_text(band: _Band) -> str:
+    """The words of one visual line of a cell, left to right, or right to left for Arabic or Hebrew."""
+    tokens = sorted((t for f in band.frags for t in f.tokens), key=lambda t: t.x0)
+    letters = [ch for t in tokens for ch in t.text if ch.isalpha()]
+    if letters and sum(unicodedata.bidirectional(ch) in ("R", "AL") for ch in letters) > len(letters) / 2:
+        tokens.reverse()
+    return " ".join(t.text for t in tokens)
 
 
 def _join(parts: Iterable[str]) -> str:

@@ -197,3 +197,10 @@ def test_drawn_table_image_end_to_end() -> None:
     rulings = detect_rulings(image)
     assert sum(r.horizontal for r in rulings) == 4 and sum(not r.horizontal for r in rulings) == 4
     assert texts(table_html(words, rulings, (0, 0, 340, 130))) == cells
+
+
+def test_arabic_cell_words_read_right_to_left() -> None:
+    rulings = [hline(y, 0, 400) for y in (0, 40)] + [vline(x, 0, 40) for x in (0, 200, 400)]
+    words = [Word("شماره", (300, 10, 380, 30), line=1), Word("استاندارد", (210, 10, 290, 30), line=1)]
+    words.append(Word("20300", (20, 10, 80, 30), line=2))
+    assert texts(table_html(words, rulings, (0, 0, 400, 40))) == [["20300", "شماره استاندارد"]]
