@@ -127,17 +127,19 @@ def promote_tables(regions: list[Region], words_per_region: list[list[Word]], wh
             changed = True
     if not whole_page or any(r.label == "table" for r in regions):
         return changed
-    words = [w for r, ws in zip(regions, words_per_region) if r.label not in ("header", "footer") for w in ws]
-    if not _grid_like(words):
-        return changed
-    body = union_box([w.bbox for w in words])
-    regions[:] = [r for r in regions if r.label in ("header", "footer")]
-    regions.append(Region(body, "table", 0.0, cls_id=LABEL_IDS["table"]))
-    return True
+    # A crop of a table often has its header row boxed as a page header: try with it first.
+    for kept_labels in ((), ("header", "footer")):
+        words = [w for r, ws in zip(regions, words_per_region) if r.label not in kept_labels for w in ws]
+        if _grid_like(words):
+            regions[:] = [r for r in regions if r.label in kept_labels]
+            regions.append(Region(union_box([w.bbox for w in words]), "table", 0.0, cls_id=LABEL_IDS["table"]))
+            return True
+    return changed
 
 
 def _grid_like(words: Sequence[Word]) -> bool:
-    """At least three rows, most with two or more separate short pieces of text, some with three."""
+    """Rows of short pieces of text side by side: at least three rows, half of them with two or more
+    pieces and one with three; or, for two-column tables, at least four rows nearly all with two."""
     if len(words) < 6:
         return False
     pieces = group_lines(words)
@@ -153,9 +155,8 @@ def _grid_like(words: Sequence[Word]) -> bool:
             rows.append([piece])
     multi = [row for row in rows if len(row) >= 2]
     lengths = [sum(len(w.text) + 1 for w in piece) for piece in pieces]
-    return (
-        len(rows) >= 3
-        and len(multi) >= 0.5 * len(rows)
-        and max(len(row) for row in rows) >= 3
-        and statistics.median(lengths) <= 20
-    )
+    if statistics.median(lengths) > 20 or len(rows) < 3:
+        return False
+    three_columns = len(multi) >= 0.5 * len(rows) and max(len(row) for row in rows) >= 3
+    two_columns = len(rows) >= 4 and len(multi) >= 0.8 * len(rows)
+    return three_columns or two_columns
