@@ -12,8 +12,9 @@ from ocrvl.types import BBox, Region, Ruling, Word
 # Labels outside the body text flow: kept in JSON, left out of reading order (and of Markdown by default).
 MARGINAL_LABELS = frozenset({"header", "footer", "header_image", "footer_image", "number", "aside_text"})
 
-# When a word's centre lies in several regions, the first label here that matches wins.
-_ASSIGN_PRIORITY = ("table", "display_formula", "image", "chart", "figure_title", "doc_title", "paragraph_title")
+# When a word's centre lies in several regions, the first label here that matches wins (a caption box
+# overlapping its table keeps the caption; a table keeps its cells from stray text boxes).
+_ASSIGN_PRIORITY = ("figure_title", "table", "display_formula", "image", "chart", "doc_title", "paragraph_title")
 
 # Text-like regions swallowed by a table/figure are the detector echoing the cells or labels inside.
 _CONTAINER_LABELS = frozenset({"table", "image", "chart"})
