@@ -61,6 +61,7 @@ def main() -> None:
 @click.option("--overwrite", is_flag=True, help="Parse documents again even if their results exist.")
 @click.option("--dpi", type=float, default=144.0, show_default=True, help="Resolution PDF pages are rendered at.")
 @click.option("--no-text-layer", is_flag=True, help="OCR every page, ignoring PDF text layers.")
+@click.option("--no-deskew", is_flag=True, help="Do not straighten skewed scans before reading them.")
 @click.option("--layout-threshold", type=float, default=0.4, show_default=True, help="Minimum layout box score.")
 @click.option(
     "--max-image-pixels",
@@ -71,7 +72,7 @@ def main() -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, errors only.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_text_layer,
+def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_text_layer, no_deskew,
           layout_threshold, max_image_pixels, quiet, verbose) -> None:  # fmt: skip
     """Parse PDFs, images and folders of them into OUT_DIR.
 
@@ -84,7 +85,7 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
     try:
         options = PipelineOptions(
             engine=engine, pages=pages, password=password, dpi=dpi, use_text_layer=not no_text_layer,
-            layout_threshold=layout_threshold, max_image_pixels=max_image_pixels,
+            deskew=not no_deskew, layout_threshold=layout_threshold, max_image_pixels=max_image_pixels,
         )  # fmt: skip
         pipeline = Pipeline(options)
         total = sum(pipeline.count_pages(p) for p, _ in discover_inputs(inputs))

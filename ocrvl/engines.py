@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
+from ocrvl.deskew import deskew
 from ocrvl.errors import EngineUnavailableError
 from ocrvl.layout.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.refine import refine_layout
@@ -33,8 +35,12 @@ class LiteEngine:
         )
 
     def process(self, page: Page) -> PageResult:
-        words = self.recognizer.page_words(page)
         ocr_words = not self.recognizer.uses_text_layer(page)
+        skew = 0.0
+        if ocr_words and self.options.deskew:
+            upright, skew = deskew(page.image)
+            page = replace(page, image=upright)
+        words = self.recognizer.page_words(page)
         pairs = refine_layout(self.detector.detect(page.image), words, page, ocr_words=ocr_words)
         regions = [region for region, _ in pairs]
         blocks = self.recognizer.recognize(page, regions, [region_words for _, region_words in pairs])
@@ -51,6 +57,7 @@ class LiteEngine:
                 "layout_model": self.detector.name,
                 "text_source": "pdf_text_layer" if self.recognizer.uses_text_layer(page) else "PP-OCRv6",
                 "dpi": round(page.dpi, 2),
+                "deskew_angle": skew,
                 "layout_threshold": self.options.layout_threshold,
             },
             image=page.image,

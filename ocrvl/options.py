@@ -22,6 +22,8 @@ class PipelineOptions:
     layout_threshold: minimum score of a layout detection.
     layout_nms: IoU above which the weaker of two same-class detections is dropped.
     use_text_layer: read born-digital PDFs from their text layer; False forces OCR everywhere.
+    deskew: straighten pages that are OCR'd (scans, photos) before layout; boxes then refer to the
+        straightened page image.
     markdown_ignore_labels: block labels left out of Markdown (they stay in the JSON).
     threads: ONNX Runtime threads for the lite engine's models (0: all cores).
     """
@@ -34,6 +36,7 @@ class PipelineOptions:
     layout_threshold: float = 0.4
     layout_nms: float = 0.5
     use_text_layer: bool = True
+    deskew: bool = True
     markdown_ignore_labels: tuple[str, ...] = field(default=DEFAULT_MARKDOWN_IGNORE_LABELS)
     threads: int = 0
 

@@ -92,3 +92,24 @@ def test_photo_of_a_page_is_read(parsed, sources):
     assert src["heading"] in doc.markdown
     reference = plain(" ".join(src["paragraphs"]))
     assert _cer(reference, _body_text(doc)) < 0.05
+
+
+def test_scan_skewed_by_three_more_degrees_is_straightened_and_its_table_read(parser, sources, tmp_path):
+    import cv2
+    from PIL import Image
+
+    from ocrvl.deskew import skew_angle
+    from ocrvl.documents import iter_pages
+    from tests.conftest import SAMPLES
+
+    image = next(iter_pages(SAMPLES / "scanned.pdf")).image
+    h, w = image.shape[:2]
+    rotation = cv2.getRotationMatrix2D((w / 2, h / 2), 3.0, 1.0)
+    skewed = cv2.warpAffine(image, rotation, (w, h), borderValue=(255, 255, 255))
+    Image.fromarray(skewed).save(tmp_path / "skewed.png")
+
+    (page,) = parser.predict(tmp_path / "skewed.png")
+    expected = 3.0 + skew_angle(image)  # the sample scan is itself a little skewed
+    assert abs(page.page.model_settings["deskew_angle"] - expected) <= 0.2
+    table = sources["scanned.pdf"]["tables"][0]
+    assert tables_in(page.markdown)[0] == [table["header"], *table["rows"]]

@@ -1,0 +1,36 @@
+"""Skew estimation and straightening of scanned pages."""
+
+import cv2
+import numpy as np
+import pytest
+
+from ocrvl.deskew import deskew, skew_angle
+from ocrvl.documents import iter_pages
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def page_image():
+    return next(iter_pages(SAMPLES / "born_digital.pdf")).image
+
+
+def _rotated(image, degrees):
+    h, w = image.shape[:2]
+    rotation = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, rotation, (w, h), borderValue=(255, 255, 255))
+
+
+@pytest.mark.parametrize("degrees", [-3.0, -1.2, 0.0, 0.7, 2.5])
+def test_skew_angle_is_found_within_a_fifth_of_a_degree(page_image, degrees):
+    assert abs(skew_angle(_rotated(page_image, degrees)) - degrees) <= 0.2
+
+
+def test_deskew_makes_the_page_upright_and_leaves_straight_pages_alone(page_image):
+    upright, removed = deskew(_rotated(page_image, 2.0))
+    assert abs(removed - 2.0) <= 0.2 and abs(skew_angle(upright)) <= 0.2
+    same, none = deskew(page_image)
+    assert none == 0.0 and same is page_image
+
+
+def test_blank_page_has_no_skew():
+    assert skew_angle(np.full((400, 300, 3), 255, np.uint8)) == 0.0
