@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, union_box
+from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, row_overlap, union_box
 from ocrvl.layout.cdla import LABEL_IDS
 from ocrvl.layout.reading_order import xy_cut_order
 from ocrvl.types import BBox, Region, Ruling, Word
@@ -68,9 +68,8 @@ def merge_same_line_pieces(regions: Sequence[Region]) -> list[Region]:
 
 
 def _same_line_overlap(a: BBox, b: BBox) -> bool:
-    v_overlap = min(a[3], b[3]) - max(a[1], b[1])
     h_overlap = min(a[2], b[2]) - max(a[0], b[0])
-    return h_overlap > 0 and v_overlap > 0.7 * min(a[3] - a[1], b[3] - b[1])
+    return h_overlap > 0 and row_overlap(a, b) > 0.7
 
 
 def assign_words(regions: Sequence[Region], words: Sequence[Word]) -> tuple[list[list[Word]], list[Word]]:
@@ -161,9 +160,8 @@ def group_lines(words: Sequence[Word]) -> list[list[Word]]:
         b = word.bbox
         for line in lines:
             last = line[-1].bbox
-            v_overlap = min(b[3], last[3]) - max(b[1], last[1])
             h_gap = b[0] - last[2]
-            if v_overlap > 0.5 * min(b[3] - b[1], last[3] - last[1]) and -5 < h_gap < 3 * (b[3] - b[1]):
+            if row_overlap(b, last) > 0.5 and -5 < h_gap < 3 * (b[3] - b[1]):
                 line.append(word)
                 break
         else:

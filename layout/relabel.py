@@ -6,7 +6,7 @@ import re
 import statistics
 from collections.abc import Sequence
 
-from ocrvl.geometry import union_box
+from ocrvl.geometry import row_overlap, union_box
 from ocrvl.layout.cdla import LABEL_IDS
 from ocrvl.layout.postprocess import group_lines, line_boxes
 from ocrvl.types import Region, Word
@@ -148,7 +148,7 @@ def _grid_like(words: Sequence[Word]) -> bool:
         box = union_box([w.bbox for w in piece])
         for row in rows:
             ref = union_box([w.bbox for w in row[0]])
-            if min(box[3], ref[3]) - max(box[1], ref[1]) > 0.5 * min(box[3] - box[1], ref[3] - ref[1]):
+            if row_overlap(box, ref) > 0.5:
                 row.append(piece)
                 break
         else:

@@ -6,17 +6,14 @@ folder and swapped in only when complete, so a folder that exists is a finished 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image
-
 from ocrvl.errors import OcrvlError
 from ocrvl.log import logger
-from ocrvl.outputs import StagedFolder, ensure_output_dir, write_image, write_text
+from ocrvl.outputs import StagedFolder, ensure_output_dir, write_block_pictures, write_image, write_json, write_text
 from ocrvl.pipeline import Pipeline, discover_inputs, output_stem, safe_name
 from ocrvl.postprocess.json_output import document_json, page_json
 from ocrvl.postprocess.markdown import document_markdown, page_markdown
@@ -118,22 +115,18 @@ def _write_document(pipeline: Pipeline, job: Job, formats: Sequence[str]):
             if "img" in formats:
                 write_image(folder / f"{job.name}_{page.page_index}_layout.png", layout_picture(page))
             if "pages" in formats:
-                stem = folder / f"{job.name}_{page.page_index}"
-                write_text(
-                    stem.with_name(stem.name + "_res.json"), json.dumps(page_json(page), ensure_ascii=False, indent=2)
-                )
-                write_text(stem.with_suffix(".md"), page_markdown(page, pipeline.options.markdown_ignore_labels))
+                stem = f"{job.name}_{page.page_index}"
+                write_json(folder / f"{stem}_res.json", page_json(page))
+                write_text(folder / f"{stem}.md", page_markdown(page, pipeline.options.markdown_ignore_labels))
+            if "md" in formats or "pages" in formats:
+                write_block_pictures(page.blocks, folder)
             for block in page.blocks:
-                if block.image is not None and block.image_path and ("md" in formats or "pages" in formats):
-                    write_image(folder / block.image_path, Image.fromarray(block.image))
                 block.image = None  # pictures are on disk; keep memory flat on long documents
             page.image = None
             pages.append(page)
             yield page
         if "json" in formats:
-            write_text(
-                folder / f"{job.name}.json", json.dumps(document_json(pages, job.source), ensure_ascii=False, indent=2)
-            )
+            write_json(folder / f"{job.name}.json", document_json(pages, job.source))
         if "md" in formats:
             write_text(folder / f"{job.name}.md", document_markdown(pages, pipeline.options.markdown_ignore_labels))
         staged.commit()
@@ -142,6 +135,6 @@ def _write_document(pipeline: Pipeline, job: Job, formats: Sequence[str]):
 def _write_errors(out_dir: Path, report: BatchReport) -> None:
     path = out_dir / ERRORS_FILE
     if report.failed:
-        write_text(path, json.dumps(report.failed, ensure_ascii=False, indent=2))
+        write_json(path, report.failed)
     elif path.exists():
         path.unlink()

@@ -25,6 +25,13 @@ def covered_fraction(inner: BBox, outer: BBox) -> float:
     return intersection(inner, outer) / a if a > 0 else 0.0
 
 
+def row_overlap(a: BBox, b: BBox) -> float:
+    """How much two boxes share vertically, as a share of the shorter one's height (0 when apart)."""
+    shorter = min(a[3] - a[1], b[3] - b[1])
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0.0, overlap) / shorter if shorter > 0 else 0.0
+
+
 def center(b: BBox) -> tuple[float, float]:
     return ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
 

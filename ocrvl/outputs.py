@@ -7,14 +7,17 @@ assembled in a hidden staging folder that replaces its final folder only when co
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from PIL import Image
 
 from ocrvl.errors import OutputError
+from ocrvl.types import Block
 
 
 def ensure_output_dir(path: Path) -> Path:
@@ -49,6 +52,17 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, data: object) -> None:
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def write_block_pictures(blocks: Iterable[Block], folder: Path) -> None:
+    """The cropped pictures and formulas of `blocks`, at their ``imgs/...`` paths under `folder`."""
+    for block in blocks:
+        if block.image is not None and block.image_path:
+            write_image(folder / block.image_path, Image.fromarray(block.image))
 
 
 def write_image(path: Path, image: Image.Image) -> None:

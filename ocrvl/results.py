@@ -6,9 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from PIL import Image
-
-from ocrvl.outputs import write_image, write_text
+from ocrvl.outputs import write_block_pictures, write_image, write_json, write_text
 from ocrvl.pipeline import safe_name
 from ocrvl.postprocess.json_output import document_json, page_json
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS, document_markdown, page_markdown
@@ -20,13 +18,6 @@ def _target(save_path: Path | str, default_name: str) -> Path:
     """A folder gets `default_name` inside it; a path with a suffix is used as the file name."""
     path = Path(save_path)
     return path if path.suffix and not path.is_dir() else path / default_name
-
-
-def _save_pictures(pages: Sequence[PageResult], folder: Path) -> None:
-    for page in pages:
-        for block in page.blocks:
-            if block.image is not None and block.image_path:
-                write_image(folder / block.image_path, Image.fromarray(block.image))
 
 
 class PageOutput:
@@ -53,13 +44,13 @@ class PageOutput:
 
     def save_to_json(self, save_path: Path | str) -> Path:
         target = _target(save_path, f"{self.name}_res.json")
-        write_text(target, json.dumps(self.json, ensure_ascii=False, indent=2))
+        write_json(target, self.json)
         return target
 
     def save_to_markdown(self, save_path: Path | str) -> Path:
         """The page's Markdown, with its pictures under ``imgs/`` beside it."""
         target = _target(save_path, f"{self.name}.md")
-        _save_pictures([self.page], target.parent)
+        write_block_pictures(self.page.blocks, target.parent)
         write_text(target, self.markdown)
         return target
 
@@ -104,13 +95,13 @@ class DocumentOutput:
 
     def save_to_markdown(self, save_path: Path | str) -> Path:
         target = _target(save_path, f"{self.name}.md")
-        _save_pictures([p.page for p in self.pages], target.parent)
+        write_block_pictures((b for p in self.pages for b in p.page.blocks), target.parent)
         write_text(target, self.markdown)
         return target
 
     def save_to_json(self, save_path: Path | str) -> Path:
         target = _target(save_path, f"{self.name}.json")
-        write_text(target, json.dumps(self.json, ensure_ascii=False, indent=2))
+        write_json(target, self.json)
         return target
 
     def save_to_img(self, save_path: Path | str) -> list[Path]:

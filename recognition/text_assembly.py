@@ -6,6 +6,7 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 
+from ocrvl.geometry import row_overlap
 from ocrvl.types import BBox, Word
 
 _BULLETS = ("•", "◦", "▪", "‣", "·", "-", "–", "*")
@@ -113,5 +114,4 @@ def _right_to_left(text: str) -> bool:
 
 
 def _same_row(a: BBox, b: BBox) -> bool:
-    overlap = min(a[3], b[3]) - max(a[1], b[1])
-    return overlap > 0.6 * min(a[3] - a[1], b[3] - b[1])
+    return row_overlap(a, b) > 0.6
