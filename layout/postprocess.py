@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, row_overlap, union_box
+from ocrvl.labels import MARGINAL_LABELS
 from ocrvl.layout.cdla import LABEL_IDS
 from ocrvl.layout.reading_order import xy_cut_order
 from ocrvl.types import BBox, Region, Ruling, Word
-
-# Labels outside the body text flow: kept in JSON, left out of reading order (and of Markdown by default).
-MARGINAL_LABELS = frozenset({"header", "footer", "header_image", "footer_image", "number", "aside_text"})
 
 # When a word's centre lies in several regions, the first label here that matches wins (a caption box
 # overlapping its table keeps the caption; a table keeps its cells from stray text boxes).

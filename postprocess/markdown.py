@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ocrvl.labels import PICTURE_LABELS
 from ocrvl.types import Block, PageResult
 
 # PaddleOCR-VL leaves these out of Markdown by default (they stay in the JSON).
@@ -12,7 +13,6 @@ DEFAULT_MARKDOWN_IGNORE_LABELS = (
     "number", "footnote", "header", "header_image", "footer", "footer_image", "aside_text",
 )  # fmt: skip
 
-_PICTURE_LABELS = frozenset({"image", "chart", "header_image", "footer_image", "seal"})
 _SECTION_NUMBER = re.compile(r"^\s*((?:\d+|[IVXLC]+|[A-Z])(?:\.\d+)*)\.?\s+\S")
 
 
@@ -41,7 +41,7 @@ def block_markdown(block: Block) -> str:
         return f"# {_one_line(content)}" if content else ""
     if label == "paragraph_title":
         return f"{'#' * heading_level(content)} {_one_line(content)}" if content else ""
-    if label in _PICTURE_LABELS:
+    if label in PICTURE_LABELS:
         return f"![{label}]({block.image_path})" if block.image_path else ""
     if label == "display_formula":
         if block.image_path:  # no formula model: the picture, and the text read off it

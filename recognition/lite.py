@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ocrvl.geometry import center, contains_point
+from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.recognition.ocr import LineReader, OcrOptions
 from ocrvl.recognition.rulings import detect_rulings
 from ocrvl.recognition.tables import table_html
 from ocrvl.recognition.text_assembly import region_text
 from ocrvl.types import Block, Page, Region, Ruling, Word
-
-PICTURE_LABELS = frozenset({"image", "chart", "header_image", "footer_image", "seal"})
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,10 @@ class LiteRecognizer:
         return blocks
 
     def _holds_raster_text(self, page: Page, region: Region) -> bool:
-        """A text or table region of a born-digital page with no text-layer words under it: text
-        drawn as an image. (A region whose words went to an overlapping region is not OCR'd again.)"""
-        if region.label in PICTURE_LABELS or not self.uses_text_layer(page):
+        """A body text or table region of a born-digital page with no text-layer words under it: text
+        drawn as an image. (A region whose words went to an overlapping region is not OCR'd again;
+        headers and footers, left out of the Markdown, are not worth an OCR run.)"""
+        if region.label in PICTURE_LABELS | MARGINAL_LABELS or not self.uses_text_layer(page):
             return False
         return not any(contains_point(region.bbox, *center(w.bbox)) for w in page.words)
 
