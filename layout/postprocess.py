@@ -17,6 +17,9 @@ _ASSIGN_PRIORITY = ("figure_title", "table", "display_formula", "image", "chart"
 # Text-like regions swallowed by a table/figure are the detector echoing the cells or labels inside.
 _CONTAINER_LABELS = frozenset({"table", "image", "chart"})
 
+# Words further apart than this many line heights are not one line: column gutters are often
+# only about two line heights wide.
+_WORD_GAP = 1.2
 _CROSS_CLASS_NMS = 0.9
 _PAGE_COVERING = 0.7
 _CONTAINED = 0.9
@@ -159,7 +162,7 @@ def group_lines(words: Sequence[Word]) -> list[list[Word]]:
         for line in lines:
             last = line[-1].bbox
             h_gap = b[0] - last[2]
-            if row_overlap(b, last) > 0.5 and -5 < h_gap < 3 * (b[3] - b[1]):
+            if row_overlap(b, last) > 0.5 and -5 < h_gap < _WORD_GAP * (b[3] - b[1]):
                 line.append(word)
                 break
         else:
