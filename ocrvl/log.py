@@ -9,13 +9,13 @@ from contextlib import contextmanager
 
 logger = logging.getLogger("ocrvl")
 
-_THIRD_PARTY_PREFIXES = ("rapid_layout", "RapidLayout", "RapidOCR", "rapidocr")
+_THIRD_PARTY_PREFIXES = ("RapidOCR", "rapidocr")
 
 
 @contextmanager
 def muted_third_party() -> Iterator[None]:
-    """rapidocr and rapid-layout reset their loggers to INFO with colored handlers whenever an engine
-    is built; hold all logging below ERROR while one is, then mute those loggers for good."""
+    """rapidocr resets its loggers to INFO with colored handlers whenever an engine is built; hold all
+    logging below ERROR while one is, then mute those loggers for good."""
     previous = logging.root.manager.disable
     logging.disable(logging.WARNING)
     try:
