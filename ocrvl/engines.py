@@ -55,7 +55,7 @@ class LiteEngine:
             model_settings={
                 "engine": self.name,
                 "layout_model": self.detector.name,
-                "text_source": "pdf_text_layer" if self.recognizer.uses_text_layer(page) else "PP-OCRv6",
+                "text_source": "PP-OCRv6" if ocr_words else "pdf_text_layer",
                 "dpi": round(page.dpi, 2),
                 "deskew_angle": skew,
                 "layout_threshold": self.options.layout_threshold,

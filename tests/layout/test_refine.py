@@ -22,6 +22,10 @@ def _line(text: str, x: float, y: float, h: float = 20, line: int = -1) -> list[
     return words
 
 
+def _labels_by_first_word(detected: list[Region], words: list[Word]) -> dict[str, str]:
+    return {ws[0].text: r.label for r, ws in refine_layout(detected, words, _page())}
+
+
 def test_words_outside_every_box_become_a_text_region_and_each_word_is_used_once():
     inside = _line("Covered by the detector box", 100, 200)
     outside = _line("Missed by the detector entirely", 100, 600) + _line("and its second line here", 100, 625)
@@ -69,7 +73,7 @@ def test_symbol_line_is_a_formula_and_short_numbered_line_a_heading():
         Region((290, 355, 500, 385), "text", 0.9),
         Region((90, 235, 300, 265), "text", 0.9),
     ]
-    labels = {ws[0].text: r.label for r, ws in refine_layout(detected, body + formula + heading, _page())}
+    labels = _labels_by_first_word(detected, body + formula + heading)
     assert labels == {"Plain": "text", "a2": "display_formula", "2": "paragraph_title"}
 
 
@@ -94,7 +98,7 @@ def test_large_line_boxed_as_page_header_is_a_title_but_a_small_running_header_s
         Region((790, 15, 1100, 40), "header", 0.6),
         Region((90, 195, 1000, 230), "text", 0.9),
     ]
-    labels = {ws[0].text: r.label for r, ws in refine_layout(detected, title + running + body, _page())}
+    labels = _labels_by_first_word(detected, title + running + body)
     assert labels == {"Improving": "doc_title", "Chapter": "header", "Plain": "text"}
 
 
