@@ -1,0 +1,83 @@
+"""Task prompts, the chat format around them, and turning generated tokens back into text.
+
+The tokenizer and chat template come from the checkpoint directory only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocrvl.errors import OcrvlError
+
+from .config import ModelConfig
+
+TASK_PROMPTS = {
+    "ocr": "OCR:",
+    "table": "Table Recognition:",
+    "formula": "Formula Recognition:",
+    "chart": "Chart Recognition:",
+    "seal": "Seal Recognition:",
+    "spotting": "Spotting:",
+}
+IMAGE_PLACEHOLDER = "<|IMAGE_PLACEHOLDER|>"
+IMAGE_BLOCK = f"<|IMAGE_START|>{IMAGE_PLACEHOLDER}<|IMAGE_END|>"
+# Used when a checkpoint ships no chat template: the format PaddleOCR-VL was trained with.
+KNOWN_FORMAT = "<|begin_of_sentence|>User: {image}{prompt}\nAssistant: "
+
+
+class PromptError(OcrvlError):
+    """The checkpoint's tokenizer or chat template cannot build a prompt."""
+
+
+@dataclass
+class Prompter:
+    tokenizer: object  # a transformers tokenizer loaded from the checkpoint directory
+    image_token_id: int
+    stop_ids: tuple[int, ...]
+
+    @classmethod
+    def from_dir(cls, directory: str | Path, config: ModelConfig) -> Prompter:
+        from transformers import AutoTokenizer
+
+        directory = Path(directory)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
+        except Exception as exc:  # transformers raises many types for a missing or broken tokenizer
+            raise PromptError(f"{directory}: cannot load the tokenizer ({exc})") from exc
+        return cls(tokenizer, config.image_token_id, _stop_ids(directory, config, tokenizer))
+
+    def template(self, task_prompt: str) -> str:
+        """The prompt text with one image placeholder, from the checkpoint's chat template if it has one."""
+        if getattr(self.tokenizer, "chat_template", None):
+            messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": task_prompt}]}]
+            text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            if text.count(IMAGE_PLACEHOLDER) == 1:
+                return text
+        return KNOWN_FORMAT.format(image=IMAGE_BLOCK, prompt=task_prompt)
+
+    def encode(self, task_prompt: str, image_tokens: int) -> list[int]:
+        """Token ids of the prompt with ``image_tokens`` placeholders for one image."""
+        before, after = self.template(task_prompt).split(IMAGE_PLACEHOLDER)
+        encode = self.tokenizer.encode
+        return (
+            encode(before, add_special_tokens=False)
+            + [self.image_token_id] * image_tokens
+            + encode(after, add_special_tokens=False)
+        )
+
+    def decode(self, token_ids: list[int]) -> str:
+        return self.tokenizer.decode(token_ids, skip_special_tokens=True)
+
+
+def _stop_ids(directory: Path, config: ModelConfig, tokenizer) -> tuple[int, ...]:
+    ids = {config.eos_token_id}
+    generation = directory / "generation_config.json"
+    if generation.is_file():
+        eos = json.loads(generation.read_text()).get("eos_token_id")
+        ids.update(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+    end = tokenizer.convert_tokens_to_ids("<|end_of_sentence|>")
+    if isinstance(end, int) and end != tokenizer.unk_token_id:
+        ids.add(end)
+    return tuple(sorted(ids))
