@@ -23,7 +23,7 @@ from .weights import detect_layout, to_ocrvl
 
 ENV_VAR = "OCRVL_MODEL_DIR"
 HUB_REPOS = ("PaddlePaddle/PaddleOCR-VL-1.5", "PaddlePaddle/PaddleOCR-VL")
-DOWNLOAD_COMMAND = f"hf download {HUB_REPOS[0]} --local-dir ~/models/PaddleOCR-VL-1.5"
+DOWNLOAD_COMMAND = f"hf download {HUB_REPOS[0]}"
 # The release keeps the recognizer at the top of the repository; some mirrors put it in a subfolder.
 _SUBFOLDERS = ("", "PaddleOCR-VL-0.9B", "PaddleOCR-VL-1.5-0.9B")
 
@@ -38,8 +38,9 @@ class WeightsNotFoundError(CheckpointError):
         super().__init__(
             "No PaddleOCR-VL weights found. Looked in:\n"
             f"{lines}\n"
-            f"Download them once (this is the only step that needs the network):\n  {DOWNLOAD_COMMAND}\n"
-            f"then pass --model-dir ~/models/PaddleOCR-VL-1.5 or set {ENV_VAR}=~/models/PaddleOCR-VL-1.5."
+            f"Download them once into the Hugging Face cache, where ocrvl finds them (the only step that needs "
+            f"the network):\n  {DOWNLOAD_COMMAND}\n"
+            f"or set {ENV_VAR} to a directory that holds config.json and *.safetensors."
         )
         self.searched = searched
 

@@ -40,12 +40,17 @@ class Prompter:
     @classmethod
     def from_dir(cls, directory: str | Path, config: ModelConfig) -> Prompter:
         from transformers import AutoTokenizer
+        from transformers.utils import logging as transformers_logging
 
         directory = Path(directory)
+        previous = transformers_logging.get_verbosity()
+        transformers_logging.set_verbosity_error()  # it warns about config fields it does not use
         try:
             tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
         except Exception as exc:  # transformers raises many types for a missing or broken tokenizer
             raise PromptError(f"{directory}: cannot load the tokenizer ({exc})") from exc
+        finally:
+            transformers_logging.set_verbosity(previous)
         return cls(tokenizer, config.image_token_id, _stop_ids(directory, config, tokenizer))
 
     def template(self, task_prompt: str) -> str:

@@ -108,5 +108,40 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
     sys.exit(0 if report.ok else 1)
 
 
+@main.group()
+def models() -> None:
+    """Find the PaddleOCR-VL weights ocrvl would use."""
+
+
+@models.command("list")
+@click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="A directory to check first.")
+def list_models(model_dir: Path | None) -> None:
+    """Show every place weights are looked for, in order, and what is there."""
+    from ocrvl.models.checkpoints import DOWNLOAD_COMMAND, candidates, describe
+
+    found = candidates(model_dir)
+    for candidate in found:
+        if candidate.usable:
+            info = describe(candidate.path)
+            status = (f"found: {info['layout']} layout, {info['dtype']}, {_amount(info['parameters'])} parameters, "
+                      f"{_amount(info['bytes'], 1024)}B on disk")  # fmt: skip
+        else:
+            status = f"not found: {candidate.problem}"
+        click.echo(f"{candidate.source}\n  {candidate.path}\n  {status}")
+    chosen = next((c for c in found if c.usable), None)
+    if chosen is not None:
+        click.echo(f"\nocrvl uses: {chosen.path}")
+    else:
+        click.echo(f"\nNo PaddleOCR-VL weights found; the lite engine runs instead. To get them:\n  {DOWNLOAD_COMMAND}")
+
+
+def _amount(n: float, base: int = 1000) -> str:
+    for unit in ("", "K", "M", "G"):
+        if n < base or unit == "G":
+            return f"{n:.0f} {unit}" if unit == "" else f"{n:.2f} {unit}"
+        n /= base
+    return f"{n:.2f} G"
+
+
 if __name__ == "__main__":
     main()

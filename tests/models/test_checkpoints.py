@@ -1,0 +1,117 @@
+"""Finding and loading weights: resolution order, clear errors, `ocrvl models list`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from click.testing import CliRunner
+from safetensors.torch import load_file, save_file
+
+from ocrvl.cli import main
+from ocrvl.models.checkpoints import (
+    DOWNLOAD_COMMAND,
+    ENV_VAR,
+    CheckpointError,
+    WeightsNotFoundError,
+    load_model,
+    resolve_model_dir,
+)
+from ocrvl.models.testing import write_tiny_checkpoint
+
+
+@pytest.fixture()
+def no_weights(monkeypatch, tmp_path):
+    """A machine with nothing downloaded: empty Hugging Face cache, no environment variable."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    return tmp_path
+
+
+def hub_snapshot(hub, repo, revision="abc123"):
+    root = hub / ("models--" + repo.replace("/", "--"))
+    (root / "refs").mkdir(parents=True)
+    (root / "refs" / "main").write_text(revision)
+    return root / "snapshots" / revision
+
+
+def test_explicit_directory_wins_over_environment_and_cache(no_weights, monkeypatch):
+    explicit = write_tiny_checkpoint(no_weights / "explicit")
+    env = write_tiny_checkpoint(no_weights / "env")
+    write_tiny_checkpoint(hub_snapshot(no_weights / "hub", "PaddlePaddle/PaddleOCR-VL"))
+    monkeypatch.setenv(ENV_VAR, str(env))
+    assert resolve_model_dir(explicit) == explicit
+    assert resolve_model_dir() == env
+
+
+def test_hugging_face_cache_is_found_offline(no_weights):
+    snapshot = write_tiny_checkpoint(hub_snapshot(no_weights / "hub", "PaddlePaddle/PaddleOCR-VL-1.5"))
+    assert resolve_model_dir() == snapshot
+
+
+def test_no_weights_names_every_place_and_the_download_command(no_weights):
+    with pytest.raises(WeightsNotFoundError) as caught:
+        resolve_model_dir()
+    message = str(caught.value)
+    assert DOWNLOAD_COMMAND in message
+    assert "PaddleOCR-VL-1.5" in message and ENV_VAR in message
+
+
+def test_unusable_explicit_directory_is_an_error_not_skipped(no_weights, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(write_tiny_checkpoint(no_weights / "env")))
+    with pytest.raises(CheckpointError, match="no PaddleOCR-VL config.json"):
+        resolve_model_dir(no_weights)
+
+
+def test_missing_and_unexpected_keys_are_listed(tmp_path):
+    directory = write_tiny_checkpoint(tmp_path / "ckpt")
+    weights = load_file(directory / "model.safetensors")
+    weights.pop("model.language_model.norm.weight")
+    weights["model.language_model.extra_adapter.weight"] = torch.zeros(2)
+    save_file(weights, directory / "model.safetensors")
+    with pytest.raises(CheckpointError) as caught:
+        load_model(directory)
+    message = str(caught.value)
+    assert "Missing (1): text.norm.weight" in message
+    assert "Unexpected (1): text.extra_adapter.weight" in message
+
+
+def test_shape_mismatch_names_the_tensor(tmp_path):
+    directory = write_tiny_checkpoint(tmp_path / "ckpt")
+    config = json.loads((directory / "config.json").read_text())
+    config["text_config"]["intermediate_size"] = 100
+    (directory / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match=r"text.layers.0.mlp.\w+_proj.weight has shape .* the config expects"):
+        load_model(directory)
+
+
+def test_truncated_weights_file_is_a_clear_error(tmp_path):
+    directory = write_tiny_checkpoint(tmp_path / "ckpt")
+    path = directory / "model.safetensors"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="cannot read weights"):
+        load_model(directory)
+
+
+def test_bf16_load_keeps_weights_tied_and_memory_mapped(tmp_path):
+    directory = write_tiny_checkpoint(tmp_path / "ckpt", dtype=torch.bfloat16)
+    model = load_model(directory, torch.bfloat16)
+    assert model.dtype == torch.bfloat16
+    assert model.lm_head.weight is model.text.embed_tokens.weight
+    assert all(p.device.type == "cpu" for p in model.parameters())
+
+
+def test_models_list_shows_where_weights_were_found(no_weights, monkeypatch):
+    directory = write_tiny_checkpoint(no_weights / "weights", layout="original")
+    monkeypatch.setenv(ENV_VAR, str(directory))
+    result = CliRunner().invoke(main, ["models", "list"])
+    assert result.exit_code == 0, result.output
+    assert "found: original layout" in result.output
+    assert f"ocrvl uses: {directory}" in result.output
+
+
+def test_models_list_without_weights_says_how_to_get_them(no_weights):
+    result = CliRunner().invoke(main, ["models", "list"])
+    assert result.exit_code == 0
+    assert "not found" in result.output and DOWNLOAD_COMMAND in result.output
