@@ -117,7 +117,8 @@ def models() -> None:
 @click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="A directory to check first.")
 def list_models(model_dir: Path | None) -> None:
     """Show every place weights are looked for, in order, and what is there."""
-    from ocrvl.models.checkpoints import DOWNLOAD_COMMAND, candidates, describe
+    from ocrvl.models.checkpoints import describe
+    from ocrvl.models.locate import DOWNLOAD_COMMAND, candidates
 
     found = candidates(model_dir)
     for candidate in found:

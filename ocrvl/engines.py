@@ -10,6 +10,7 @@ from ocrvl.errors import EngineUnavailableError
 from ocrvl.layout.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.refine import refine_layout
 from ocrvl.log import logger
+from ocrvl.models.locate import candidates
 from ocrvl.options import PipelineOptions
 from ocrvl.recognition.lite import LiteOptions, LiteRecognizer
 from ocrvl.recognition.ocr import OcrOptions
@@ -68,9 +69,14 @@ def create_engine(options: PipelineOptions) -> Engine:
     """The engine the options ask for; ``auto`` says which one it chose."""
     if options.engine in ("vl", "vl-server"):
         raise EngineUnavailableError(
-            f"engine {options.engine!r} is not part of this ocrvl build yet (the PaddleOCR-VL recognizer "
-            "lands with the models work); use --engine lite or auto"
+            f"engine {options.engine!r} is not part of this ocrvl build yet: the PaddleOCR-VL recognizer model "
+            "is (ocrvl.models), the page pipeline around it is not; use --engine lite or auto"
         )
     if options.engine == "auto":
-        logger.info("engine: lite (auto; this build has no PaddleOCR-VL engine, so no weights are looked for)")
+        found = next((c for c in candidates() if c.usable), None)
+        if found is None:
+            logger.info("engine: lite (auto; no PaddleOCR-VL weights found, `ocrvl models list` shows where)")
+        else:
+            logger.info("engine: lite (auto; PaddleOCR-VL weights are at %s, but this build's page pipeline "
+                        "does not use them yet)", found.path)  # fmt: skip
     return LiteEngine(options)

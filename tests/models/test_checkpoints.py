@@ -10,12 +10,12 @@ from click.testing import CliRunner
 from safetensors.torch import load_file, save_file
 
 from ocrvl.cli import main
-from ocrvl.models.checkpoints import (
+from ocrvl.models.checkpoints import load_model
+from ocrvl.models.locate import (
     DOWNLOAD_COMMAND,
     ENV_VAR,
     CheckpointError,
     WeightsNotFoundError,
-    load_model,
     resolve_model_dir,
 )
 from ocrvl.models.testing import write_tiny_checkpoint
@@ -115,3 +115,17 @@ def test_models_list_without_weights_says_how_to_get_them(no_weights):
     result = CliRunner().invoke(main, ["models", "list"])
     assert result.exit_code == 0
     assert "not found" in result.output and DOWNLOAD_COMMAND in result.output
+
+
+def test_auto_engine_says_where_weights_are_and_what_it_runs(no_weights, monkeypatch, caplog):
+    from ocrvl.engines import create_engine
+    from ocrvl.options import PipelineOptions
+
+    caplog.set_level("INFO", logger="ocrvl")
+    create_engine(PipelineOptions(engine="auto"))
+    assert "no PaddleOCR-VL weights found" in caplog.text
+    caplog.clear()
+    directory = write_tiny_checkpoint(no_weights / "weights")
+    monkeypatch.setenv(ENV_VAR, str(directory))
+    create_engine(PipelineOptions(engine="auto"))
+    assert f"PaddleOCR-VL weights are at {directory}" in caplog.text
