@@ -83,12 +83,13 @@ class VisionAttention(nn.Module):
         k = self.k_proj(x).view(n, self.num_heads, self.head_dim)
         v = self.v_proj(x).view(n, self.num_heads, self.head_dim)
         q, k = _rotate_vision(q, k, *rotary)
-        q, k, v = (t.transpose(0, 1) for t in (q, k, v))
+        # (1, heads, patches, head_dim): CPU SDPA takes its fused kernel only for 4-D inputs.
+        q, k, v = (t.transpose(0, 1)[None] for t in (q, k, v))
         pieces = [
             F.scaled_dot_product_attention(qi, ki, vi)
-            for qi, ki, vi in zip(q.split(lengths, 1), k.split(lengths, 1), v.split(lengths, 1))
+            for qi, ki, vi in zip(q.split(lengths, 2), k.split(lengths, 2), v.split(lengths, 2))
         ]
-        out = torch.cat(pieces, dim=1).transpose(0, 1).reshape(n, -1)
+        out = torch.cat(pieces, dim=2)[0].transpose(0, 1).reshape(n, -1)
         return self.out_proj(out)
 
 
