@@ -84,8 +84,6 @@ def load_model(directory: str | Path, dtype: torch.dtype = torch.bfloat16) -> Pa
     model.load_state_dict({k: v.to(dtype) for k, v in state.items()}, strict=False, assign=True)
     if config.text.tie_word_embeddings:
         model.lm_head.weight = model.text.embed_tokens.weight
-    model.vision.rotary.reset()
-    model.text.rotary.reset()
     return model.eval()
 
 

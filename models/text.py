@@ -24,12 +24,19 @@ class MultimodalRotary(nn.Module):
         self.dim = config.head_dim
         self.theta = config.rope_theta
         self.sections = list(config.mrope_section)
-        self.reset()
+        self._set_frequencies()
 
-    def reset(self, device: torch.device | str = "cpu") -> None:
-        """(Re)compute the frequencies, e.g. after the model was built on the meta device."""
+    def _set_frequencies(self, device: torch.device | str = "cpu") -> None:
+        """Compute the frequencies in fp32 on ``device``."""
         steps = torch.arange(0, self.dim, 2, dtype=torch.float, device=device) / self.dim
         self.register_buffer("inv_freq", 1.0 / (self.theta**steps), persistent=False)
+
+    def _apply(self, fn, recurse=True):
+        # Casting the model (e.g. .to(torch.bfloat16)) must not round the frequencies: angles of long
+        # sequences would drift. Device moves still apply.
+        super()._apply(fn, recurse)
+        self._set_frequencies(self.inv_freq.device)
+        return self
 
     def forward(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
         """``positions``: (3, batch, length) -> cos, sin of shape (batch, length, head_dim)."""

@@ -46,12 +46,19 @@ class VisionRotary(nn.Module):
         super().__init__()
         self.quarter = config.head_dim // 2
         self.theta = config.rope_theta
-        self.reset()
+        self._set_frequencies()
 
-    def reset(self, device: torch.device | str = "cpu") -> None:
-        """(Re)compute the frequencies, e.g. after the model was built on the meta device."""
+    def _set_frequencies(self, device: torch.device | str = "cpu") -> None:
+        """Compute the frequencies in fp32 on ``device``."""
         steps = torch.arange(0, self.quarter, 2, dtype=torch.float, device=device) / self.quarter
         self.register_buffer("inv_freq", 1.0 / (self.theta**steps), persistent=False)
+
+    def _apply(self, fn, recurse=True):
+        # Casting the model (e.g. .to(torch.bfloat16)) must not round the frequencies: angles of long
+        # sequences would drift. Device moves still apply.
+        super()._apply(fn, recurse)
+        self._set_frequencies(self.inv_freq.device)
+        return self
 
     def forward(self, grids: list[tuple[int, int, int]]) -> tuple[torch.Tensor, torch.Tensor]:
         device = self.inv_freq.device

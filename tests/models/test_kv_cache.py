@@ -38,3 +38,14 @@ def test_dropping_a_finished_row_leaves_the_others_unchanged():
         model(model.text.embed_tokens(rows[1:]), text_positions(0, 4), alone_cache)
         alone = model(model.text.embed_tokens(torch.tensor([[60]])), text_positions(4, 1), alone_cache)
     assert (kept - alone).abs().max() < 1e-5
+
+
+def test_casting_to_bf16_keeps_rotary_frequencies_exact():
+    """A bf16 model must rotate position 3000 as an fp32 one does, or long outputs drift."""
+    model = random_model(tiny_config(), seed=3)
+    exact = model.text.rotary(text_positions(3000, 4), torch.float32)
+    model.to(torch.bfloat16)
+    assert model.text.rotary.inv_freq.dtype == torch.float32
+    assert model.vision.rotary.inv_freq.dtype == torch.float32
+    cast = model.text.rotary(text_positions(3000, 4), torch.float32)
+    assert all((a - b).abs().max() < 1e-6 for a, b in zip(exact, cast))
