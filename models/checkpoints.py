@@ -6,6 +6,7 @@ Tensors stay backed by the file unless a dtype change forces a copy.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -22,25 +23,21 @@ def describe(directory: Path) -> dict[str, object]:
     files = weight_files(directory)
     keys, dtypes, count = [], set(), 0
     for path in files:
-        with safe_open(path, framework="pt") as f:
-            for key in f.keys():
-                keys.append(key)
-                piece = f.get_slice(key)
-                dtypes.add(piece.get_dtype())
-                count += _numel(piece.get_shape())
+        try:
+            with safe_open(path, framework="pt") as f:
+                for key in f.keys():
+                    keys.append(key)
+                    piece = f.get_slice(key)
+                    dtypes.add(piece.get_dtype())
+                    count += math.prod(piece.get_shape())
+        except Exception as exc:  # safetensors raises its own types for truncated or corrupt files
+            raise CheckpointError(f"{path}: cannot read weights ({exc})") from exc
     return {
         "layout": detect_layout(keys),
         "dtype": ",".join(sorted(dtypes)),
         "parameters": count,
         "bytes": sum(p.stat().st_size for p in files),
     }
-
-
-def _numel(shape: list[int]) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
 def read_config(directory: Path) -> ModelConfig:

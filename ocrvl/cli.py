@@ -123,9 +123,13 @@ def list_models(model_dir: Path | None) -> None:
     found = candidates(model_dir)
     for candidate in found:
         if candidate.usable:
-            info = describe(candidate.path)
-            status = (f"found: {info['layout']} layout, {info['dtype']}, {_amount(info['parameters'])} parameters, "
-                      f"{_amount(info['bytes'], 1024)}B on disk")  # fmt: skip
+            try:
+                info = describe(candidate.path)
+            except OcrvlError as exc:
+                status = f"found but unusable: {exc}"
+            else:
+                status = (f"found: {info['layout']} layout, {info['dtype']}, {_amount(info['parameters'])} "
+                          f"parameters, {_amount(info['bytes'], 1024)}B on disk")  # fmt: skip
         else:
             status = f"not found: {candidate.problem}"
         click.echo(f"{candidate.source}\n  {candidate.path}\n  {status}")

@@ -129,3 +129,12 @@ def test_auto_engine_says_where_weights_are_and_what_it_runs(no_weights, monkeyp
     monkeypatch.setenv(ENV_VAR, str(directory))
     create_engine(PipelineOptions(engine="auto"))
     assert f"PaddleOCR-VL weights are at {directory}" in caplog.text
+
+
+def test_models_list_reports_a_corrupt_checkpoint_instead_of_crashing(no_weights, monkeypatch):
+    directory = write_tiny_checkpoint(no_weights / "weights")
+    (directory / "model.safetensors").write_bytes(b"\x00" * 64)
+    monkeypatch.setenv(ENV_VAR, str(directory))
+    result = CliRunner().invoke(main, ["models", "list"])
+    assert result.exit_code == 0, result.output
+    assert "found but unusable" in result.output and "cannot read weights" in result.output
