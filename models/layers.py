@@ -35,3 +35,25 @@ class RMSNorm(nn.Module):
         x32 = x.float()
         normed = x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + self.eps)
         return self.weight * normed.to(x.dtype)
+
+
+class RotaryFrequencies(nn.Module):
+    """Rotary inverse frequencies 1 / theta^(2i / dim), kept in fp32 whatever dtype the model is cast to.
+
+    Rounding them to bf16 would make the angles of long sequences drift; device moves still apply.
+    """
+
+    def __init__(self, dim: int, theta: float):
+        super().__init__()
+        self.rotary_dim = dim
+        self.theta = theta
+        self._set_frequencies("cpu")
+
+    def _set_frequencies(self, device: torch.device | str) -> None:
+        steps = torch.arange(0, self.rotary_dim, 2, dtype=torch.float, device=device) / self.rotary_dim
+        self.register_buffer("inv_freq", 1.0 / (self.theta**steps), persistent=False)
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        self._set_frequencies(self.inv_freq.device)
+        return self

@@ -8,11 +8,11 @@ from torch import nn
 
 from .config import TextConfig
 from .kv_cache import KVCache
-from .layers import RMSNorm, rotate_half
+from .layers import RMSNorm, RotaryFrequencies, rotate_half
 from .moe import GatedMLP, SparseMoE
 
 
-class MultimodalRotary(nn.Module):
+class MultimodalRotary(RotaryFrequencies):
     """Rotary angles from three position axes (time, row, column).
 
     The frequency bands are split into ``mrope_section`` groups; group i takes its angle from axis i.
@@ -20,23 +20,8 @@ class MultimodalRotary(nn.Module):
     """
 
     def __init__(self, config: TextConfig):
-        super().__init__()
-        self.dim = config.head_dim
-        self.theta = config.rope_theta
+        super().__init__(config.head_dim, config.rope_theta)
         self.sections = list(config.mrope_section)
-        self._set_frequencies()
-
-    def _set_frequencies(self, device: torch.device | str = "cpu") -> None:
-        """Compute the frequencies in fp32 on ``device``."""
-        steps = torch.arange(0, self.dim, 2, dtype=torch.float, device=device) / self.dim
-        self.register_buffer("inv_freq", 1.0 / (self.theta**steps), persistent=False)
-
-    def _apply(self, fn, recurse=True):
-        # Casting the model (e.g. .to(torch.bfloat16)) must not round the frequencies: angles of long
-        # sequences would drift. Device moves still apply.
-        super()._apply(fn, recurse)
-        self._set_frequencies(self.inv_freq.device)
-        return self
 
     def forward(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
         """``positions``: (3, batch, length) -> cos, sin of shape (batch, length, head_dim)."""

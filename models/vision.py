@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import ModelConfig, VisionConfig
-from .layers import activation, rotate_half
+from .layers import RotaryFrequencies, activation, rotate_half
 
 
 class VisionEmbeddings(nn.Module):
@@ -39,26 +39,11 @@ class VisionEmbeddings(nn.Module):
         return resized[0].permute(1, 2, 0).reshape(height * width, -1)
 
 
-class VisionRotary(nn.Module):
+class VisionRotary(RotaryFrequencies):
     """2-D rotary positions: a quarter of the head rotates with the row, a quarter with the column, mirrored."""
 
     def __init__(self, config: VisionConfig):
-        super().__init__()
-        self.quarter = config.head_dim // 2
-        self.theta = config.rope_theta
-        self._set_frequencies()
-
-    def _set_frequencies(self, device: torch.device | str = "cpu") -> None:
-        """Compute the frequencies in fp32 on ``device``."""
-        steps = torch.arange(0, self.quarter, 2, dtype=torch.float, device=device) / self.quarter
-        self.register_buffer("inv_freq", 1.0 / (self.theta**steps), persistent=False)
-
-    def _apply(self, fn, recurse=True):
-        # Casting the model (e.g. .to(torch.bfloat16)) must not round the frequencies: angles of long
-        # sequences would drift. Device moves still apply.
-        super()._apply(fn, recurse)
-        self._set_frequencies(self.inv_freq.device)
-        return self
+        super().__init__(config.head_dim // 2, config.rope_theta)
 
     def forward(self, grids: list[tuple[int, int, int]]) -> tuple[torch.Tensor, torch.Tensor]:
         device = self.inv_freq.device
