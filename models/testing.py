@@ -6,11 +6,12 @@ loading, the tokenizer and chat template from the directory.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
+
+from ocrvl.outputs import write_json
 
 from .config import ModelConfig, MoEConfig, TextConfig, VisionConfig
 from .model import PaddleOCRVL
@@ -85,10 +86,10 @@ def write_checkpoint(
     tensors = {k: (v.to(dtype) if dtype else v).contiguous() for k, v in tensors.items()}
     save_file(tensors, str(directory / "model.safetensors"), metadata={"format": "pt"})
     raw_config = config.to_native_dict() if layout == NATIVE else config.to_original_dict()
-    _write_json(directory / "config.json", raw_config)
-    _write_json(directory / "generation_config.json", {"eos_token_id": config.eos_token_id,
+    write_json(directory / "config.json", raw_config)
+    write_json(directory / "generation_config.json", {"eos_token_id": config.eos_token_id,
                                                        "pad_token_id": config.pad_token_id})
-    _write_json(directory / "preprocessor_config.json", {
+    write_json(directory / "preprocessor_config.json", {
         "image_processor_type": "PaddleOCRVLImageProcessor", "patch_size": config.vision.patch_size,
         "merge_size": config.vision.spatial_merge_size, "temporal_patch_size": 1,
         "min_pixels": 147_384, "max_pixels": 2_822_400, "image_mean": [0.5] * 3, "image_std": [0.5] * 3,
@@ -130,6 +131,3 @@ def _unused_release_tensors(config: ModelConfig) -> dict[str, torch.Tensor]:
         "visual.vision_model.head.layernorm.weight": torch.ones(width),
     }
 
-
-def _write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2) + "\n")

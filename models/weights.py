@@ -15,18 +15,17 @@ import torch
 
 NATIVE = "native"
 ORIGINAL = "original"
-LAYOUTS = (NATIVE, ORIGINAL)
 
 _PREFIXES = {
     NATIVE: (
-        ("model.visual.vision_model.encoder.", "vision."),
+        ("model.visual.vision_model.encoder.layers.", "vision.layers."),
         ("model.visual.vision_model.", "vision."),
         ("model.projector.", "projector."),
         ("model.language_model.", "text."),
         ("lm_head.", "lm_head."),
     ),
     ORIGINAL: (
-        ("visual.vision_model.encoder.", "vision."),
+        ("visual.vision_model.encoder.layers.", "vision.layers."),
         ("visual.vision_model.", "vision."),
         ("mlp_AR.", "projector."),
         ("model.", "text."),
@@ -81,6 +80,7 @@ def from_ocrvl(state: Mapping[str, torch.Tensor], layout: str) -> dict[str, torc
 
 
 def _rename(key: str, rules: tuple[tuple[str, str], ...]) -> str | None:
+    """Apply the first rule whose prefix matches; rules are ordered most specific first."""
     for source, target in rules:
         if key.startswith(source):
             return target + key[len(source):]
@@ -88,13 +88,10 @@ def _rename(key: str, rules: tuple[tuple[str, str], ...]) -> str | None:
 
 
 def _unrename(name: str, layout: str) -> str:
-    if name.startswith("vision.layers."):
-        source = "model.visual.vision_model.encoder." if layout == NATIVE else "visual.vision_model.encoder."
-        return source + name[len("vision."):]
-    for source, target in _PREFIXES[layout]:
-        if name.startswith(target) and "encoder." not in source:
-            return source + name[len(target):]
-    raise KeyError(name)
+    original = _rename(name, tuple((target, source) for source, target in _PREFIXES[layout]))
+    if original is None:
+        raise KeyError(name)
+    return original
 
 
 def _stack_experts(prefix: str, projections: dict[str, dict[int, torch.Tensor]]) -> dict[str, torch.Tensor]:
