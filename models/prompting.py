@@ -6,7 +6,7 @@ The tokenizer and chat template come from the checkpoint directory only.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocrvl.errors import OcrvlError
@@ -36,6 +36,8 @@ class Prompter:
     tokenizer: object  # a transformers tokenizer loaded from the checkpoint directory
     image_token_id: int
     stop_ids: tuple[int, ...]
+    # Token ids around the image per task prompt: rendered and tokenized once, not per crop.
+    _framing: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_dir(cls, directory: str | Path, config: ModelConfig) -> Prompter:
@@ -64,13 +66,14 @@ class Prompter:
 
     def encode(self, task_prompt: str, image_tokens: int) -> list[int]:
         """Token ids of the prompt with ``image_tokens`` placeholders for one image."""
-        before, after = self.template(task_prompt).split(IMAGE_PLACEHOLDER)
-        encode = self.tokenizer.encode
-        return (
-            encode(before, add_special_tokens=False)
-            + [self.image_token_id] * image_tokens
-            + encode(after, add_special_tokens=False)
-        )
+        if task_prompt not in self._framing:
+            before, after = self.template(task_prompt).split(IMAGE_PLACEHOLDER)
+            encode = self.tokenizer.encode
+            self._framing[task_prompt] = (
+                encode(before, add_special_tokens=False), encode(after, add_special_tokens=False)
+            )
+        before_ids, after_ids = self._framing[task_prompt]
+        return before_ids + [self.image_token_id] * image_tokens + after_ids
 
     def decode(self, token_ids: list[int]) -> str:
         return self.tokenizer.decode(token_ids, skip_special_tokens=True)
