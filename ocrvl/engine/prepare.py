@@ -1,0 +1,47 @@
+"""Turning a request into model inputs: the resized crop's patches and the prompt's token ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ocrvl.errors import OcrvlError
+from ocrvl.models.image_processing import ImageProcessor
+from ocrvl.models.model import Grid, PaddleOCRVL
+from ocrvl.models.prompting import Prompter
+
+from .requests import RecognitionRequest
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    input_ids: list[int]
+    patches: torch.Tensor  # (num_patches, channels, patch, patch), float32
+    grid: Grid
+
+    @property
+    def num_patches(self) -> int:
+        return self.patches.shape[0]
+
+
+class RequestError(OcrvlError):
+    """One request cannot be run (unreadable or unusable crop, bad limits); only that request fails."""
+
+
+@dataclass(frozen=True)
+class RequestEncoder:
+    model: PaddleOCRVL
+    prompter: Prompter
+    image_processor: ImageProcessor
+
+    def __call__(self, request: RecognitionRequest) -> PreparedRequest:
+        try:
+            batch = self.image_processor([request.image], request.min_pixels, request.max_pixels)
+        except OcrvlError as exc:
+            raise RequestError(str(exc)) from exc
+        except (OSError, ValueError) as exc:  # PIL's errors for truncated or undecodable images
+            raise RequestError(f"the image cannot be read: {exc}") from exc
+        grid = batch.grids[0]
+        input_ids = self.prompter.encode(request.prompt, self.model.tokens_per_image(grid))
+        return PreparedRequest(input_ids, batch.patches, grid)

@@ -1,0 +1,61 @@
+"""What the inference core is asked (a crop and a task prompt) and what it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from PIL import Image
+
+from ocrvl.models.prompting import TASK_PROMPTS
+
+FinishReason = Literal["stop", "length", "repetition", "error"]
+
+
+@dataclass(frozen=True)
+class RecognitionRequest:
+    """One crop to read.
+
+    prompt: the task prompt itself (``"OCR:"``, ``"Table Recognition:"``, ...); see ``task_prompt``.
+    max_new_tokens: this request's generation limit; None takes the engine's default.
+    min_pixels / max_pixels: the resize limits of this crop; None takes the checkpoint's.
+    """
+
+    image: Image.Image
+    prompt: str = TASK_PROMPTS["ocr"]
+    id: Hashable = None
+    max_new_tokens: int | None = None
+    min_pixels: int | None = None
+    max_pixels: int | None = None
+
+
+@dataclass(frozen=True)
+class RecognitionResult:
+    """The answer to one request.
+
+    finish_reason: ``stop`` (end of sequence), ``length`` (max_new_tokens reached), ``repetition`` (a loop
+    was cut; the text keeps the repeated unit once) or ``error`` (``error`` says what went wrong; nothing
+    was generated).
+    """
+
+    id: Hashable
+    text: str
+    token_ids: list[int] = field(repr=False)
+    finish_reason: FinishReason
+    prompt_tokens: int = 0
+    image_patches: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.finish_reason != "error"
+
+
+def task_prompt(task: str) -> str:
+    """The prompt of a task name (ocr, table, formula, chart, seal, spotting)."""
+    from ocrvl.errors import OptionsError
+
+    if task not in TASK_PROMPTS:
+        raise OptionsError(f"unknown task {task!r}: use one of {', '.join(TASK_PROMPTS)}")
+    return TASK_PROMPTS[task]
