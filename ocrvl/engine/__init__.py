@@ -6,6 +6,14 @@ from .options import InferenceOptions, RepetitionLimits
 from .requests import RecognitionRequest, RecognitionResult, task_prompt
 
 __all__ = [
-    "EngineClosedError", "EngineStats", "InferenceEngine", "InferenceOptions", "Placement",
-    "RecognitionRequest", "RecognitionResult", "RepetitionLimits", "resolve_placement", "task_prompt",
+    "EngineClosedError",
+    "EngineStats",
+    "InferenceEngine",
+    "InferenceOptions",
+    "Placement",
+    "RecognitionRequest",
+    "RecognitionResult",
+    "RepetitionLimits",
+    "resolve_placement",
+    "task_prompt",
 ]

@@ -57,8 +57,13 @@ def page_requests(count: int = 9) -> list[RecognitionRequest]:
     """Crops of different sizes and output limits, like the regions of a page."""
     prompts = ("OCR:", "Table Recognition:", "Formula Recognition:")
     return [
-        RecognitionRequest(crop(50 + 41 * i, 30 + 17 * (i % 4), f"region {i}"), prompts[i % 3], id=f"r{i}",
-                           max_new_tokens=3 + 6 * i, **PIXELS)  # fmt: skip
+        RecognitionRequest(
+            crop(50 + 41 * i, 30 + 17 * (i % 4), f"region {i}"),
+            prompts[i % 3],
+            id=f"r{i}",
+            max_new_tokens=3 + 6 * i,
+            **PIXELS,
+        )  # fmt: skip
         for i in range(count)
     ]
 

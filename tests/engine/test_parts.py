@@ -104,9 +104,7 @@ def test_asking_for_cuda_without_it_is_a_clear_error():
         resolve_placement(InferenceOptions(device="cuda"))
 
 
-@pytest.mark.parametrize(
-    "options", [{"device": "tpu"}, {"precision": "fp16"}, {"max_batch_size": 0}, {"threads": -1}]
-)
+@pytest.mark.parametrize("options", [{"device": "tpu"}, {"precision": "fp16"}, {"max_batch_size": 0}, {"threads": -1}])
 def test_bad_options_are_refused(options):
     with pytest.raises(OptionsError):
         InferenceOptions(**options)
