@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -10,8 +13,11 @@ from tqdm import tqdm
 
 from ocrvl import __version__
 from ocrvl.batch import DEFAULT_FORMATS, FORMATS, run_batch
+from ocrvl.documents import LoadOptions, iter_pages
+from ocrvl.engine.options import DEFAULT_MAX_NEW_TOKENS, DEVICES, PRECISIONS, InferenceOptions
 from ocrvl.errors import OcrvlError
 from ocrvl.log import configure
+from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.options import ENGINES, PipelineOptions
 from ocrvl.pipeline import Pipeline, discover_inputs
 
@@ -106,6 +112,98 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
     if not quiet or report.failed:
         click.echo(f"ocrvl: {summary}", err=True)
     sys.exit(0 if report.ok else 1)
+
+
+def inference_options(command):
+    """The recognizer's options (``InferenceOptions``) as command-line flags."""
+    flags = [
+        click.option("--device", default="auto", show_default=True,
+                     help=f"Where the recognizer runs: {', '.join(DEVICES)} or cuda:N."),
+        click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
+                     help="auto: bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16/AMX), fp32 elsewhere."),
+        click.option("--threads", type=int, default=0, show_default=True, help="CPU threads (0: one per core)."),
+        click.option("--batch-size", type=int, default=16, show_default=True,
+                     help="Sequences decoded together (continuous batching)."),
+        click.option("--max-batch-patches", type=int, default=16384, show_default=True,
+                     help="Vision patches encoded in one packed call."),
+        click.option("--max-new-tokens", type=int, default=DEFAULT_MAX_NEW_TOKENS, show_default=True,
+                     help="Generation limit per crop."),
+        click.option("--no-repetition-guard", is_flag=True,
+                     help="Do not stop sequences caught in a loop (they run to --max-new-tokens)."),
+    ]  # fmt: skip
+    for flag in reversed(flags):
+        command = flag(command)
+    return command
+
+
+def _inference_options(device, precision, threads, batch_size, max_batch_patches, max_new_tokens,
+                       no_repetition_guard) -> InferenceOptions:  # fmt: skip
+    options = InferenceOptions(device=device, precision=precision, threads=threads, max_batch_size=batch_size,
+                               max_batch_patches=max_batch_patches, max_new_tokens=max_new_tokens)  # fmt: skip
+    return replace(options, repetition=None) if no_repetition_guard else options
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--task", type=click.Choice(list(TASK_PROMPTS)), default="ocr", show_default=True,
+              help="Task prompt for every image.")  # fmt: skip
+@click.option("--model-dir", type=click.Path(path_type=Path), default=None,
+              help="PaddleOCR-VL weights (default: where `ocrvl models list` finds them).")  # fmt: skip
+@click.option("--min-pixels", type=int, default=None,
+              help="Smaller images are upscaled to this many pixels (default: the checkpoint's setting).")  # fmt: skip
+@click.option("--max-pixels", type=int, default=None,
+              help="Larger images are downscaled to this many pixels (default: the checkpoint's setting).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per image instead of plain text.")
+@inference_options
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose, **flags) -> None:
+    """Read whole images (or PDF pages) with the PaddleOCR-VL recognizer, without layout analysis.
+
+    Each image is one crop with the --task prompt, as in PaddleOCR-VL's element-level recipe; all of
+    them go through the batched inference core together. Results are printed in input order; an
+    unreadable file is reported and skipped, and the exit code is 1 when any failed.
+    """
+    from ocrvl.engine import InferenceEngine, RecognitionRequest
+
+    configure(verbose + 1)
+    try:
+        engine = InferenceEngine.from_dir(model_dir, _inference_options(**flags))
+    except OcrvlError as exc:
+        click.echo(f"ocrvl: error: {exc}", err=True)
+        sys.exit(1)
+    failed = 0
+    pending: deque = deque()  # (label, future) in input order; bounded so pages are not all held at once
+
+    def emit(label: dict, future) -> None:
+        nonlocal failed
+        result = future.result()
+        failed += not result.ok
+        if as_json:
+            click.echo(json.dumps({**label, "text": result.text, "finish_reason": result.finish_reason,
+                                   "generated_tokens": len(result.token_ids), "error": result.error},
+                                  ensure_ascii=False))  # fmt: skip
+        elif result.ok:
+            click.echo(result.text if len(inputs) == 1 and label["page_count"] == 1 else
+                       f"==> {label['input_path']} [page {label['page_index'] + 1}] <==\n{result.text}\n")  # fmt: skip
+        else:
+            click.echo(f"ocrvl: error: {label['input_path']} page {label['page_index'] + 1}: {result.error}", err=True)
+
+    with engine:
+        for path, _root in discover_inputs(inputs):
+            try:
+                for page in iter_pages(path, LoadOptions()):
+                    request = RecognitionRequest(page.image, TASK_PROMPTS[task], min_pixels=min_pixels,
+                                                 max_pixels=max_pixels)  # fmt: skip
+                    label = {"input_path": str(path), "page_index": page.index, "page_count": page.page_count}
+                    pending.append((label, engine.submit(request)))
+                    while len(pending) > 2 * engine.options.max_batch_size:
+                        emit(*pending.popleft())
+            except OcrvlError as exc:
+                failed += 1
+                click.echo(f"ocrvl: error: {exc}", err=True)
+        while pending:
+            emit(*pending.popleft())
+    sys.exit(1 if failed else 0)
 
 
 @main.group()

@@ -1,19 +1,26 @@
-"""The shared batched inference core for the PaddleOCR-VL recognizer (see core.py)."""
+"""The shared batched inference core for the PaddleOCR-VL recognizer (see core.py).
 
-from .core import EngineClosedError, EngineStats, InferenceEngine
-from .device import Placement, resolve_placement
-from .options import InferenceOptions, RepetitionLimits
-from .requests import RecognitionRequest, RecognitionResult, task_prompt
+Names are imported on first use, so that reading ``ocrvl.engine.options`` (the CLI does) does not load torch.
+"""
 
-__all__ = [
-    "EngineClosedError",
-    "EngineStats",
-    "InferenceEngine",
-    "InferenceOptions",
-    "Placement",
-    "RecognitionRequest",
-    "RecognitionResult",
-    "RepetitionLimits",
-    "resolve_placement",
-    "task_prompt",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "EngineClosedError": "core",
+    "EngineStats": "core",
+    "InferenceEngine": "core",
+    "Placement": "device",
+    "resolve_placement": "device",
+    "InferenceOptions": "options",
+    "RepetitionLimits": "options",
+    "RecognitionRequest": "requests",
+    "RecognitionResult": "requests",
+    "task_prompt": "requests",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)

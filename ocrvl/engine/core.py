@@ -66,6 +66,9 @@ class _Sequence:
 
 
 class InferenceEngine:
+    """The recognizer behind a queue. It takes ownership of ``model``: the model is moved to the placement's
+    device and dtype in place. ``placement``, when given, overrides the options' device and precision."""
+
     def __init__(
         self,
         model: PaddleOCRVL,
@@ -259,6 +262,7 @@ class InferenceEngine:
             drop = sequence.guard.push(token)
             if drop:
                 del sequence.tokens[-drop:]
+                self.stats.generated_tokens -= drop
                 self._finish(sequence, "repetition")
                 return True
         if len(sequence.tokens) >= sequence.limit:

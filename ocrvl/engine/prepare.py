@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
+from PIL import Image
 
 from ocrvl.errors import OcrvlError
 from ocrvl.models.image_processing import ImageProcessor
@@ -36,8 +38,14 @@ class RequestEncoder:
     image_processor: ImageProcessor
 
     def __call__(self, request: RecognitionRequest) -> PreparedRequest:
+        image = request.image
+        if isinstance(image, np.ndarray):
+            if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+                raise RequestError(f"an image array must be RGB uint8 (height, width, 3), not {image.dtype} "
+                                   f"{tuple(image.shape)}")  # fmt: skip
+            image = Image.fromarray(image)
         try:
-            batch = self.image_processor([request.image], request.min_pixels, request.max_pixels)
+            batch = self.image_processor([image], request.min_pixels, request.max_pixels)
         except OcrvlError as exc:
             raise RequestError(str(exc)) from exc
         except (OSError, ValueError) as exc:  # PIL's errors for truncated or undecodable images

@@ -6,6 +6,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from PIL import Image
 
 from ocrvl.models.prompting import TASK_PROMPTS
@@ -15,14 +16,14 @@ FinishReason = Literal["stop", "length", "repetition", "error"]
 
 @dataclass(frozen=True)
 class RecognitionRequest:
-    """One crop to read.
+    """One crop to read: a PIL image or an RGB uint8 array (as pages hold them).
 
     prompt: the task prompt itself (``"OCR:"``, ``"Table Recognition:"``, ...); see ``task_prompt``.
     max_new_tokens: this request's generation limit; None takes the engine's default.
     min_pixels / max_pixels: the resize limits of this crop; None takes the checkpoint's.
     """
 
-    image: Image.Image
+    image: Image.Image | np.ndarray
     prompt: str = TASK_PROMPTS["ocr"]
     id: Hashable = None
     max_new_tokens: int | None = None
