@@ -20,8 +20,10 @@ def test_recognize_prints_each_image_in_order_and_reports_a_broken_file(recogniz
         image.save(paths[-1])
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    args = ["recognize", str(paths[0]), str(broken), str(paths[1]), "--model-dir", str(recognizer.directory),
-            "--json", "--max-new-tokens", "7", "--no-repetition-guard", "--device", "cpu", "--precision", "fp32"]  # fmt: skip
+    args = [
+        "recognize", str(paths[0]), str(broken), str(paths[1]), "--model-dir", str(recognizer.directory),
+        "--json", "--max-new-tokens", "7", "--no-repetition-guard", "--device", "cpu", "--precision", "fp32",
+    ]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert "broken.png" in result.stderr
