@@ -19,6 +19,27 @@ def activation(name: str) -> nn.Module:
         raise ValueError(f"unsupported activation {name!r}; known: {', '.join(_ACTIVATIONS)}") from None
 
 
+# Up to this many rows (tokens) a linear layer computes weight @ x^T instead of x @ weight^T.
+FEW_ROWS = 256
+
+
+class Linear(nn.Linear):
+    """nn.Linear, faster for the few rows of a batched decode step.
+
+    CPU BLAS (MKL on AVX2 here) runs x @ W^T with 2-256 rows 1.2-5x slower than the same product with the
+    operands swapped; the result is the same up to summation order. Many rows take the usual path.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rows = x.numel() // x.shape[-1]
+        if not 1 < rows <= FEW_ROWS:
+            return super().forward(x)
+        out = (self.weight @ x.reshape(rows, -1).T).T.contiguous()
+        if self.bias is not None:
+            out = out + self.bias
+        return out.view(*x.shape[:-1], -1)
+
+
 def rotate_half(x: torch.Tensor) -> torch.Tensor:
     """(x1, x2) -> (-x2, x1) over the two halves of the last dimension."""
     first, second = x.chunk(2, dim=-1)

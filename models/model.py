@@ -11,6 +11,7 @@ from ocrvl.errors import OcrvlError
 
 from .config import ModelConfig
 from .kv_cache import KVCache
+from .layers import Linear
 from .text import TextModel
 from .vision import Projector, VisionEncoder
 
@@ -24,7 +25,7 @@ class PaddleOCRVL(nn.Module):
         self.vision = VisionEncoder(config.vision)
         self.projector = Projector(config)
         self.text = TextModel(config.text, config.pad_token_id)
-        self.lm_head = nn.Linear(config.text.hidden_size, config.text.vocab_size, bias=False)
+        self.lm_head = Linear(config.text.hidden_size, config.text.vocab_size, bias=False)
         if config.text.tie_word_embeddings:
             self.lm_head.weight = self.text.embed_tokens.weight
 
