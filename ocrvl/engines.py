@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import Protocol
 
@@ -18,9 +19,19 @@ from ocrvl.types import Page, PageResult
 
 
 class Engine(Protocol):
+    """Two stages, which the pipeline runs concurrently on consecutive pages.
+
+    ``analyze`` (layout) runs in the pipeline's layout thread. ``submit`` hands the analysis to recognition
+    and returns at once; its future completes when the page is read. An engine with an asynchronous
+    recognizer (the inference core) reads regions of several pages together while the next page's layout
+    runs; the lite engine does all its work in ``analyze``.
+    """
+
     name: str
 
-    def process(self, page: Page) -> PageResult: ...
+    def analyze(self, page: Page) -> object: ...
+
+    def submit(self, analysis: object) -> Future[PageResult]: ...
 
 
 class LiteEngine:
@@ -35,7 +46,7 @@ class LiteEngine:
             LiteOptions(ocr=OcrOptions(threads=options.threads), force_ocr=not options.use_text_layer)
         )
 
-    def process(self, page: Page) -> PageResult:
+    def analyze(self, page: Page) -> PageResult:
         ocr_words = not self.recognizer.uses_text_layer(page)
         skew = 0.0
         if ocr_words and self.options.deskew:
@@ -63,6 +74,11 @@ class LiteEngine:
             },
             image=page.image,
         )
+
+    def submit(self, analysis: PageResult) -> Future[PageResult]:
+        done: Future[PageResult] = Future()
+        done.set_result(analysis)
+        return done
 
 
 def create_engine(options: PipelineOptions) -> Engine:

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 from ocrvl.documents import SUPPORTED_SUFFIXES, LoadOptions, count_pages, iter_pages, parse_page_range
 from ocrvl.engines import Engine, create_engine
 from ocrvl.errors import InputError
 from ocrvl.options import PipelineOptions
+from ocrvl.prefetch import prefetch
 from ocrvl.types import DocumentResult, PageResult
+
+# Pages rendered ahead of layout, and analysed ahead of recognition: enough to keep every stage busy,
+# few enough that a long document is never held in memory at once.
+LOAD_AHEAD = 2
+LAYOUT_AHEAD = 2
+# Pages whose regions may be in recognition together (the inference core batches across them).
+RECOGNITION_WINDOW = 4
 
 
 def discover_inputs(paths: Iterable[Path | str]) -> list[tuple[Path, Path]]:
@@ -65,18 +75,36 @@ class Pipeline:
             return 0
 
     def iter_document(self, path: Path | str) -> Iterator[PageResult]:
-        """Page results of one file as they are produced. Raises InputError for unreadable files."""
+        """Page results of one file, in page order. Raises InputError for unreadable files.
+
+        Loading, layout and recognition overlap: page k+2 renders and page k+1's layout runs while page k
+        is being recognized, each stage in its own thread with a bounded queue in between.
+        """
         path = Path(path)
         stem = safe_name(path.stem)
-        for page in iter_pages(path, self.load_options):
-            result = self.engine.process(page)
-            picture_count = 0
-            for block in result.blocks:
-                if block.image is not None:
-                    picture_count += 1
-                    block.image_path = f"imgs/{stem}_p{page.index + 1}_{block.label}_{picture_count}.jpg"
-            yield result
+        pages = prefetch(iter_pages(path, self.load_options), LOAD_AHEAD, "load")
+        analyses = prefetch(map(self.engine.analyze, pages), LAYOUT_AHEAD, "layout")
+        in_flight: deque[Future[PageResult]] = deque()
+        try:
+            for analysis in analyses:
+                in_flight.append(self.engine.submit(analysis))
+                while len(in_flight) > RECOGNITION_WINDOW or (in_flight and in_flight[0].done()):
+                    yield _name_pictures(in_flight.popleft().result(), stem)
+            while in_flight:
+                yield _name_pictures(in_flight.popleft().result(), stem)
+        finally:
+            analyses.close()
+            pages.close()
 
     def run_document(self, path: Path | str) -> DocumentResult:
         path = Path(path)
         return DocumentResult(input_path=path, pages=list(self.iter_document(path)))
+
+
+def _name_pictures(result: PageResult, stem: str) -> PageResult:
+    picture_count = 0
+    for block in result.blocks:
+        if block.image is not None:
+            picture_count += 1
+            block.image_path = f"imgs/{stem}_p{result.page_index + 1}_{block.label}_{picture_count}.jpg"
+    return result
