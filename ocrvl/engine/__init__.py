@@ -15,7 +15,6 @@ _EXPORTS = {
     "RepetitionLimits": "options",
     "RecognitionRequest": "requests",
     "RecognitionResult": "requests",
-    "task_prompt": "requests",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -112,7 +112,7 @@ class InferenceEngine:
     def submit(self, request: RecognitionRequest) -> Future[RecognitionResult]:
         """Queue a request; its future completes when its sequence finishes (or fails)."""
         future: Future[RecognitionResult] = Future()
-        limit = request.max_new_tokens or self.options.max_new_tokens
+        limit = request.max_new_tokens if request.max_new_tokens is not None else self.options.max_new_tokens
         limits = self.options.repetition
         sequence = _Sequence(request, future, limit, RepetitionGuard(limits) if limits else None)
         with self._condition:

@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
+from ocrvl.errors import OptionsError
 from ocrvl.models.prompting import TASK_PROMPTS
 
 FinishReason = Literal["stop", "length", "repetition", "error"]
@@ -18,7 +19,7 @@ FinishReason = Literal["stop", "length", "repetition", "error"]
 class RecognitionRequest:
     """One crop to read: a PIL image or an RGB uint8 array (as pages hold them).
 
-    prompt: the task prompt itself (``"OCR:"``, ``"Table Recognition:"``, ...); see ``task_prompt``.
+    prompt: the task prompt itself (``"OCR:"``, ``"Table Recognition:"``, ...; ``TASK_PROMPTS`` by task).
     max_new_tokens: this request's generation limit; None takes the engine's default.
     min_pixels / max_pixels: the resize limits of this crop; None takes the checkpoint's.
     """
@@ -29,6 +30,12 @@ class RecognitionRequest:
     max_new_tokens: int | None = None
     min_pixels: int | None = None
     max_pixels: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_new_tokens", "min_pixels", "max_pixels"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise OptionsError(f"request {self.id!r}: {name} must be at least 1, not {value}")
 
 
 @dataclass(frozen=True)
@@ -51,12 +58,3 @@ class RecognitionResult:
     @property
     def ok(self) -> bool:
         return self.finish_reason != "error"
-
-
-def task_prompt(task: str) -> str:
-    """The prompt of a task name (ocr, table, formula, chart, seal, spotting)."""
-    from ocrvl.errors import OptionsError
-
-    if task not in TASK_PROMPTS:
-        raise OptionsError(f"unknown task {task!r}: use one of {', '.join(TASK_PROMPTS)}")
-    return TASK_PROMPTS[task]

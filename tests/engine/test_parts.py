@@ -124,3 +124,12 @@ def test_engine_from_a_directory_without_weights(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(CheckpointError):
         InferenceEngine.from_dir(tmp_path)
+
+
+def test_a_request_with_a_bad_limit_is_refused_when_made():
+    from PIL import Image
+
+    from ocrvl.engine import RecognitionRequest
+
+    with pytest.raises(OptionsError, match="max_new_tokens must be at least 1"):
+        RecognitionRequest(Image.new("RGB", (10, 10)), id="x", max_new_tokens=0)
