@@ -14,7 +14,7 @@ from tqdm import tqdm
 from ocrvl import __version__
 from ocrvl.batch import DEFAULT_FORMATS, FORMATS, run_batch
 from ocrvl.documents import LoadOptions, iter_pages
-from ocrvl.engine.options import DEFAULT_MAX_NEW_TOKENS, DEVICES, PRECISIONS, InferenceOptions
+from ocrvl.engine.options import DEVICES, PRECISIONS, InferenceOptions
 from ocrvl.errors import OcrvlError
 from ocrvl.log import configure
 from ocrvl.models.prompting import TASK_PROMPTS
@@ -115,18 +115,20 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
 
 
 def inference_options(command):
-    """The recognizer's options (``InferenceOptions``) as command-line flags."""
+    """The recognizer's options (``InferenceOptions``) as command-line flags, with its defaults."""
+    defaults = InferenceOptions()
     flags = [
-        click.option("--device", default="auto", show_default=True,
+        click.option("--device", default=defaults.device, show_default=True,
                      help=f"Where the recognizer runs: {', '.join(DEVICES)} or cuda:N."),
-        click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
+        click.option("--precision", type=click.Choice(PRECISIONS), default=defaults.precision, show_default=True,
                      help="auto: bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16/AMX), fp32 elsewhere."),
-        click.option("--threads", type=int, default=0, show_default=True, help="CPU threads (0: one per core)."),
-        click.option("--batch-size", type=int, default=16, show_default=True,
+        click.option("--threads", type=int, default=defaults.threads, show_default=True,
+                     help="CPU threads (0: one per core)."),
+        click.option("--batch-size", type=int, default=defaults.max_batch_size, show_default=True,
                      help="Sequences decoded together (continuous batching)."),
-        click.option("--max-batch-patches", type=int, default=16384, show_default=True,
+        click.option("--max-batch-patches", type=int, default=defaults.max_batch_patches, show_default=True,
                      help="Vision patches encoded in one packed call."),
-        click.option("--max-new-tokens", type=int, default=DEFAULT_MAX_NEW_TOKENS, show_default=True,
+        click.option("--max-new-tokens", type=int, default=defaults.max_new_tokens, show_default=True,
                      help="Generation limit per crop."),
         click.option("--no-repetition-guard", is_flag=True,
                      help="Do not stop sequences caught in a loop (they run to --max-new-tokens)."),

@@ -56,6 +56,10 @@ class SlotCache:
     def release(self, row: int) -> None:
         self.lengths[row] = 0
 
+    def clear(self) -> None:
+        """Free every row (after a failed step dropped all running sequences)."""
+        self.lengths = [0] * self.slots
+
     def prefill_view(self, row: int, length: int) -> PrefillView:
         self.reserve(length)
         return PrefillView(self, row)

@@ -168,7 +168,7 @@ class InferenceEngine:
                         if not sequence.future.done():
                             self._fail(sequence, f"the recognizer failed: {type(exc).__name__}: {exc}")
                     self._running.clear()
-                    self.cache.lengths = [0] * self.cache.slots
+                    self.cache.clear()
 
     def _admit(self, joining: list[_Sequence]) -> None:
         ready = []

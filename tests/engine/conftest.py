@@ -24,7 +24,7 @@ PIXELS = {"min_pixels": 3_000, "max_pixels": 30_000}
 class Recognizer:
     """A loaded tiny checkpoint: builds engines and computes the one-at-a-time reference."""
 
-    def __init__(self, directory, moe: bool = False):
+    def __init__(self, directory):
         self.directory = directory
         self.model = load_model(directory, torch.float32)
         self.prompter = Prompter.from_dir(directory, read_config(directory))
@@ -38,12 +38,15 @@ class Recognizer:
     def with_stop_ids(self, *stop_ids: int) -> Prompter:
         return dataclasses.replace(self.prompter, stop_ids=stop_ids)
 
-    def reference(self, request: RecognitionRequest, stop_ids=None) -> list[int]:
+    def reference(self, request: RecognitionRequest) -> list[int]:
         """Greedy tokens of one request alone, through the model's plain reference loop."""
         prepared = RequestEncoder(self.model, self.prompter, self.processor)(request)
-        stop = self.prompter.stop_ids if stop_ids is None else stop_ids
         return self.model.generate_greedy(
-            torch.tensor([prepared.input_ids]), prepared.patches, [prepared.grid], request.max_new_tokens, stop
+            torch.tensor([prepared.input_ids]),
+            prepared.patches,
+            [prepared.grid],
+            request.max_new_tokens,
+            self.prompter.stop_ids,
         )[0]
 
 
