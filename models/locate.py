@@ -115,3 +115,74 @@ def weight_files(directory: Path) -> list[Path]:
         names = sorted(set(json.loads(index.read_text())["weight_map"].values()))
         return [directory / name for name in names]
     return sorted(directory.glob("*.safetensors"))
+
+
+# ----------------------------------------------------------------------------- the layout model
+
+LAYOUT_ENV_VAR = "OCRVL_LAYOUT_MODEL_DIR"
+LAYOUT_HUB_REPOS = ("PaddlePaddle/PP-DocLayoutV2_safetensors",)
+# The official release keeps the layout model in this subfolder, beside the recognizer.
+LAYOUT_SUBFOLDER = "PP-DocLayoutV2"
+
+
+def layout_candidates(explicit: str | Path | None = None, recognizer_dir: Path | None = None) -> list[Candidate]:
+    """Every place the PP-DocLayoutV2 weights are looked for, in resolution order, each checked.
+
+    After an explicit directory and ``$OCRVL_LAYOUT_MODEL_DIR``: the release folder's ``PP-DocLayoutV2/``
+    inside or beside the recognizer's directory and inside each known release in the Hugging Face cache,
+    then transformers-format copies in the cache.
+    """
+    found = []
+    if explicit is not None:
+        found.append(_check_layout("--layout-model-dir", Path(explicit).expanduser()))
+    if os.environ.get(LAYOUT_ENV_VAR):
+        found.append(_check_layout(f"${LAYOUT_ENV_VAR}", Path(os.environ[LAYOUT_ENV_VAR]).expanduser()))
+    if recognizer_dir is not None:
+        for folder in (recognizer_dir / LAYOUT_SUBFOLDER, recognizer_dir.parent / LAYOUT_SUBFOLDER):
+            found.append(_check_layout("beside the recognizer", folder))
+    for repo in HUB_REPOS:
+        found.append(_check_layout(f"Hugging Face cache ({repo})", _hub_snapshot(repo) / LAYOUT_SUBFOLDER))
+    for repo in LAYOUT_HUB_REPOS:
+        found.append(_check_layout(f"Hugging Face cache ({repo})", _hub_snapshot(repo)))
+    unique: dict[Path, Candidate] = {}
+    for candidate in found:
+        unique.setdefault(candidate.path, candidate)
+    return list(unique.values())
+
+
+def resolve_layout_dir(explicit: str | Path | None = None, recognizer_dir: Path | None = None) -> Path:
+    """The PP-DocLayoutV2 directory to load; an explicit directory that is unusable is an error, not skipped."""
+    checked = layout_candidates(explicit, recognizer_dir)
+    if explicit is not None and not checked[0].usable:
+        raise CheckpointError(f"--layout-model-dir {checked[0].path}: {checked[0].problem}")
+    for candidate in checked:
+        if candidate.usable:
+            return candidate.path
+    places = "\n".join(f"  - {c.source}: {c.path} ({c.problem})" for c in checked)
+    raise CheckpointError(
+        "No PP-DocLayoutV2 layout weights found. Looked in:\n"
+        f"{places}\n"
+        f"They come with the official release ({DOWNLOAD_COMMAND}, folder {LAYOUT_SUBFOLDER}/), or set "
+        f"{LAYOUT_ENV_VAR} to a folder holding inference.json + inference.pdiparams (Paddle format) or "
+        "config.json + model.safetensors (transformers format)."
+    )
+
+
+def _check_layout(source: str, path: Path) -> Candidate:
+    if not path.is_dir():
+        return Candidate(source, path, "no such directory")
+    if (path / "inference.json").is_file() or (path / "inference.pdiparams").is_file():
+        missing = [n for n in ("inference.json", "inference.pdiparams") if not (path / n).is_file()]
+        return Candidate(source, path, f"Paddle-format folder without {', '.join(missing)}" if missing else None)
+    config = path / "config.json"
+    if not config.is_file():
+        return Candidate(source, path, "neither inference.json nor config.json")
+    try:
+        model_type = json.loads(config.read_text()).get("model_type")
+    except (OSError, ValueError) as exc:
+        return Candidate(source, path, f"unreadable config.json: {exc}")
+    if model_type != "pp_doclayout_v2":
+        return Candidate(source, path, f"config.json is for {model_type!r}, not pp_doclayout_v2")
+    if not weight_files(path):
+        return Candidate(source, path, "config.json but no .safetensors weights")
+    return Candidate(source, path)

@@ -30,6 +30,37 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
     return chosen
 
 
+def inference_options(command):
+    """The recognizer's options (``InferenceOptions``) as command-line flags, with its defaults."""
+    defaults = InferenceOptions()
+    flags = [
+        click.option("--device", default=defaults.device, show_default=True,
+                     help=f"Where the recognizer runs: {', '.join(DEVICES)} or cuda:N."),
+        click.option("--precision", type=click.Choice(PRECISIONS), default=defaults.precision, show_default=True,
+                     help="auto: bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16/AMX), fp32 elsewhere."),
+        click.option("--threads", type=int, default=defaults.threads, show_default=True,
+                     help="CPU threads (0: one per core)."),
+        click.option("--batch-size", type=int, default=defaults.max_batch_size, show_default=True,
+                     help="Sequences decoded together (continuous batching)."),
+        click.option("--max-batch-patches", type=int, default=defaults.max_batch_patches, show_default=True,
+                     help="Vision patches encoded in one packed call."),
+        click.option("--max-new-tokens", type=int, default=defaults.max_new_tokens, show_default=True,
+                     help="Generation limit per crop."),
+        click.option("--no-repetition-guard", is_flag=True,
+                     help="Do not stop sequences caught in a loop (they run to --max-new-tokens)."),
+    ]  # fmt: skip
+    for flag in reversed(flags):
+        command = flag(command)
+    return command
+
+
+def _inference_options(device, precision, threads, batch_size, max_batch_patches, max_new_tokens,
+                       no_repetition_guard) -> InferenceOptions:  # fmt: skip
+    options = InferenceOptions(device=device, precision=precision, threads=threads, max_batch_size=batch_size,
+                               max_batch_patches=max_batch_patches, max_new_tokens=max_new_tokens)  # fmt: skip
+    return replace(options, repetition=None) if no_repetition_guard else options
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ocrvl")
 def main() -> None:
@@ -68,7 +99,24 @@ def main() -> None:
 @click.option("--dpi", type=float, default=144.0, show_default=True, help="Resolution PDF pages are rendered at.")
 @click.option("--no-text-layer", is_flag=True, help="OCR every page, ignoring PDF text layers.")
 @click.option("--no-deskew", is_flag=True, help="Do not straighten skewed scans before reading them.")
-@click.option("--layout-threshold", type=float, default=0.4, show_default=True, help="Minimum layout box score.")
+@click.option("--layout-threshold", type=float, default=None,
+              help="Minimum layout box score (default: lite 0.4; vl PaddleOCR-VL's per-class thresholds).")
+@click.option("--no-layout-nms", is_flag=True, help="Keep overlapping duplicate layout boxes.")
+@click.option("--layout-unclip-ratio", type=float, default=None, help="Grow (>1) or shrink layout boxes.  [vl]")
+@click.option("--layout-merge-bboxes-mode", type=click.Choice(["large", "small", "union"]), default=None,
+              help="How nested layout boxes are resolved (default: PaddleOCR-VL's per-class modes).  [vl]")
+@click.option("--no-merge-layout-blocks", is_flag=True, help="Read every text block as its own crop.  [vl]")
+@click.option("--use-chart-recognition", is_flag=True, help="Read charts into tables instead of pictures.  [vl]")
+@click.option("--use-seal-recognition", is_flag=True, help="Read seals instead of keeping pictures.  [vl]")
+@click.option("--min-pixels", type=int, default=None, help="Smallest resize of a crop (default: checkpoint's).  [vl]")
+@click.option("--max-pixels", type=int, default=None, help="Largest resize of a crop (default: checkpoint's).  [vl]")
+@click.option("--model-dir", type=click.Path(path_type=Path), default=None,
+              help="PaddleOCR-VL recognizer weights (default: found as `ocrvl models list` shows).  [vl]")
+@click.option("--layout-model-dir", type=click.Path(path_type=Path), default=None,
+              help="PP-DocLayoutV2 weights: the release's Paddle folder or a converted one.  [vl]")
+@click.option("--no-merge-tables", is_flag=True, help="Keep a table continued on the next page as two tables.")
+@click.option("--no-relevel-titles", is_flag=True, help="Heading levels from each title alone, not the document.")
+@click.option("--no-join-paragraphs", is_flag=True, help="Keep a paragraph cut by a page break as two.")
 @click.option(
     "--max-image-pixels",
     type=int,
@@ -76,10 +124,14 @@ def main() -> None:
     show_default=True,
     help="Refuse images larger than this (decompression bombs).",
 )
+@inference_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, errors only.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_text_layer, no_deskew,
-          layout_threshold, max_image_pixels, quiet, verbose) -> None:  # fmt: skip
+          layout_threshold, no_layout_nms, layout_unclip_ratio, layout_merge_bboxes_mode, no_merge_layout_blocks,
+          use_chart_recognition, use_seal_recognition, min_pixels, max_pixels, model_dir, layout_model_dir,
+          no_merge_tables, no_relevel_titles, no_join_paragraphs, max_image_pixels, quiet, verbose,
+          **flags) -> None:  # fmt: skip
     """Parse PDFs, images and folders of them into OUT_DIR.
 
     Each document gets OUT_DIR/<name>/ with <name>.md, <name>.json, imgs/ and a layout
@@ -89,9 +141,18 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
     """
     configure(-1 if quiet else verbose + 1)
     try:
+        inference = _inference_options(**flags)
         options = PipelineOptions(
             engine=engine, pages=pages, password=password, dpi=dpi, use_text_layer=not no_text_layer,
-            deskew=not no_deskew, layout_threshold=layout_threshold, max_image_pixels=max_image_pixels,
+            deskew=not no_deskew, layout_threshold=layout_threshold, layout_nms=not no_layout_nms,
+            layout_unclip_ratio=layout_unclip_ratio, layout_merge_bboxes_mode=layout_merge_bboxes_mode,
+            merge_layout_blocks=not no_merge_layout_blocks, use_chart_recognition=use_chart_recognition,
+            use_seal_recognition=use_seal_recognition, min_pixels=min_pixels, max_pixels=max_pixels,
+            vl_rec_model_dir=str(model_dir) if model_dir else None,
+            layout_detection_model_dir=str(layout_model_dir) if layout_model_dir else None,
+            inference=inference, threads=inference.threads, merge_tables=not no_merge_tables,
+            relevel_titles=not no_relevel_titles, join_paragraphs=not no_join_paragraphs,
+            max_image_pixels=max_image_pixels,
         )  # fmt: skip
         pipeline = Pipeline(options)
         total = sum(pipeline.count_pages(p) for p, _ in discover_inputs(inputs))
@@ -112,37 +173,6 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
     if not quiet or report.failed:
         click.echo(f"ocrvl: {summary}", err=True)
     sys.exit(0 if report.ok else 1)
-
-
-def inference_options(command):
-    """The recognizer's options (``InferenceOptions``) as command-line flags, with its defaults."""
-    defaults = InferenceOptions()
-    flags = [
-        click.option("--device", default=defaults.device, show_default=True,
-                     help=f"Where the recognizer runs: {', '.join(DEVICES)} or cuda:N."),
-        click.option("--precision", type=click.Choice(PRECISIONS), default=defaults.precision, show_default=True,
-                     help="auto: bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16/AMX), fp32 elsewhere."),
-        click.option("--threads", type=int, default=defaults.threads, show_default=True,
-                     help="CPU threads (0: one per core)."),
-        click.option("--batch-size", type=int, default=defaults.max_batch_size, show_default=True,
-                     help="Sequences decoded together (continuous batching)."),
-        click.option("--max-batch-patches", type=int, default=defaults.max_batch_patches, show_default=True,
-                     help="Vision patches encoded in one packed call."),
-        click.option("--max-new-tokens", type=int, default=defaults.max_new_tokens, show_default=True,
-                     help="Generation limit per crop."),
-        click.option("--no-repetition-guard", is_flag=True,
-                     help="Do not stop sequences caught in a loop (they run to --max-new-tokens)."),
-    ]  # fmt: skip
-    for flag in reversed(flags):
-        command = flag(command)
-    return command
-
-
-def _inference_options(device, precision, threads, batch_size, max_batch_patches, max_new_tokens,
-                       no_repetition_guard) -> InferenceOptions:  # fmt: skip
-    options = InferenceOptions(device=device, precision=precision, threads=threads, max_batch_size=batch_size,
-                               max_batch_patches=max_batch_patches, max_new_tokens=max_new_tokens)  # fmt: skip
-    return replace(options, repetition=None) if no_repetition_guard else options
 
 
 @main.command()

@@ -11,8 +11,8 @@ from ocrvl.errors import EngineUnavailableError
 from ocrvl.layout.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.refine import refine_layout
 from ocrvl.log import logger
-from ocrvl.models.locate import candidates
-from ocrvl.options import PipelineOptions
+from ocrvl.models.locate import candidates, layout_candidates
+from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
 from ocrvl.recognition.lite import LiteOptions, LiteRecognizer
 from ocrvl.recognition.ocr import OcrOptions
 from ocrvl.types import Page, PageResult
@@ -41,7 +41,8 @@ class LiteEngine:
 
     def __init__(self, options: PipelineOptions):
         self.options = options
-        self.detector = CdlaLayoutDetector(CdlaOptions(options.layout_threshold, options.layout_nms, options.threads))
+        nms_iou = LITE_LAYOUT_NMS_IOU if options.layout_nms else 1.0
+        self.detector = CdlaLayoutDetector(CdlaOptions(options.lite_layout_threshold, nms_iou, options.threads))
         self.recognizer = LiteRecognizer(
             LiteOptions(ocr=OcrOptions(threads=options.threads), force_ocr=not options.use_text_layer)
         )
@@ -70,7 +71,7 @@ class LiteEngine:
                 "text_source": "PP-OCRv6" if ocr_words else "pdf_text_layer",
                 "dpi": round(page.dpi, 2),
                 "deskew_angle": skew,
-                "layout_threshold": self.options.layout_threshold,
+                "layout_threshold": self.options.lite_layout_threshold,
             },
             image=page.image,
         )
@@ -82,17 +83,33 @@ class LiteEngine:
 
 
 def create_engine(options: PipelineOptions) -> Engine:
-    """The engine the options ask for; ``auto`` says which one it chose."""
-    if options.engine in ("vl", "vl-server"):
+    """The engine the options ask for; ``auto`` says which one it chose and why."""
+    if options.engine == "vl-server":
         raise EngineUnavailableError(
-            f"engine {options.engine!r} is not part of this ocrvl build yet: the PaddleOCR-VL recognizer model "
-            "is (ocrvl.models), the page pipeline around it is not; use --engine lite or auto"
+            "engine 'vl-server' (a remote recognizer behind an OpenAI-compatible server) is not part of this "
+            "ocrvl build yet; use --engine vl with local weights, or lite"
         )
+    if options.engine == "vl":
+        from ocrvl.vl_engine import VlEngine
+
+        return VlEngine.from_options(options)
     if options.engine == "auto":
-        found = next((c for c in candidates() if c.usable), None)
-        if found is None:
-            logger.info("engine: lite (auto; no PaddleOCR-VL weights found, `ocrvl models list` shows where)")
-        else:
-            logger.info("engine: lite (auto; PaddleOCR-VL weights are at %s, but this build's page pipeline "
-                        "does not use them yet)", found.path)  # fmt: skip
+        missing = _missing_vl_weights(options)
+        if missing is None:
+            from ocrvl.vl_engine import VlEngine
+
+            logger.info("engine: vl (auto; PaddleOCR-VL and PP-DocLayoutV2 weights found)")
+            return VlEngine.from_options(options)
+        logger.info("engine: lite (auto; %s, `ocrvl models list` shows where ocrvl looks)", missing)
     return LiteEngine(options)
+
+
+def _missing_vl_weights(options: PipelineOptions) -> str | None:
+    """What keeps the vl engine from running here, or None when both models are found."""
+    recognizer = next((c for c in candidates(options.vl_rec_model_dir) if c.usable), None)
+    if recognizer is None:
+        return "no PaddleOCR-VL recognizer weights found"
+    layout = next((c for c in layout_candidates(options.layout_detection_model_dir, recognizer.path) if c.usable), None)
+    if layout is None:
+        return f"PaddleOCR-VL weights are at {recognizer.path}, but no PP-DocLayoutV2 layout weights were found"
+    return None

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 
+from ocrvl.engine.options import InferenceOptions
 from ocrvl.errors import OptionsError
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
 
 ENGINES = ("auto", "lite", "vl", "vl-server")
+LITE_LAYOUT_THRESHOLD = 0.4
+LITE_LAYOUT_NMS_IOU = 0.5
+
+PixelLimits = tuple[int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -19,13 +25,29 @@ class PipelineOptions:
     password: for encrypted PDFs.
     dpi: resolution PDF pages are rendered at (the pixel grid of all boxes in the output).
     max_image_pixels: images above this many pixels are refused (decompression bombs).
-    layout_threshold: minimum score of a layout detection.
-    layout_nms: IoU above which the weaker of two same-class detections is dropped.
-    use_text_layer: read born-digital PDFs from their text layer; False forces OCR everywhere.
+    layout_threshold: minimum score of a layout box: one number, or per class (``{"table": 0.5, ...}``, by
+        label or class id); None takes the engine's default (lite 0.4; vl PaddleOCR-VL's per-class table).
+    layout_nms: drop overlapping duplicate layout boxes.
+    layout_unclip_ratio: grow (>1) or shrink layout boxes around their centre: one factor, (width, height),
+        or per class; None: PaddleOCR-VL's default.  [vl]
+    layout_merge_bboxes_mode: ``large``, ``small`` or ``union`` for nested boxes, or per class; None:
+        PaddleOCR-VL's default.  [vl]
+    merge_layout_blocks: read adjacent text blocks of one column as one crop.  [vl]
+    use_text_layer: read born-digital PDFs from their text layer; False forces OCR everywhere.  [lite]
     deskew: straighten pages that are OCR'd (scans, photos) before layout; boxes then refer to the
-        straightened page image.
+        straightened page image.  [lite]
+    use_chart_recognition / use_seal_recognition: read charts (into tables) and seals instead of keeping
+        them as pictures.  [vl]
+    min_pixels / max_pixels: resize limits of every crop the recognizer reads (None: the checkpoint's);
+        pixel_limits overrides them per task (``{"table": (None, 2_000_000)}``).  [vl]
+    layout_detection_model_dir / vl_rec_model_dir: where the PP-DocLayoutV2 and PaddleOCR-VL-0.9B weights
+        are (None: found as ``ocrvl models list`` shows).  [vl]
+    inference: how the recognizer runs (device, precision, batch limits, generation limits).  [vl]
+    merge_tables / relevel_titles / join_paragraphs: document-level restructuring across pages (a table
+        continued on the next page merged, heading levels over the whole document, a paragraph cut by a
+        page break joined); per-page outputs are left as they are.
     markdown_ignore_labels: block labels left out of Markdown (they stay in the JSON).
-    threads: ONNX Runtime threads for the lite engine's models (0: all cores).
+    threads: CPU threads for the models (0: all cores).
     """
 
     engine: str = "auto"
@@ -33,10 +55,24 @@ class PipelineOptions:
     password: str | None = None
     dpi: float = 144.0
     max_image_pixels: int = 100_000_000
-    layout_threshold: float = 0.4
-    layout_nms: float = 0.5
+    layout_threshold: float | Mapping[str | int, float] | None = None
+    layout_nms: bool = True
+    layout_unclip_ratio: float | tuple[float, float] | Mapping[str | int, object] | None = None
+    layout_merge_bboxes_mode: str | Mapping[str | int, str] | None = None
+    merge_layout_blocks: bool = True
     use_text_layer: bool = True
     deskew: bool = True
+    use_chart_recognition: bool = False
+    use_seal_recognition: bool = False
+    min_pixels: int | None = None
+    max_pixels: int | None = None
+    pixel_limits: Mapping[str, PixelLimits] = field(default_factory=dict)
+    layout_detection_model_dir: str | None = None
+    vl_rec_model_dir: str | None = None
+    inference: InferenceOptions = field(default_factory=InferenceOptions)
+    merge_tables: bool = True
+    relevel_titles: bool = True
+    join_paragraphs: bool = True
     markdown_ignore_labels: tuple[str, ...] = field(default=DEFAULT_MARKDOWN_IGNORE_LABELS)
     threads: int = 0
 
@@ -45,17 +81,39 @@ class PipelineOptions:
             raise OptionsError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
         if not 36 <= self.dpi <= 600:
             raise OptionsError(f"dpi {self.dpi} is out of range: use 36 to 600")
-        if not 0.0 <= self.layout_threshold <= 1.0 or not 0.0 <= self.layout_nms <= 1.0:
-            raise OptionsError("layout_threshold and layout_nms are fractions between 0 and 1")
+        thresholds = (
+            self.layout_threshold.values() if isinstance(self.layout_threshold, Mapping) else [self.layout_threshold]
+        )
+        if any(t is not None and not 0.0 <= t <= 1.0 for t in thresholds):
+            raise OptionsError("layout_threshold values are fractions between 0 and 1")
         if self.max_image_pixels <= 0:
             raise OptionsError("max_image_pixels must be positive")
+        if self.threads < 0:
+            raise OptionsError("threads must be 0 (all cores) or more")
         object.__setattr__(self, "markdown_ignore_labels", tuple(self.markdown_ignore_labels))
+        object.__setattr__(self, "pixel_limits", dict(self.pixel_limits))
+
+    @property
+    def lite_layout_threshold(self) -> float:
+        """The lite engine's single threshold (its detector has other classes than PaddleOCR-VL's table)."""
+        return self.layout_threshold if isinstance(self.layout_threshold, float | int) else LITE_LAYOUT_THRESHOLD
 
     @classmethod
     def from_kwargs(cls, **kwargs: object) -> PipelineOptions:
-        """Build from keyword arguments, naming any that do not exist."""
+        """Build from keyword arguments, naming any that do not exist.
+
+        The recognizer's options may be given flat (``device="cpu"``, ``max_new_tokens=2048``): they go into
+        ``inference``.
+        """
         known = {f.name for f in fields(cls)}
+        inference_names = {f.name for f in fields(InferenceOptions)}
+        flat_inference = {k: kwargs.pop(k) for k in list(kwargs) if k in inference_names and k not in known}
         unknown = sorted(set(kwargs) - known)
         if unknown:
-            raise OptionsError(f"unknown option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**kwargs)  # type: ignore[arg-type]
+            raise OptionsError(
+                f"unknown option(s): {', '.join(unknown)}; known: {', '.join(sorted(known | inference_names))}"
+            )
+        options = cls(**kwargs)  # type: ignore[arg-type]
+        if flat_inference:
+            options = replace(options, inference=replace(options.inference, **flat_inference))
+        return options

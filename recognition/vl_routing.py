@@ -1,0 +1,127 @@
+"""Which task prompt reads each layout block, and the crop the recognizer sees.
+
+PaddleOCR-VL reads every block that is not a picture: tables with the table prompt, formulas (except
+formula numbers) with the formula prompt after trimming their white margin, charts and seals with their own
+prompts when those are switched on (otherwise they are cropped as pictures), everything else as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ocrvl.errors import OptionsError
+from ocrvl.models.prompting import TASK_PROMPTS
+from ocrvl.types import BBox
+
+# Cropped and linked, never read (charts and seals join them when their recognition is off).
+PICTURE_LABELS = ("image", "header_image", "footer_image")
+TASKS = ("ocr", "table", "formula", "chart", "seal")
+# A formula crop's pixels darker than this (after stretching to 0-255) are ink; the rest is margin.
+_INK_LEVEL = 200
+
+
+@dataclass(frozen=True)
+class RoutingOptions:
+    """use_chart_recognition / use_seal_recognition: read charts (into a table) and seals instead of
+    keeping them as pictures. min_pixels / max_pixels: resize limits of every crop (None: the checkpoint's).
+    pixel_limits: per-task overrides, e.g. ``{"table": (None, 2_000_000)}``."""
+
+    use_chart_recognition: bool = False
+    use_seal_recognition: bool = False
+    min_pixels: int | None = None
+    max_pixels: int | None = None
+    pixel_limits: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.pixel_limits) - set(TASKS))
+        if unknown:
+            raise OptionsError(f"pixel_limits: unknown task(s) {', '.join(unknown)}; tasks are {', '.join(TASKS)}")
+        for task, limits in self.pixel_limits.items():
+            if len(limits) != 2:
+                raise OptionsError(f"pixel_limits[{task!r}] must be a (min_pixels, max_pixels) pair")
+        for low, high in [(self.min_pixels, self.max_pixels), *self.pixel_limits.values()]:
+            if any(v is not None and v < 1 for v in (low, high)):
+                raise OptionsError("pixel limits must be at least 1")
+            if low is not None and high is not None and low > high:
+                raise OptionsError(f"min_pixels {low} is larger than max_pixels {high}")
+        object.__setattr__(self, "pixel_limits", dict(self.pixel_limits))
+
+    def limits(self, task: str) -> tuple[int | None, int | None]:
+        low, high = self.pixel_limits.get(task, (None, None))
+        return (low if low is not None else self.min_pixels, high if high is not None else self.max_pixels)
+
+
+def task_for_label(label: str, options: RoutingOptions) -> str | None:
+    """The recognition task of a block label, or None for a block kept as a picture."""
+    if label in PICTURE_LABELS:
+        return None
+    if label == "chart":
+        return "chart" if options.use_chart_recognition else None
+    if label == "seal":
+        return "seal" if options.use_seal_recognition else None
+    if label == "table":
+        return "table"
+    if "formula" in label and label != "formula_number":
+        return "formula"
+    return "ocr"
+
+
+@dataclass(frozen=True)
+class CropJob:
+    """One crop to read: the block it belongs to, the task, and the pixels."""
+
+    block_index: int
+    task: str
+    image: np.ndarray = field(repr=False)
+    min_pixels: int | None = None
+    max_pixels: int | None = None
+
+    @property
+    def prompt(self) -> str:
+        return TASK_PROMPTS[self.task]
+
+
+def crop_box(page_image: np.ndarray, bbox: BBox) -> np.ndarray | None:
+    """The pixels of `bbox` (rounded outwards to whole pixels, clipped to the page); None if nothing is left."""
+    height, width = page_image.shape[:2]
+    x0, y0 = max(0, int(np.floor(bbox[0]))), max(0, int(np.floor(bbox[1])))
+    x1, y1 = min(width, int(np.ceil(bbox[2]))), min(height, int(np.ceil(bbox[3])))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return np.ascontiguousarray(page_image[y0:y1, x0:x1])
+
+
+def trim_white_margin(crop: np.ndarray) -> np.ndarray:
+    """The crop cut to the bounding box of its ink: a formula box padded with white reads worse.
+
+    Contrast is stretched first, so a grey scan's "white" still counts as margin; a blank crop is kept whole.
+    """
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
+    low, high = int(gray.min()), int(gray.max())
+    if low == high:
+        return crop
+    stretched = (gray.astype(np.float32) - low) * (255.0 / (high - low))
+    ys, xs = np.nonzero(stretched < _INK_LEVEL)
+    if xs.size == 0:
+        return crop
+    return np.ascontiguousarray(crop[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])
+
+
+def crop_job(
+    block_index: int, label: str, bbox: BBox, page_image: np.ndarray, options: RoutingOptions
+) -> CropJob | None:
+    """The recognition job of one block, or None when the block is a picture or has no pixels."""
+    task = task_for_label(label, options)
+    if task is None:
+        return None
+    crop = crop_box(page_image, bbox)
+    if crop is None:
+        return None
+    if task == "formula":
+        crop = trim_white_margin(crop)
+    low, high = options.limits(task)
+    return CropJob(block_index, task, crop, low, high)
