@@ -240,16 +240,19 @@ def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose,
 
 @main.group()
 def models() -> None:
-    """Find the PaddleOCR-VL weights ocrvl would use."""
+    """Find the PaddleOCR-VL weights ocrvl would use, and convert the layout model."""
 
 
 @models.command("list")
 @click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="A directory to check first.")
-def list_models(model_dir: Path | None) -> None:
+@click.option("--layout-model-dir", type=click.Path(path_type=Path), default=None,
+              help="A PP-DocLayoutV2 directory to check first.")  # fmt: skip
+def list_models(model_dir: Path | None, layout_model_dir: Path | None) -> None:
     """Show every place weights are looked for, in order, and what is there."""
     from ocrvl.models.checkpoints import describe
-    from ocrvl.models.locate import DOWNLOAD_COMMAND, candidates
+    from ocrvl.models.locate import DOWNLOAD_COMMAND, candidates, layout_candidates
 
+    click.echo("Recognizer (PaddleOCR-VL-0.9B):")
     found = candidates(model_dir)
     for candidate in found:
         if candidate.usable:
@@ -262,12 +265,34 @@ def list_models(model_dir: Path | None) -> None:
                           f"parameters, {_amount(info['bytes'], 1024)}B on disk")  # fmt: skip
         else:
             status = f"not found: {candidate.problem}"
-        click.echo(f"{candidate.source}\n  {candidate.path}\n  {status}")
+        click.echo(f"  {candidate.source}\n    {candidate.path}\n    {status}")
     chosen = next((c for c in found if c.usable), None)
-    if chosen is not None:
-        click.echo(f"\nocrvl uses: {chosen.path}")
+    click.echo("Layout (PP-DocLayoutV2):")
+    layouts = layout_candidates(layout_model_dir, chosen.path if chosen else None)
+    for candidate in layouts:
+        status = "found" if candidate.usable else f"not found: {candidate.problem}"
+        click.echo(f"  {candidate.source}\n    {candidate.path}\n    {status}")
+    layout = next((c for c in layouts if c.usable), None)
+    if chosen is not None and layout is not None:
+        click.echo(f"\nocrvl uses: {chosen.path}\n            {layout.path}")
     else:
-        click.echo(f"\nNo PaddleOCR-VL weights found; the lite engine runs instead. To get them:\n  {DOWNLOAD_COMMAND}")
+        click.echo(f"\nPaddleOCR-VL is incomplete here; the lite engine runs instead. To get it:\n  {DOWNLOAD_COMMAND}")
+
+
+@models.command("convert")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path))
+def convert_models(source: Path, target: Path) -> None:
+    """Convert the release's PP-DocLayoutV2 folder (inference.json + inference.pdiparams, Paddle format)
+    into TARGET in transformers format (config.json + model.safetensors), without PaddlePaddle."""
+    from ocrvl.layout.convert import convert_layout_model
+
+    try:
+        written = convert_layout_model(source, target)
+    except OcrvlError as exc:
+        click.echo(f"ocrvl: error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"ocrvl: wrote {written}")
 
 
 def _amount(n: float, base: int = 1000) -> str:

@@ -5,7 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ocrvl.types import BBox, DocumentResult, PageResult
+from ocrvl.types import BBox, Block, DocumentResult, PageResult
+
+# PaddleOCR-VL numbers only these blocks, 1, 2, ... in list order; every other block's block_order is null.
+ORDERED_LABELS = frozenset({
+    "text", "formula", "inline_formula", "display_formula", "algorithm", "reference", "reference_content",
+    "content", "abstract", "paragraph_title", "doc_title", "vertical_text", "ocr",
+})  # fmt: skip
+
+
+def block_orders(blocks: Sequence[Block]) -> list[int | None]:
+    """``block_order`` of each block as PaddleOCR-VL writes it (the list itself is in reading order)."""
+    orders: list[int | None] = []
+    next_order = 1
+    for block in blocks:
+        if block.label in ORDERED_LABELS:
+            orders.append(next_order)
+            next_order += 1
+        else:
+            orders.append(None)
+    return orders
 
 
 def _int_box(b: BBox) -> list[int]:
@@ -26,11 +45,11 @@ def page_json(page: PageResult) -> dict:
                 "block_content": b.content,
                 "block_bbox": _int_box(b.region.bbox),
                 "block_id": b.block_id,
-                "block_order": b.region.order,
+                "block_order": order,
                 "group_id": b.group_id,
                 **({"block_image": b.image_path} if b.image_path else {}),
             }
-            for b in page.blocks
+            for b, order in zip(page.blocks, block_orders(page.blocks))
         ],
         "layout_det_res": {
             "boxes": [
