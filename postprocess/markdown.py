@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ocrvl.labels import PICTURE_LABELS
+from ocrvl.recognition.vl_content import formula_with_number, strip_math_delimiters
 from ocrvl.types import Block, PageResult
 
 # PaddleOCR-VL leaves these out of Markdown by default (they stay in the JSON).
@@ -33,21 +34,34 @@ def escape_tags(text: str) -> str:
 
 
 def block_markdown(block: Block) -> str:
-    label, content = block.label, block.content.strip()
+    label = block.label
+    raw = block.content.strip()
     if label == "table":
-        return content
-    content = escape_tags(content)
+        return raw
+    content = escape_tags(raw)
     if label == "doc_title":
         return f"# {_one_line(content)}" if content else ""
     if label == "paragraph_title":
         return f"{'#' * heading_level(content)} {_one_line(content)}" if content else ""
     if label in PICTURE_LABELS:
-        return f"![{label}]({block.image_path})" if block.image_path else ""
-    if label == "display_formula":
-        if block.image_path:  # no formula model: the picture, and the text read off it
-            return "\n\n".join(p for p in (f"![formula]({block.image_path})", content) if p)
-        return f"$$\n{content}\n$$" if content else ""
+        if block.image_path:
+            return f"![{label}]({block.image_path})"
+        return content  # a chart or seal that was read (a table, or the seal's text)
+    if label in FORMULA_LABELS:
+        return _formula_markdown(block, raw)
     return content
+
+
+FORMULA_LABELS = frozenset({"display_formula", "inline_formula", "formula"})
+
+
+def _formula_markdown(block: Block, content: str) -> str:
+    """Formulas stay unescaped LaTeX: their content is already delimited (vl) or gets ``$$`` here (lite)."""
+    if block.image_path:  # no formula model: the picture, and the text read off it
+        return "\n\n".join(p for p in (f"![formula]({block.image_path})", escape_tags(content)) if p)
+    if not content or content.startswith("$"):
+        return content
+    return f"${content}$" if block.label == "inline_formula" else f"$$\n{content}\n$$"
 
 
 def page_markdown(page: PageResult, ignore_labels: Iterable[str] = DEFAULT_MARKDOWN_IGNORE_LABELS) -> str:
@@ -56,8 +70,25 @@ def page_markdown(page: PageResult, ignore_labels: Iterable[str] = DEFAULT_MARKD
 
 def blocks_markdown(blocks: Sequence[Block], ignore_labels: Iterable[str] = DEFAULT_MARKDOWN_IGNORE_LABELS) -> str:
     ignored = set(ignore_labels)
-    parts = [block_markdown(b) for b in blocks if b.label not in ignored]
+    parts = []
+    for i, block in enumerate(blocks):
+        if block.label in ignored or block.label == "formula_number" and _numbers_formula(blocks, i - 1):
+            continue
+        text = block_markdown(block)
+        if i + 1 < len(blocks) and _numbers_formula(blocks, i) and text.startswith("$$"):
+            text = formula_with_number(text, strip_math_delimiters(blocks[i + 1].content))
+        parts.append(text)
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _numbers_formula(blocks: Sequence[Block], i: int) -> bool:
+    """Block i is a display formula whose number follows it (written as ``\\tag*{...}``)."""
+    return (
+        0 <= i < len(blocks) - 1
+        and blocks[i].label in ("display_formula", "formula")
+        and blocks[i + 1].label == "formula_number"
+        and bool(blocks[i + 1].content.strip())
+    )
 
 
 def document_markdown(
