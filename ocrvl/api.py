@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline, discover_inputs
+from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.results import DocumentOutput, PageOutput, join_pages
 
 
@@ -21,6 +22,7 @@ class PaddleOCRVL:
     def __init__(self, engine: str = "auto", **options: object):
         self.options = PipelineOptions.from_kwargs(engine=engine, **options)
         self.pipeline = Pipeline(self.options)
+        self.restructure = RestructureOptions.from_options(self.options)
 
     def predict_iter(self, input: str | Path | Iterable[str | Path]) -> Iterator[PageOutput]:
         """Page results one at a time, documents in order; folders are searched recursively.
@@ -30,7 +32,7 @@ class PaddleOCRVL:
         paths = [input] if isinstance(input, (str, Path)) else list(input)
         for file, _root in discover_inputs(paths):
             for page in self.pipeline.iter_document(file):
-                yield PageOutput(page, self.options.markdown_ignore_labels)
+                yield PageOutput(page, self.options.markdown_ignore_labels, self.restructure)
 
     def predict(self, input: str | Path | Iterable[str | Path]) -> list[PageOutput]:
         """All page results of the input(s) as a list."""

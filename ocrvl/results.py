@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 from ocrvl.outputs import write_block_pictures, write_image, write_json, write_text
 from ocrvl.pipeline import safe_name
-from ocrvl.postprocess.json_output import document_json, page_json
+from ocrvl.postprocess.cross_page import (
+    DEFAULT_RESTRUCTURING,
+    RestructureOptions,
+    restructure_pages,
+    restructured_document_json,
+)
+from ocrvl.postprocess.json_output import page_json
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS, document_markdown, page_markdown
 from ocrvl.postprocess.visualize import layout_picture
 from ocrvl.types import PageResult
@@ -21,11 +28,18 @@ def _target(save_path: Path | str, default_name: str) -> Path:
 
 
 class PageOutput:
-    """One page's result, PaddleOCR-VL style."""
+    """One page's result, PaddleOCR-VL style. `restructure` says what the document joining it will restructure
+    across pages (the page itself is never restructured)."""
 
-    def __init__(self, page: PageResult, markdown_ignore_labels: Sequence[str] = DEFAULT_MARKDOWN_IGNORE_LABELS):
+    def __init__(
+        self,
+        page: PageResult,
+        markdown_ignore_labels: Sequence[str] = DEFAULT_MARKDOWN_IGNORE_LABELS,
+        restructure: RestructureOptions = DEFAULT_RESTRUCTURING,
+    ):
         self.page = page
         self.markdown_ignore_labels = tuple(markdown_ignore_labels)
+        self.restructure = restructure
 
     @property
     def name(self) -> str:
@@ -67,12 +81,20 @@ class PageOutput:
 
 
 class DocumentOutput:
-    """All pages of one input joined: one Markdown text and one JSON."""
+    """All pages of one input joined: one Markdown text and one JSON, restructured across pages (a table
+    continued on the next page merged, heading levels over the whole document, a paragraph cut by a page break
+    joined) as `restructure` says; by default as the pages' own options say."""
 
-    def __init__(self, pages: Sequence[PageOutput]):
+    def __init__(self, pages: Sequence[PageOutput], restructure: RestructureOptions | None = None):
         if not pages:
             raise ValueError("a document needs at least one page")
         self.pages = list(pages)
+        self.restructure = restructure if restructure is not None else self.pages[0].restructure
+
+    @cached_property
+    def restructured(self) -> list[PageResult]:
+        """The pages as the document outputs show them (copies; `pages` keep the engine's per-page results)."""
+        return restructure_pages([p.page for p in self.pages], self.restructure)
 
     @property
     def input_path(self) -> Path:
@@ -84,11 +106,11 @@ class DocumentOutput:
 
     @property
     def markdown(self) -> str:
-        return document_markdown([p.page for p in self.pages], self.pages[0].markdown_ignore_labels)
+        return document_markdown(self.restructured, self.pages[0].markdown_ignore_labels)
 
     @property
     def json(self) -> dict:
-        return document_json([p.page for p in self.pages], self.input_path)
+        return restructured_document_json(self.restructured, self.input_path)
 
     def print(self) -> None:
         print(self.markdown)

@@ -90,6 +90,9 @@ class Block:
     group_id: int = 0
     image_path: str | None = None  # relative path (``imgs/...``) of a cropped picture, if any
     image: np.ndarray | None = field(default=None, repr=False)  # the crop itself, until saved
+    # Set only in document-level outputs (see ocrvl.postprocess.cross_page):
+    heading_level: int | None = None  # Markdown heading depth of a title over the whole document (1 = ``#``)
+    merged_into: tuple[int, int] | None = None  # (page_index, block_id) of the block that took over this content
 
     @property
     def label(self) -> str:

@@ -25,6 +25,14 @@ def heading_level(text: str) -> int:
     return min(6, 2 + match.group(1).count("."))
 
 
+def title_depth(block: Block) -> int:
+    """Markdown heading depth of a title: the document-wide level when one was assigned, else the document
+    title 1 and a section title what its own numbering says."""
+    if block.heading_level is not None:
+        return max(1, min(6, block.heading_level))
+    return 1 if block.label == "doc_title" else heading_level(block.content)
+
+
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
@@ -39,10 +47,8 @@ def block_markdown(block: Block) -> str:
     if label == "table":
         return raw
     content = escape_tags(raw)
-    if label == "doc_title":
-        return f"# {_one_line(content)}" if content else ""
-    if label == "paragraph_title":
-        return f"{'#' * heading_level(content)} {_one_line(content)}" if content else ""
+    if label in ("doc_title", "paragraph_title"):
+        return f"{'#' * title_depth(block)} {_one_line(content)}" if content else ""
     if label in PICTURE_LABELS:
         if block.image_path:
             return f"![{label}]({block.image_path})"

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from ocrvl.cli import main
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, tables_in
 
 BLOCK_KEYS = {"block_label", "block_content", "block_bbox", "block_id", "block_order", "group_id"}
 
@@ -54,7 +54,9 @@ def test_cli_writes_markdown_json_and_layout_pictures(tmp_path):
     folder = tmp_path / "table_two_pages"
     doc = json.loads((folder / "table_two_pages.json").read_text())
     assert [p["page_index"] for p in doc["pages"]] == [0, 1]
-    assert "<table>" in (folder / "table_two_pages.md").read_text()
+    assert len(tables_in((folder / "table_two_pages.md").read_text())) == 1, "the table continued on page 2 is one"
+    continuation = doc["pages"][1]["parsing_res_list"][0]
+    assert continuation["block_content"] == "" and continuation["merged_into"]["page_index"] == 0
     pictures = sorted(folder.glob("*_layout.png"))
     assert [p.name for p in pictures] == ["table_two_pages_0_layout.png", "table_two_pages_1_layout.png"]
     assert not list(tmp_path.glob(".*partial*")), "staging folders must not be left behind"
@@ -96,4 +98,4 @@ def test_cli_per_page_outputs_in_the_paddleocr_vl_layout(tmp_path):
     for index in (0, 1):
         page = json.loads((folder / f"table_two_pages_{index}_res.json").read_text())
         assert page["page_index"] == index and page["parsing_res_list"]
-        assert "<table>" in (folder / f"table_two_pages_{index}.md").read_text()
+        assert len(tables_in((folder / f"table_two_pages_{index}.md").read_text())) == 1, "pages keep their part"
