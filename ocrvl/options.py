@@ -7,7 +7,9 @@ from dataclasses import dataclass, field, fields, replace
 
 from ocrvl.engine.options import InferenceOptions
 from ocrvl.errors import OptionsError
+from ocrvl.layout.vl_boxes import LayoutBoxOptions
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
+from ocrvl.recognition.vl_routing import RoutingOptions
 
 ENGINES = ("auto", "lite", "vl", "vl-server")
 LITE_LAYOUT_THRESHOLD = 0.4
@@ -92,6 +94,22 @@ class PipelineOptions:
             raise OptionsError("threads must be 0 (all cores) or more")
         object.__setattr__(self, "markdown_ignore_labels", tuple(self.markdown_ignore_labels))
         object.__setattr__(self, "pixel_limits", dict(self.pixel_limits))
+        self.layout_box_options()  # refuses bad per-class thresholds, ratios and merge modes now, not mid-run
+        self.routing_options()
+
+    def layout_box_options(self) -> LayoutBoxOptions:
+        """The vl engine's box rules (None here takes PaddleOCR-VL's defaults)."""
+        return LayoutBoxOptions.from_pipeline(self)
+
+    def routing_options(self) -> RoutingOptions:
+        """Which blocks the vl engine reads with which prompt, and the crops' pixel limits."""
+        return RoutingOptions(
+            use_chart_recognition=self.use_chart_recognition,
+            use_seal_recognition=self.use_seal_recognition,
+            min_pixels=self.min_pixels,
+            max_pixels=self.max_pixels,
+            pixel_limits=self.pixel_limits,
+        )
 
     @property
     def lite_layout_threshold(self) -> float:

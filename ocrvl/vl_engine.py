@@ -13,9 +13,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from ocrvl.engine import InferenceEngine, RecognitionRequest, RecognitionResult
+from ocrvl.layout.block_merge import MergedBlock, stitch_crops
+from ocrvl.layout.vl_boxes import parsing_blocks, postprocess_layout
 from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
-from ocrvl.recognition.vl_routing import CropJob, RoutingOptions, crop_box, crop_job, task_for_label
+from ocrvl.recognition.vl_content import clean_block_content
+from ocrvl.recognition.vl_routing import CropJob, crop_box, crop_job, image_job, task_for_label
 from ocrvl.types import Block, Page, PageResult, Region
 
 
@@ -25,7 +28,7 @@ class PlannedPage:
 
     page: Page
     regions: list[Region]  # layout_det_res: the boxes after PaddleOCR-VL's box rules
-    blocks: list[Region]  # parsing blocks in reading order (adjacent text blocks may be merged into one)
+    blocks: list[Region | MergedBlock]  # what is read, in reading order (adjacent text blocks may be stitched)
     jobs: list[CropJob] = field(default_factory=list)
 
 
@@ -35,20 +38,12 @@ class VlEngine:
     name = "vl"
 
     def __init__(self, options: PipelineOptions, detector, recognizer: InferenceEngine, recognizer_name: str = ""):
-        from ocrvl.layout.vl_boxes import LayoutBoxOptions
-
         self.options = options
         self.detector = detector
         self.recognizer = recognizer
         self.recognizer_name = recognizer_name
-        self.box_options = LayoutBoxOptions.from_pipeline(options)
-        self.routing = RoutingOptions(
-            use_chart_recognition=options.use_chart_recognition,
-            use_seal_recognition=options.use_seal_recognition,
-            min_pixels=options.min_pixels,
-            max_pixels=options.max_pixels,
-            pixel_limits=options.pixel_limits,
-        )
+        self.box_options = options.layout_box_options()
+        self.routing = options.routing_options()
 
     @classmethod
     def from_options(cls, options: PipelineOptions) -> VlEngine:
@@ -74,17 +69,16 @@ class VlEngine:
     # ------------------------------------------------------------------ layout thread
 
     def analyze(self, page: Page) -> PlannedPage:
-        from ocrvl.layout.vl_boxes import merge_layout_blocks, postprocess_layout
-
         raw = self.detector.detect(page.image, threshold=self.box_options.min_threshold)
         regions = postprocess_layout(raw, page.width, page.height, self.box_options)
-        blocks = merge_layout_blocks(regions) if self.options.merge_layout_blocks else [_copy(r) for r in regions]
-        jobs = [
-            job
-            for index, block in enumerate(blocks)
-            if (job := crop_job(index, block.label, block.bbox, page.image, self.routing)) is not None
-        ]
+        blocks = parsing_blocks(regions, self.box_options)
+        jobs = [job for index, block in enumerate(blocks) if (job := self._job(index, block, page)) is not None]
         return PlannedPage(page, regions, blocks, jobs)
+
+    def _job(self, index: int, block: Region | MergedBlock, page: Page) -> CropJob | None:
+        if isinstance(block, MergedBlock):
+            return image_job(index, block.label, stitch_crops(page.image, block), self.routing)
+        return crop_job(index, block.label, block.bbox, page.image, self.routing)
 
     # ------------------------------------------------------------------ recognition
 
@@ -118,24 +112,19 @@ class VlEngine:
         return done
 
     def _assemble(self, planned: PlannedPage, results: dict[int, RecognitionResult]) -> PageResult:
-        from ocrvl.recognition.vl_content import clean_block_content
-
         page = planned.page
         blocks: list[Block] = []
         failed = 0
-        for index, region in enumerate(planned.blocks):
-            block = Block(region=region, content="", block_id=index, group_id=index)
+        for index, planned_block in enumerate(planned.blocks):
+            content = ""
             result = results.get(index)
-            if result is not None:
-                if result.ok:
-                    block.content = clean_block_content(region.label, result.text)
-                else:
-                    failed += 1
-                    logger.warning("%s page %d: %s block %d could not be read: %s",
-                                   page.source.name, page.index + 1, region.label, index, result.error)  # fmt: skip
-            elif task_for_label(region.label, self.routing) is None:
-                block.image = crop_box(page.image, region.bbox)
-            blocks.append(block)
+            if result is not None and result.ok:
+                content = clean_block_content(planned_block.label, result.text)
+            elif result is not None:
+                failed += 1
+                logger.warning("%s page %d: %s block at %s could not be read: %s", page.source.name, page.index + 1,
+                               planned_block.label, [round(v) for v in planned_block.bbox], result.error)  # fmt: skip
+            blocks.extend(self._output_blocks(planned_block, content, page, first_id=len(blocks)))
         settings: dict[str, object] = {
             "engine": self.name,
             "use_doc_preprocessor": False,
@@ -162,6 +151,15 @@ class VlEngine:
             image=page.image,
         )
 
-
-def _copy(region: Region) -> Region:
-    return Region(region.bbox, region.label, region.score, region.order, region.cls_id)
+    def _output_blocks(self, block: Region | MergedBlock, content: str, page: Page, first_id: int) -> list[Block]:
+        """The output blocks of a read block: a stitched group gives its members back, the first holding the
+        text and all sharing its ``group_id`` (as PaddleOCR-VL writes them); a picture keeps its crop."""
+        if isinstance(block, MergedBlock):
+            return [
+                Block(region=member, content=content if k == 0 else "", block_id=first_id + k, group_id=first_id)
+                for k, member in enumerate(block.members)
+            ]
+        output = Block(region=block, content=content, block_id=first_id, group_id=first_id)
+        if task_for_label(block.label, self.routing) is None:
+            output.image = crop_box(page.image, block.bbox)
+        return [output]

@@ -115,13 +115,16 @@ def crop_job(
     block_index: int, label: str, bbox: BBox, page_image: np.ndarray, options: RoutingOptions
 ) -> CropJob | None:
     """The recognition job of one block, or None when the block is a picture or has no pixels."""
-    task = task_for_label(label, options)
-    if task is None:
-        return None
     crop = crop_box(page_image, bbox)
-    if crop is None:
+    return image_job(block_index, label, crop, options) if crop is not None else None
+
+
+def image_job(block_index: int, label: str, image: np.ndarray, options: RoutingOptions) -> CropJob | None:
+    """The recognition job of a block whose pixels are already cut (e.g. stitched), or None for a picture."""
+    task = task_for_label(label, options)
+    if task is None or image.size == 0:
         return None
     if task == "formula":
-        crop = trim_white_margin(crop)
+        image = trim_white_margin(image)
     low, high = options.limits(task)
-    return CropJob(block_index, task, crop, low, high)
+    return CropJob(block_index, task, image, low, high)

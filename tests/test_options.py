@@ -28,3 +28,12 @@ def test_lite_engine_takes_a_single_threshold_and_its_own_default():
     assert PipelineOptions().lite_layout_threshold == 0.4
     assert PipelineOptions(layout_threshold=0.6).lite_layout_threshold == 0.6
     assert PipelineOptions(layout_threshold={"table": 0.6}).lite_layout_threshold == 0.4
+
+
+def test_bad_vl_box_and_pixel_options_are_refused_when_made():
+    with pytest.raises(OptionsError, match="merge"):
+        PipelineOptions(layout_merge_bboxes_mode={"table": "biggest"})
+    with pytest.raises(OptionsError):
+        PipelineOptions(layout_unclip_ratio=-1.0)
+    with pytest.raises(OptionsError, match="min_pixels"):
+        PipelineOptions(min_pixels=5000, max_pixels=10)
