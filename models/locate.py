@@ -123,6 +123,8 @@ LAYOUT_ENV_VAR = "OCRVL_LAYOUT_MODEL_DIR"
 LAYOUT_HUB_REPOS = ("PaddlePaddle/PP-DocLayoutV2_safetensors",)
 # The official release keeps the layout model in this subfolder, beside the recognizer.
 LAYOUT_SUBFOLDER = "PP-DocLayoutV2"
+# The first release carries PP-DocLayoutV2 beside its recognizer (1.5 ships PP-DocLayoutV3 instead).
+LAYOUT_DOWNLOAD_COMMAND = f"hf download {HUB_REPOS[1]}"
 
 
 def layout_candidates(explicit: str | Path | None = None, recognizer_dir: Path | None = None) -> list[Candidate]:
@@ -162,7 +164,7 @@ def resolve_layout_dir(explicit: str | Path | None = None, recognizer_dir: Path 
     raise CheckpointError(
         "No PP-DocLayoutV2 layout weights found. Looked in:\n"
         f"{places}\n"
-        f"They come with the official release ({DOWNLOAD_COMMAND}, folder {LAYOUT_SUBFOLDER}/), or set "
+        f"They come with the first official release ({LAYOUT_DOWNLOAD_COMMAND}, folder {LAYOUT_SUBFOLDER}/), or set "
         f"{LAYOUT_ENV_VAR} to a folder holding inference.json + inference.pdiparams (Paddle format) or "
         "config.json + model.safetensors (transformers format)."
     )

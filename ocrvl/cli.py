@@ -250,7 +250,7 @@ def models() -> None:
 def list_models(model_dir: Path | None, layout_model_dir: Path | None) -> None:
     """Show every place weights are looked for, in order, and what is there."""
     from ocrvl.models.checkpoints import describe
-    from ocrvl.models.locate import DOWNLOAD_COMMAND, candidates, layout_candidates
+    from ocrvl.models.locate import DOWNLOAD_COMMAND, LAYOUT_DOWNLOAD_COMMAND, candidates, layout_candidates
 
     click.echo("Recognizer (PaddleOCR-VL-0.9B):")
     found = candidates(model_dir)
@@ -273,10 +273,17 @@ def list_models(model_dir: Path | None, layout_model_dir: Path | None) -> None:
         status = "found" if candidate.usable else f"not found: {candidate.problem}"
         click.echo(f"  {candidate.source}\n    {candidate.path}\n    {status}")
     layout = next((c for c in layouts if c.usable), None)
+    if chosen is not None:
+        click.echo(f"\nrecognizer: {chosen.path}")
+    if layout is not None:
+        click.echo(f"layout:     {layout.path}")
     if chosen is not None and layout is not None:
-        click.echo(f"\nocrvl uses: {chosen.path}\n            {layout.path}")
+        click.echo("ocrvl uses the vl engine (PaddleOCR-VL) with these.")
     else:
-        click.echo(f"\nPaddleOCR-VL is incomplete here; the lite engine runs instead. To get it:\n  {DOWNLOAD_COMMAND}")
+        missing = " and ".join(n for n, c in (("the recognizer", chosen), ("the layout model", layout)) if c is None)
+        click.echo(f"\nMissing: {missing}; the lite engine runs instead. To get both (once, with network):\n"
+                   f"  {LAYOUT_DOWNLOAD_COMMAND}\n(PaddleOCR-VL-1.5's recognizer, {DOWNLOAD_COMMAND}, "
+                   "works with that release's PP-DocLayoutV2.)")  # fmt: skip
 
 
 @models.command("convert")

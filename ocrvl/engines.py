@@ -108,7 +108,7 @@ def _missing_vl_weights(options: PipelineOptions) -> str | None:
     """What keeps the vl engine from running here, or None when both models are found."""
     recognizer = next((c for c in candidates(options.vl_rec_model_dir) if c.usable), None)
     if recognizer is None:
-        return "no PaddleOCR-VL recognizer weights found"
+        return "no PaddleOCR-VL weights found"
     layout = next((c for c in layout_candidates(options.layout_detection_model_dir, recognizer.path) if c.usable), None)
     if layout is None:
         return f"PaddleOCR-VL weights are at {recognizer.path}, but no PP-DocLayoutV2 layout weights were found"

@@ -94,3 +94,24 @@ def test_missing_layout_model_is_a_clear_error(tmp_path):
     write_tiny_checkpoint(tmp_path / "recognizer")
     with pytest.raises(CheckpointError, match="PP-DocLayoutV2"):
         create_engine(PipelineOptions(engine="vl", vl_rec_model_dir=str(tmp_path / "recognizer")))
+
+
+def test_converted_layout_model_parses_the_same(release, parser, tmp_path):
+    converted = tmp_path / "PP-DocLayoutV2-hf"
+    result = CliRunner().invoke(main, ["models", "convert", str(release / "PP-DocLayoutV2"), str(converted)])
+    assert result.exit_code == 0, result.output
+    assert (converted / "config.json").is_file() and (converted / "model.safetensors").is_file()
+    again = PaddleOCRVL(engine="vl", vl_rec_model_dir=str(release), layout_detection_model_dir=str(converted),
+                        device="cpu", precision="fp32", **FAST)  # fmt: skip
+    expected = parser.predict(SAMPLES / "born_digital.pdf")[0].json
+    got = again.predict(SAMPLES / "born_digital.pdf")[0].json
+    assert got["layout_det_res"] == expected["layout_det_res"]
+    assert got["parsing_res_list"] == expected["parsing_res_list"]
+
+
+def test_converting_a_folder_without_paddle_files_fails_clearly(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["models", "convert", str(tmp_path / "empty"), str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "ocrvl: error:" in result.output and "inference" in result.output
+    assert not (tmp_path / "out").exists()

@@ -108,7 +108,8 @@ def test_models_list_shows_where_weights_were_found(no_weights, monkeypatch):
     result = CliRunner().invoke(main, ["models", "list"])
     assert result.exit_code == 0, result.output
     assert "found: original layout" in result.output
-    assert f"ocrvl uses: {directory}" in result.output
+    assert f"recognizer: {directory}" in result.output
+    assert "Missing: the layout model; the lite engine runs instead" in result.output
 
 
 def test_models_list_without_weights_says_how_to_get_them(no_weights):
