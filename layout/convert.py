@@ -36,14 +36,10 @@ from ocrvl.layout.paddle_format import (
     struct_name_attr,
     write_inference,
 )
+from ocrvl.layout.vl_boxes import LAYOUT_LABELS
 
 # The 25 classes of the release, in class-id order (inference.yml ``label_list``).
-PP_DOCLAYOUT_V2_LABELS = (
-    "abstract", "algorithm", "aside_text", "chart", "content", "display_formula", "doc_title", "figure_title",
-    "footer", "footer_image", "footnote", "formula_number", "header", "header_image", "image", "inline_formula",
-    "number", "paragraph_title", "reference", "reference_content", "seal", "table", "text", "vertical_text",
-    "vision_footnote",
-)  # fmt: skip
+PP_DOCLAYOUT_V2_LABELS = LAYOUT_LABELS
 # Score a box needs to enter the reading-order model, per class (PaddleX pp_doclayout_v2_transformer.py
 # ``threshold_dict``; the release also stores it as a program constant, which wins when present).
 PP_DOCLAYOUT_V2_CLASS_THRESHOLDS = (

@@ -57,24 +57,15 @@ class LiteEngine:
         pairs = refine_layout(self.detector.detect(page.image), words, page, ocr_words=ocr_words)
         regions = [region for region, _ in pairs]
         blocks = self.recognizer.recognize(page, regions, [region_words for _, region_words in pairs])
-        return PageResult(
-            input_path=page.source,
-            page_index=page.index,
-            page_count=page.page_count,
-            width=page.width,
-            height=page.height,
-            regions=regions,
-            blocks=blocks,
-            model_settings={
-                "engine": self.name,
-                "layout_model": self.detector.name,
-                "text_source": "PP-OCRv6" if ocr_words else "pdf_text_layer",
-                "dpi": round(page.dpi, 2),
-                "deskew_angle": skew,
-                "layout_threshold": self.options.lite_layout_threshold,
-            },
-            image=page.image,
-        )
+        settings = {
+            "engine": self.name,
+            "layout_model": self.detector.name,
+            "text_source": "PP-OCRv6" if ocr_words else "pdf_text_layer",
+            "dpi": round(page.dpi, 2),
+            "deskew_angle": skew,
+            "layout_threshold": self.options.lite_layout_threshold,
+        }
+        return PageResult.of_page(page, regions, blocks, settings)
 
     def submit(self, analysis: PageResult) -> Future[PageResult]:
         done: Future[PageResult] = Future()

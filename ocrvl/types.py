@@ -113,6 +113,14 @@ class PageResult:
     model_settings: dict[str, object]
     image: np.ndarray | None = field(default=None, repr=False)  # page image, for the layout picture
 
+    @classmethod
+    def of_page(
+        cls, page: Page, regions: list[Region], blocks: list[Block], model_settings: dict[str, object]
+    ) -> PageResult:
+        """The result of reading `page`, keeping its image for the layout picture."""
+        return cls(page.source, page.index, page.page_count, page.width, page.height, regions, blocks,
+                   model_settings, image=page.image)  # fmt: skip
+
 
 @dataclass
 class DocumentResult:

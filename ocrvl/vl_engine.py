@@ -139,17 +139,7 @@ class VlEngine:
         }
         if failed:
             settings["unread_blocks"] = failed
-        return PageResult(
-            input_path=page.source,
-            page_index=page.index,
-            page_count=page.page_count,
-            width=page.width,
-            height=page.height,
-            regions=planned.regions,
-            blocks=blocks,
-            model_settings=settings,
-            image=page.image,
-        )
+        return PageResult.of_page(page, planned.regions, blocks, settings)
 
     def _output_blocks(self, block: Region | MergedBlock, content: str, page: Page, first_id: int) -> list[Block]:
         """The output blocks of a read block: a stitched group gives its members back, the first holding the

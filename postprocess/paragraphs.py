@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ocrvl.postprocess.page_breaks import join_across_page_breaks
 from ocrvl.postprocess.table_merge import PAGE_FURNITURE
 from ocrvl.types import Block
 
@@ -54,21 +55,11 @@ def join_paragraphs_across_pages(pages: Sequence[Sequence[Block]], page_indexes:
     The continuation keeps its place with empty content and ``merged_into`` naming the block that took
     its text. Returns the number of joins.
     """
-    holder: dict[int, tuple[Block, int]] = {}  # id(emptied part) -> (block holding its text, its page index)
-    joins = 0
-    for k in range(len(pages) - 1):
-        if page_indexes[k + 1] != page_indexes[k] + 1:
-            continue
-        end, start = _body_edge(pages[k], from_end=True), _body_edge(pages[k + 1], from_end=False)
-        if end is None or start is None or end.label not in PARAGRAPH_LABELS or start.label not in PARAGRAPH_LABELS:
-            continue
-        root, root_page = holder.get(id(end), (end, page_indexes[k]))
-        text = joined_text(root.content, start.content)
-        if text is None:
-            continue
-        root.content = text
-        start.content = ""
-        start.merged_into = (root_page, root.block_id)
-        holder[id(start)] = (root, root_page)
-        joins += 1
-    return joins
+    return join_across_page_breaks(pages, page_indexes, _paragraph_edges, joined_text)
+
+
+def _paragraph_edges(page: Sequence[Block], next_page: Sequence[Block]) -> tuple[Block, Block] | None:
+    end, start = _body_edge(page, from_end=True), _body_edge(next_page, from_end=False)
+    if end is None or start is None or end.label not in PARAGRAPH_LABELS or start.label not in PARAGRAPH_LABELS:
+        return None
+    return end, start

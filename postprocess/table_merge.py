@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ocrvl.postprocess.page_breaks import join_across_page_breaks
 from ocrvl.types import Block
 
 MAX_HEADER_ROWS = 5  # as PaddleX's detect_table_headers
@@ -276,24 +277,14 @@ def merge_tables_across_pages(pages: Sequence[Sequence[Block]], page_indexes: Se
     ``merged_into`` naming the block that took it (PaddleX empties it the same way). A table running over
     several pages ends up whole in its first block. Returns the number of merges.
     """
-    holder: dict[int, tuple[Block, int]] = {}  # id(emptied part) -> (block holding its content, its page index)
-    merges = 0
-    for k in range(len(pages) - 1):
-        if page_indexes[k + 1] != page_indexes[k] + 1:  # a page between them was not parsed
-            continue
-        end, start = last_table_index(pages[k]), first_table_index(pages[k + 1])
-        if end is None or start is None:
-            continue
-        tail_part, head_part = pages[k][end], pages[k + 1][start]
-        if not similar_width(tail_part, head_part) or not head_part.content.strip():
-            continue
-        root, root_page = holder.get(id(tail_part), (tail_part, page_indexes[k]))
-        merged = merge_table_html(root.content, head_part.content)
-        if merged is None:
-            continue
-        root.content = merged
-        head_part.content = ""
-        head_part.merged_into = (root_page, root.block_id)
-        holder[id(head_part)] = (root, root_page)
-        merges += 1
-    return merges
+    return join_across_page_breaks(pages, page_indexes, _table_edges, merge_table_html)
+
+
+def _table_edges(page: Sequence[Block], next_page: Sequence[Block]) -> tuple[Block, Block] | None:
+    end, start = last_table_index(page), first_table_index(next_page)
+    if end is None or start is None:
+        return None
+    tail_part, head_part = page[end], next_page[start]
+    if not similar_width(tail_part, head_part) or not head_part.content.strip():
+        return None
+    return tail_part, head_part
