@@ -78,7 +78,7 @@ def blocks_markdown(blocks: Sequence[Block], ignore_labels: Iterable[str] = DEFA
     ignored = set(ignore_labels)
     parts = []
     for i, block in enumerate(blocks):
-        if block.label in ignored or block.label == "formula_number" and _numbers_formula(blocks, i - 1):
+        if block.label in ignored or block.label == "formula_number":  # a number goes into its formula's \tag
             continue
         text = block_markdown(block)
         if i + 1 < len(blocks) and _numbers_formula(blocks, i) and text.startswith("$$"):
