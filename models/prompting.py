@@ -70,13 +70,15 @@ class Prompter:
             before, after = self.template(task_prompt).split(IMAGE_PLACEHOLDER)
             encode = self.tokenizer.encode
             self._framing[task_prompt] = (
-                encode(before, add_special_tokens=False), encode(after, add_special_tokens=False)
+                encode(before, add_special_tokens=False),
+                encode(after, add_special_tokens=False),
             )
         before_ids, after_ids = self._framing[task_prompt]
         return before_ids + [self.image_token_id] * image_tokens + after_ids
 
-    def decode(self, token_ids: list[int]) -> str:
-        return self.tokenizer.decode(token_ids, skip_special_tokens=True)
+    def decode(self, token_ids: list[int], keep_special_tokens: bool = False) -> str:
+        """The answer's text; spotting answers keep their special tokens (``<|LOC_n|>`` locations)."""
+        return self.tokenizer.decode(token_ids, skip_special_tokens=not keep_special_tokens)
 
 
 def _stop_ids(directory: Path, config: ModelConfig, tokenizer) -> tuple[int, ...]:

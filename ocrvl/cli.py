@@ -99,21 +99,37 @@ def main() -> None:
 @click.option("--dpi", type=float, default=144.0, show_default=True, help="Resolution PDF pages are rendered at.")
 @click.option("--no-text-layer", is_flag=True, help="OCR every page, ignoring PDF text layers.")
 @click.option("--no-deskew", is_flag=True, help="Do not straighten skewed scans before reading them.")
-@click.option("--layout-threshold", type=float, default=None,
-              help="Minimum layout box score (default: lite 0.4; vl PaddleOCR-VL's per-class thresholds).")
+@click.option(
+    "--layout-threshold",
+    type=float,
+    default=None,
+    help="Minimum layout box score (default: lite 0.4; vl PaddleOCR-VL's per-class thresholds).",
+)
 @click.option("--no-layout-nms", is_flag=True, help="Keep overlapping duplicate layout boxes.")
 @click.option("--layout-unclip-ratio", type=float, default=None, help="Grow (>1) or shrink layout boxes.  [vl]")
-@click.option("--layout-merge-bboxes-mode", type=click.Choice(["large", "small", "union"]), default=None,
-              help="How nested layout boxes are resolved (default: PaddleOCR-VL's per-class modes).  [vl]")
+@click.option(
+    "--layout-merge-bboxes-mode",
+    type=click.Choice(["large", "small", "union"]),
+    default=None,
+    help="How nested layout boxes are resolved (default: PaddleOCR-VL's per-class modes).  [vl]",
+)
 @click.option("--no-merge-layout-blocks", is_flag=True, help="Read every text block as its own crop.  [vl]")
 @click.option("--use-chart-recognition", is_flag=True, help="Read charts into tables instead of pictures.  [vl]")
 @click.option("--use-seal-recognition", is_flag=True, help="Read seals instead of keeping pictures.  [vl]")
 @click.option("--min-pixels", type=int, default=None, help="Smallest resize of a crop (default: checkpoint's).  [vl]")
 @click.option("--max-pixels", type=int, default=None, help="Largest resize of a crop (default: checkpoint's).  [vl]")
-@click.option("--model-dir", type=click.Path(path_type=Path), default=None,
-              help="PaddleOCR-VL recognizer weights (default: found as `ocrvl models list` shows).  [vl]")
-@click.option("--layout-model-dir", type=click.Path(path_type=Path), default=None,
-              help="PP-DocLayoutV2 weights: the release's Paddle folder or a converted one.  [vl]")
+@click.option(
+    "--model-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PaddleOCR-VL recognizer weights (default: found as `ocrvl models list` shows).  [vl]",
+)
+@click.option(
+    "--layout-model-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PP-DocLayoutV2 weights: the release's Paddle folder or a converted one.  [vl]",
+)
 @click.option("--no-merge-tables", is_flag=True, help="Keep a table continued on the next page as two tables.")
 @click.option("--no-relevel-titles", is_flag=True, help="Heading levels from each title alone, not the document.")
 @click.option("--no-join-paragraphs", is_flag=True, help="Keep a paragraph cut by a page break as two.")
@@ -196,6 +212,7 @@ def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose,
     unreadable file is reported and skipped, and the exit code is 1 when any failed.
     """
     from ocrvl.engine import InferenceEngine, RecognitionRequest
+    from ocrvl.recognition.vl_content import parse_spotting, spotting_text
 
     configure(verbose + 1)
     try:
@@ -204,19 +221,24 @@ def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose,
         click.echo(f"ocrvl: error: {exc}", err=True)
         sys.exit(1)
     failed = 0
-    pending: deque = deque()  # (label, future) in input order; bounded so pages are not all held at once
+    pending: deque = deque()  # (label, size, future) in input order; bounded so pages are not all held at once
 
-    def emit(label: dict, future) -> None:
+    def emit(label: dict, size: tuple[int, int], future) -> None:
         nonlocal failed
         result = future.result()
         failed += not result.ok
+        text, extra = result.text, {}
+        if task == "spotting":  # lines with their outlines, in the image's pixels
+            spotted = parse_spotting(result.text, (0, 0, *size))
+            text = spotting_text(result.text)
+            extra = {"spotting": [{"text": s.text, "polygon": [list(p) for p in s.polygon]} for s in spotted]}
         if as_json:
-            click.echo(json.dumps({**label, "text": result.text, "finish_reason": result.finish_reason,
+            click.echo(json.dumps({**label, "text": text, **extra, "finish_reason": result.finish_reason,
                                    "generated_tokens": len(result.token_ids), "error": result.error},
                                   ensure_ascii=False))  # fmt: skip
         elif result.ok:
-            click.echo(result.text if len(inputs) == 1 and label["page_count"] == 1 else
-                       f"==> {label['input_path']} [page {label['page_index'] + 1}] <==\n{result.text}\n")  # fmt: skip
+            click.echo(text if len(inputs) == 1 and label["page_count"] == 1 else
+                       f"==> {label['input_path']} [page {label['page_index'] + 1}] <==\n{text}\n")  # fmt: skip
         else:
             click.echo(f"ocrvl: error: {label['input_path']} page {label['page_index'] + 1}: {result.error}", err=True)
 
@@ -227,7 +249,7 @@ def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose,
                     request = RecognitionRequest(page.image, TASK_PROMPTS[task], min_pixels=min_pixels,
                                                  max_pixels=max_pixels)  # fmt: skip
                     label = {"input_path": str(path), "page_index": page.index, "page_count": page.page_count}
-                    pending.append((label, engine.submit(request)))
+                    pending.append((label, (page.width, page.height), engine.submit(request)))
                     while len(pending) > 2 * engine.options.max_batch_size:
                         emit(*pending.popleft())
             except OcrvlError as exc:

@@ -23,7 +23,7 @@ from ocrvl.errors import OcrvlError
 from ocrvl.log import logger
 from ocrvl.models.image_processing import ImageProcessor
 from ocrvl.models.model import PaddleOCRVL
-from ocrvl.models.prompting import Prompter
+from ocrvl.models.prompting import TASK_PROMPTS, Prompter
 
 from .cache import SlotCache
 from .device import Placement, resolve_placement
@@ -273,8 +273,10 @@ class InferenceEngine:
     def _finish(self, sequence: _Sequence, reason: FinishReason) -> None:
         prepared = sequence.prepared
         self.stats.requests += 1
+        spotting = sequence.request.prompt == TASK_PROMPTS["spotting"]
+        text = self.prompter.decode(sequence.tokens, keep_special_tokens=spotting)
         sequence.future.set_result(RecognitionResult(
-            id=sequence.request.id, text=self.prompter.decode(sequence.tokens), token_ids=list(sequence.tokens),
+            id=sequence.request.id, text=text, token_ids=list(sequence.tokens),
             finish_reason=reason, prompt_tokens=len(prepared.input_ids), image_patches=prepared.num_patches,
         ))  # fmt: skip
 

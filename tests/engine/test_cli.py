@@ -43,3 +43,15 @@ def test_recognize_without_weights_says_where_to_get_them(tmp_path, monkeypatch)
     result = CliRunner().invoke(main, ["recognize", str(image)])
     assert result.exit_code == 1
     assert "hf download" in result.stderr
+
+
+def test_recognize_spotting_reports_lines_with_outlines(recognizer, tmp_path):
+    path = tmp_path / "sign.png"
+    crop(120, 40, "EXIT").save(path)
+    args = ["recognize", str(path), "--task", "spotting", "--model-dir", str(recognizer.directory), "--json",
+            "--max-new-tokens", "5", "--device", "cpu", "--precision", "fp32"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout)
+    assert isinstance(line["spotting"], list) and isinstance(line["text"], str)
+    assert "<|" not in line["text"]  # special tokens are parsed out of the text, not printed

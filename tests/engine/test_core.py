@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from ocrvl.engine import EngineClosedError, RecognitionRequest, RepetitionLimits
+from ocrvl.models.prompting import Prompter
 from ocrvl.models.testing import write_tiny_checkpoint
 
 from .conftest import PIXELS, Recognizer, crop, page_requests
@@ -162,3 +163,18 @@ def test_moe_recognizer_batched_equals_one_at_a_time(tmp_path):
     with moe.engine(max_batch_size=3) as engine:
         results = engine.recognize(requests)
     assert [r.token_ids for r in results] == [moe.reference(r) for r in requests]
+
+
+def test_spotting_answers_keep_their_location_tokens_and_others_do_not(recognizer, monkeypatch):
+    kept = []
+    decode = Prompter.decode
+
+    def recording(self, token_ids, keep_special_tokens=False):
+        kept.append(keep_special_tokens)
+        return decode(self, token_ids, keep_special_tokens)
+
+    monkeypatch.setattr(Prompter, "decode", recording)
+    with recognizer.engine() as engine:
+        engine.recognize([RecognitionRequest(crop(60, 20, "x"), prompt, max_new_tokens=3, **PIXELS)
+                          for prompt in ("Spotting:", "OCR:")])  # fmt: skip
+    assert sorted(kept) == [False, True]

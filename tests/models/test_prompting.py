@@ -51,6 +51,7 @@ def test_decoding_drops_special_tokens(checkpoint):
     prompter = Prompter.from_dir(directory, model.config)
     ids = prompter.tokenizer.encode("<|IMAGE_END|>Total: 42\n</s>", add_special_tokens=False)
     assert prompter.decode(ids) == "Total: 42\n"
+    assert prompter.decode(ids, keep_special_tokens=True).startswith("<|IMAGE_END|>Total: 42")
     assert model.config.eos_token_id in prompter.stop_ids
 
 
