@@ -59,7 +59,8 @@ class VlEngine:
         if inference.threads == 0 and options.threads:
             inference = replace(inference, threads=options.threads)
         recognizer = InferenceEngine.from_dir(recognizer_dir, inference)
-        detector = PPDocLayoutDetector.from_dir(layout_dir)
+        # The layout model shares the recognizer's device but stays fp32: its scores are compared to thresholds.
+        detector = PPDocLayoutDetector.from_dir(layout_dir, device=str(recognizer.placement.device))
         logger.info("layout: %s from %s", detector.name, layout_dir)
         return cls(options, detector, recognizer, recognizer_name=recognizer_dir.name)
 
