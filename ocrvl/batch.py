@@ -15,8 +15,8 @@ from ocrvl.errors import OcrvlError
 from ocrvl.log import logger
 from ocrvl.outputs import StagedFolder, ensure_output_dir, write_block_pictures, write_image, write_json, write_text
 from ocrvl.pipeline import Pipeline, discover_inputs, output_stem, safe_name
-from ocrvl.postprocess.cross_page import RestructureOptions, restructure_pages, restructured_document_json
-from ocrvl.postprocess.json_output import page_json
+from ocrvl.postprocess.cross_page import RestructureOptions, restructure_pages
+from ocrvl.postprocess.json_output import document_json, page_json
 from ocrvl.postprocess.markdown import document_markdown, page_markdown
 from ocrvl.postprocess.visualize import layout_picture
 from ocrvl.types import PageResult
@@ -128,7 +128,7 @@ def _write_document(pipeline: Pipeline, job: Job, formats: Sequence[str]):
             yield page
         document = restructure_pages(pages, RestructureOptions.from_options(pipeline.options))
         if "json" in formats:
-            write_json(folder / f"{job.name}.json", restructured_document_json(document, job.source))
+            write_json(folder / f"{job.name}.json", document_json(document, job.source))
         if "md" in formats:
             write_text(folder / f"{job.name}.md", document_markdown(document, pipeline.options.markdown_ignore_labels))
         staged.commit()

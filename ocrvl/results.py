@@ -13,9 +13,8 @@ from ocrvl.postprocess.cross_page import (
     DEFAULT_RESTRUCTURING,
     RestructureOptions,
     restructure_pages,
-    restructured_document_json,
 )
-from ocrvl.postprocess.json_output import page_json
+from ocrvl.postprocess.json_output import document_json, page_json
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS, document_markdown, page_markdown
 from ocrvl.postprocess.visualize import layout_picture
 from ocrvl.types import PageResult
@@ -110,7 +109,7 @@ class DocumentOutput:
 
     @property
     def json(self) -> dict:
-        return restructured_document_json(self.restructured, self.input_path)
+        return document_json(self.restructured, self.input_path)
 
     def print(self) -> None:
         print(self.markdown)

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 
 from ocrvl.postprocess.headings import assign_heading_levels
-from ocrvl.postprocess.json_output import document_json
 from ocrvl.postprocess.paragraphs import join_paragraphs_across_pages
 from ocrvl.postprocess.table_merge import merge_tables_across_pages
 from ocrvl.types import PageResult
@@ -48,18 +46,3 @@ def restructure_pages(
     if options.relevel_titles:
         assign_heading_levels([block for page in blocks for block in page])
     return copies
-
-
-def restructured_document_json(pages: Sequence[PageResult], input_path: Path | None = None) -> dict:
-    """`document_json` of restructured pages, with what restructuring found: ``title_level`` on titles
-    (PaddleX's numbering: document title 0, top sections 1) and, on a block whose content went into an
-    earlier one, ``merged_into``: ``{"page_index", "block_id"}`` of that block (its own content is empty)."""
-    doc = document_json(pages, input_path)
-    for page_json, page in zip(doc["pages"], pages):
-        for entry, block in zip(page_json["parsing_res_list"], page.blocks):
-            if block.heading_level is not None:
-                entry["title_level"] = block.heading_level - 1
-            if block.merged_into is not None:
-                page_index, block_id = block.merged_into
-                entry["merged_into"] = {"page_index": page_index, "block_id": block_id}
-    return doc

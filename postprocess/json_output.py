@@ -27,6 +27,19 @@ def block_orders(blocks: Sequence[Block]) -> list[int | None]:
     return orders
 
 
+def _restructuring(block: Block) -> dict:
+    """What document-level restructuring found: ``title_level`` on titles (PaddleX's numbering: document
+    title 0, top sections 1) and, on a block whose content went into an earlier one, ``merged_into`` naming
+    that block (its own content is then empty)."""
+    found: dict = {}
+    if block.heading_level is not None:
+        found["title_level"] = block.heading_level - 1
+    if block.merged_into is not None:
+        page_index, block_id = block.merged_into
+        found["merged_into"] = {"page_index": page_index, "block_id": block_id}
+    return found
+
+
 def _int_box(b: BBox) -> list[int]:
     return [int(round(v)) for v in b]
 
@@ -48,6 +61,7 @@ def page_json(page: PageResult) -> dict:
                 "block_order": order,
                 "group_id": b.group_id,
                 **({"block_image": b.image_path} if b.image_path else {}),
+                **_restructuring(b),
             }
             for b, order in zip(page.blocks, block_orders(page.blocks))
         ],

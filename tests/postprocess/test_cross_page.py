@@ -11,7 +11,6 @@ from ocrvl.postprocess.cross_page import (
     NO_RESTRUCTURING,
     RestructureOptions,
     restructure_pages,
-    restructured_document_json,
 )
 from ocrvl.postprocess.json_output import document_json
 from ocrvl.postprocess.markdown import document_markdown
@@ -36,7 +35,7 @@ def test_switches_off_give_the_plain_concatenation():
     pages = _pages()
     doc = restructure_pages(pages, NO_RESTRUCTURING)
     assert document_markdown(doc) == document_markdown(pages)
-    assert restructured_document_json(doc) == document_json(pages)
+    assert document_json(doc) == document_json(pages)
     assert len(tables_in(document_markdown(doc))) == 2
 
 
@@ -50,7 +49,7 @@ def test_each_switch_does_only_its_part():
 
 
 def test_the_json_names_merged_blocks_and_title_levels():
-    doc = restructured_document_json(restructure_pages(_pages()))
+    doc = document_json(restructure_pages(_pages()))
     first, second = (p["parsing_res_list"] for p in doc["pages"])
     assert [b.get("title_level") for b in first[:2]] == [0, 1], "PaddleX numbering: document title 0"
     assert second[0]["block_content"] == "" and second[0]["merged_into"] == {"page_index": 0, "block_id": 3}
