@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ocrvl.engine import InferenceEngine, RecognitionRequest, RecognitionResult
 from ocrvl.layout.block_merge import MergedBlock, stitch_crops
@@ -48,8 +48,6 @@ class VlEngine:
     @classmethod
     def from_options(cls, options: PipelineOptions) -> VlEngine:
         """Both models from the directories the options name, or from where ``ocrvl models list`` finds them."""
-        from dataclasses import replace
-
         from ocrvl.layout.ppdoclayout import PPDocLayoutDetector
         from ocrvl.models.locate import resolve_layout_dir, resolve_model_dir
 
@@ -92,8 +90,12 @@ class VlEngine:
         lock = threading.Lock()
 
         def collect(job: CropJob, future: Future[RecognitionResult]) -> None:
+            exception = future.exception()
+            result = future.result() if exception is None else RecognitionResult(
+                job.block_index, "", [], "error", error=f"{type(exception).__name__}: {exception}"
+            )  # fmt: skip
             with lock:
-                results[job.block_index] = future.result()
+                results[job.block_index] = result
                 finished = len(results) == len(planned.jobs)
             if finished:
                 try:

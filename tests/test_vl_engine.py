@@ -39,9 +39,10 @@ class ScriptedDetector:
 class ScriptedRecognizer:
     """Answers each prompt with a fixed text, from another thread and out of order, as the core does."""
 
-    def __init__(self, fail_prompt: str | None = None):
+    def __init__(self, fail_prompt: str | None = None, raise_prompt: str | None = None):
         self.requests = []
         self.fail_prompt = fail_prompt
+        self.raise_prompt = raise_prompt
         self._lock = threading.Lock()
 
     def submit(self, request) -> Future:
@@ -51,7 +52,9 @@ class ScriptedRecognizer:
         delay = 0.05 if request.prompt == "OCR:" else 0.0  # text finishes last
 
         def answer() -> None:
-            if request.prompt == self.fail_prompt:
+            if request.prompt == self.raise_prompt:
+                future.set_exception(RuntimeError("worker died"))
+            elif request.prompt == self.fail_prompt:
                 future.set_result(RecognitionResult(request.id, "", [], "error", error="decode failed"))
             else:
                 text = TEXT_ANSWERS[request.id[1]] if request.prompt == "OCR:" else ANSWERS[request.prompt]
@@ -148,3 +151,10 @@ def test_a_page_without_blocks_completes_at_once():
     engine = VlEngine(PipelineOptions(engine="vl"), ScriptedDetector([]), ScriptedRecognizer())
     result = engine.submit(engine.analyze(_page())).result(timeout=1)
     assert result.blocks == [] and result.regions == []
+
+
+def test_a_recognizer_exception_fails_only_its_block_and_the_page_still_completes():
+    result = _run(_engine(ScriptedRecognizer(raise_prompt="Formula Recognition:")))
+    formula = next(b for b in result.blocks if b.label == "display_formula")
+    assert formula.content == "" and result.model_settings["unread_blocks"] == 1
+    assert "<table>" in next(b for b in result.blocks if b.label == "table").content
