@@ -1,5 +1,6 @@
 """Restructuring across pages in the document outputs: on by default, switchable, never in per-page outputs."""
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -77,7 +78,9 @@ def test_lite_engine_merges_the_two_page_sample_table(parsed, sources):
     assert continuation["merged_into"]["page_index"] == 0
 
 
-EVAL_DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "dev" / "icdar2013"
+# The shared evaluation corpus: $OCRVL_EVAL_DIR, else ../shared/eval beside the checkout.
+EVAL_DIR = os.environ.get("OCRVL_EVAL_DIR") or Path(__file__).resolve().parents[3] / "shared" / "eval"
+EVAL_DEV = Path(EVAL_DIR) / "dev" / "icdar2013"
 
 
 @pytest.mark.skipif(not EVAL_DEV.is_dir(), reason="the shared evaluation corpus is not on this machine")
