@@ -18,7 +18,7 @@ from ocrvl.engine.options import DEVICES, PRECISIONS, InferenceOptions
 from ocrvl.errors import OcrvlError
 from ocrvl.log import configure
 from ocrvl.models.prompting import TASK_PROMPTS
-from ocrvl.options import ENGINES, PipelineOptions
+from ocrvl.options import ENGINES, VL_REC_BACKENDS, PipelineOptions
 from ocrvl.pipeline import Pipeline, discover_inputs
 
 
@@ -130,6 +130,18 @@ def main() -> None:
     default=None,
     help="PP-DocLayoutV2 weights: the release's Paddle folder or a converted one.  [vl]",
 )
+@click.option(
+    "--vl-rec-backend",
+    type=click.Choice(VL_REC_BACKENDS),
+    default="local",
+    show_default=True,
+    help="Where the recognizer runs: here, or an OpenAI-compatible server (vLLM, SGLang, FastDeploy, "
+    "`ocrvl serve`).  [vl]",
+)
+@click.option("--vl-rec-server-url", default=None, help="The recognizer server, e.g. http://127.0.0.1:8000/v1.")
+@click.option("--vl-rec-max-concurrency", type=int, default=None, help="Requests in flight to the server at most.")
+@click.option("--vl-rec-api-key", default=None, envvar="OCRVL_API_KEY", help="The server's API key ($OCRVL_API_KEY).")
+@click.option("--vl-rec-api-model-name", default=None, help="The served model's name (default: asked from the server).")
 @click.option("--no-merge-tables", is_flag=True, help="Keep a table continued on the next page as two tables.")
 @click.option("--no-relevel-titles", is_flag=True, help="Heading levels from each title alone, not the document.")
 @click.option("--no-join-paragraphs", is_flag=True, help="Keep a paragraph cut by a page break as two.")
@@ -146,6 +158,7 @@ def main() -> None:
 def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_text_layer, no_deskew,
           layout_threshold, no_layout_nms, layout_unclip_ratio, layout_merge_bboxes_mode, no_merge_layout_blocks,
           use_chart_recognition, use_seal_recognition, min_pixels, max_pixels, model_dir, layout_model_dir,
+          vl_rec_backend, vl_rec_server_url, vl_rec_max_concurrency, vl_rec_api_key, vl_rec_api_model_name,
           no_merge_tables, no_relevel_titles, no_join_paragraphs, max_image_pixels, quiet, verbose,
           **flags) -> None:  # fmt: skip
     """Parse PDFs, images and folders of them into OUT_DIR.
@@ -168,7 +181,9 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
             layout_detection_model_dir=str(layout_model_dir) if layout_model_dir else None,
             inference=inference, threads=inference.threads, merge_tables=not no_merge_tables,
             relevel_titles=not no_relevel_titles, join_paragraphs=not no_join_paragraphs,
-            max_image_pixels=max_image_pixels,
+            max_image_pixels=max_image_pixels, vl_rec_backend=vl_rec_backend, vl_rec_server_url=vl_rec_server_url,
+            vl_rec_max_concurrency=vl_rec_max_concurrency, vl_rec_api_key=vl_rec_api_key,
+            vl_rec_api_model_name=vl_rec_api_model_name,
         )  # fmt: skip
         pipeline = Pipeline(options)
         total = sum(pipeline.count_pages(p) for p, _ in discover_inputs(inputs))

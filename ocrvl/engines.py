@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import Protocol
 
 from ocrvl.deskew import deskew
-from ocrvl.errors import EngineUnavailableError
 from ocrvl.layout.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.refine import refine_layout
 from ocrvl.log import logger
@@ -75,12 +74,7 @@ class LiteEngine:
 
 def create_engine(options: PipelineOptions) -> Engine:
     """The engine the options ask for; ``auto`` says which one it chose and why."""
-    if options.engine == "vl-server":
-        raise EngineUnavailableError(
-            "engine 'vl-server' (a remote recognizer behind an OpenAI-compatible server) is not part of this "
-            "ocrvl build yet; use --engine vl with local weights, or lite"
-        )
-    if options.engine == "vl":
+    if options.engine in ("vl", "vl-server"):
         from ocrvl.vl_engine import VlEngine
 
         return VlEngine.from_options(options)

@@ -12,6 +12,8 @@ from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
 from ocrvl.recognition.vl_routing import RoutingOptions
 
 ENGINES = ("auto", "lite", "vl", "vl-server")
+# Where the vl engine's recognizer runs: in this process, or behind an OpenAI-compatible server.
+VL_REC_BACKENDS = ("local", "vllm-server", "sglang-server", "fastdeploy-server")
 LITE_LAYOUT_THRESHOLD = 0.4
 LITE_LAYOUT_NMS_IOU = 0.5
 
@@ -45,6 +47,12 @@ class PipelineOptions:
     layout_detection_model_dir / vl_rec_model_dir: where the PP-DocLayoutV2 and PaddleOCR-VL-0.9B weights
         are (None: found as ``ocrvl models list`` shows).  [vl]
     inference: how the recognizer runs (device, precision, batch limits, generation limits).  [vl]
+    vl_rec_backend: ``local`` (the inference core in this process) or a server: ``vllm-server``,
+        ``sglang-server``, ``fastdeploy-server`` (``ocrvl serve`` speaks the same API); engine ``vl-server``
+        is ``vl`` with a server backend (``vllm-server`` unless another is named).  [vl]
+    vl_rec_server_url / vl_rec_max_concurrency / vl_rec_api_key / vl_rec_api_model_name: the server's base
+        URL, requests in flight at most, its API key, and the served model's name (None: asked from the
+        server).  [vl with a server backend]
     merge_tables / relevel_titles / join_paragraphs: document-level restructuring across pages (a table
         continued on the next page merged, heading levels over the whole document, a paragraph cut by a
         page break joined); per-page outputs are left as they are.
@@ -72,6 +80,11 @@ class PipelineOptions:
     layout_detection_model_dir: str | None = None
     vl_rec_model_dir: str | None = None
     inference: InferenceOptions = field(default_factory=InferenceOptions)
+    vl_rec_backend: str = "local"
+    vl_rec_server_url: str | None = None
+    vl_rec_max_concurrency: int | None = None
+    vl_rec_api_key: str | None = None
+    vl_rec_api_model_name: str | None = None
     merge_tables: bool = True
     relevel_titles: bool = True
     join_paragraphs: bool = True
@@ -92,6 +105,14 @@ class PipelineOptions:
             raise OptionsError("max_image_pixels must be positive")
         if self.threads < 0:
             raise OptionsError("threads must be 0 (all cores) or more")
+        if self.vl_rec_backend not in VL_REC_BACKENDS:
+            raise OptionsError(f"unknown vl_rec_backend {self.vl_rec_backend!r}: use {', '.join(VL_REC_BACKENDS)}")
+        if self.engine == "vl-server" and self.vl_rec_backend == "local":
+            object.__setattr__(self, "vl_rec_backend", "vllm-server")
+        if self.vl_rec_backend != "local" and not self.vl_rec_server_url:
+            raise OptionsError(f"the {self.vl_rec_backend} backend needs vl_rec_server_url (--vl-rec-server-url URL)")
+        if self.vl_rec_max_concurrency is not None and self.vl_rec_max_concurrency < 1:
+            raise OptionsError("vl_rec_max_concurrency must be at least 1")
         object.__setattr__(self, "markdown_ignore_labels", tuple(self.markdown_ignore_labels))
         object.__setattr__(self, "pixel_limits", dict(self.pixel_limits))
         self.layout_box_options()  # refuses bad per-class thresholds, ratios and merge modes now, not mid-run

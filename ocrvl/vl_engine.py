@@ -47,20 +47,28 @@ class VlEngine:
 
     @classmethod
     def from_options(cls, options: PipelineOptions) -> VlEngine:
-        """Both models from the directories the options name, or from where ``ocrvl models list`` finds them."""
+        """The layout model and the recognizer the options name: local weights found as ``ocrvl models list``
+        shows, or a recognizer server (``vl_rec_backend``)."""
+        from ocrvl.engine.device import resolve_placement
         from ocrvl.layout.ppdoclayout import PPDocLayoutDetector
         from ocrvl.models.locate import resolve_layout_dir, resolve_model_dir
 
-        recognizer_dir = resolve_model_dir(options.vl_rec_model_dir)
+        if options.vl_rec_backend == "local":
+            recognizer_dir = resolve_model_dir(options.vl_rec_model_dir)
+            inference = options.inference
+            if inference.threads == 0 and options.threads:
+                inference = replace(inference, threads=options.threads)
+            recognizer = InferenceEngine.from_dir(recognizer_dir, inference)
+            device, name = recognizer.placement.device, recognizer_dir.name
+        else:
+            recognizer_dir = None
+            recognizer = _remote_recognizer(options)
+            device, name = resolve_placement(options.inference).device, options.vl_rec_server_url
         layout_dir = resolve_layout_dir(options.layout_detection_model_dir, recognizer_dir)
-        inference = options.inference
-        if inference.threads == 0 and options.threads:
-            inference = replace(inference, threads=options.threads)
-        recognizer = InferenceEngine.from_dir(recognizer_dir, inference)
         # The layout model shares the recognizer's device but stays fp32: its scores are compared to thresholds.
-        detector = PPDocLayoutDetector.from_dir(layout_dir, device=str(recognizer.placement.device))
+        detector = PPDocLayoutDetector.from_dir(layout_dir, device=str(device))
         logger.info("layout: %s from %s", detector.name, layout_dir)
-        return cls(options, detector, recognizer, recognizer_name=recognizer_dir.name)
+        return cls(options, detector, recognizer, recognizer_name=name)
 
     def close(self) -> None:
         self.recognizer.close()
@@ -90,12 +98,16 @@ class VlEngine:
         lock = threading.Lock()
 
         def collect(job: CropJob, future: Future[RecognitionResult]) -> None:
+            # An exception (a recognizer server that is down, say) fails the page with its message; a crop the
+            # recognizer could not read arrives as an error result instead and only leaves its block empty.
             exception = future.exception()
-            result = future.result() if exception is None else RecognitionResult(
-                job.block_index, "", [], "error", error=f"{type(exception).__name__}: {exception}"
-            )  # fmt: skip
             with lock:
-                results[job.block_index] = result
+                if done.done():
+                    return
+                if exception is not None:
+                    done.set_exception(exception)
+                    return
+                results[job.block_index] = future.result()
                 finished = len(results) == len(planned.jobs)
             if finished:
                 try:
@@ -156,3 +168,17 @@ class VlEngine:
         if task_for_label(block.label, self.routing) is None:
             output.image = crop_box(page.image, block.bbox)
         return [output]
+
+
+def _remote_recognizer(options: PipelineOptions):
+    from ocrvl.engine.remote import RemoteOptions, RemoteRecognizer
+
+    settings = {
+        "backend": options.vl_rec_backend,
+        "server_url": options.vl_rec_server_url,
+        "max_concurrency": options.vl_rec_max_concurrency,
+        "api_key": options.vl_rec_api_key,
+        "model_name": options.vl_rec_api_model_name,
+        "max_new_tokens": options.inference.max_new_tokens,
+    }
+    return RemoteRecognizer.from_options(RemoteOptions(**{k: v for k, v in settings.items() if v is not None}))
