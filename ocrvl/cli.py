@@ -275,6 +275,49 @@ def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose,
     sys.exit(1 if failed else 0)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback by default).")
+@click.option("--port", type=int, default=8080, show_default=True, help="Port to listen on (0: any free one).")
+@click.option("--api-key", default=None, envvar="OCRVL_API_KEY",
+              help="Require `Authorization: Bearer KEY` on every endpoint but /health ($OCRVL_API_KEY).")
+@click.option("--model-name", default=None, help="The model id served (default: PaddleOCR-VL-0.9B).")
+@click.option("--engine", type=click.Choice(["auto", "vl", "lite"]), default="auto", show_default=True,
+              help="Page engine of /v1/parse: vl when a PP-DocLayoutV2 model is found (auto), else lite.")
+@click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="PaddleOCR-VL recognizer weights.")
+@click.option("--layout-model-dir", type=click.Path(path_type=Path), default=None, help="PP-DocLayoutV2 weights.")
+@click.option("--max-upload-mb", type=float, default=100.0, show_default=True, help="Largest request body.")
+@click.option("--max-pages", type=int, default=500, show_default=True, help="Most pages one /v1/parse may parse.")
+@click.option("--max-concurrent-jobs", type=int, default=2, show_default=True, help="Parse jobs running at once.")
+@click.option("--sync-page-limit", type=int, default=4, show_default=True,
+              help="Documents of at most this many pages are answered at once; longer ones get a job id to poll.")
+@inference_options
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def serve(host, port, api_key, model_name, engine, model_dir, layout_model_dir, max_upload_mb, max_pages,
+          max_concurrent_jobs, sync_page_limit, verbose, **flags) -> None:  # fmt: skip
+    """Serve the recognizer over HTTP: an OpenAI-compatible /v1/chat/completions and /v1/models (what
+    `ocrvl parse --vl-rec-backend vllm-server --vl-rec-server-url http://HOST:PORT/v1` uses), /v1/parse for
+    whole documents, and /health. Stops cleanly on Ctrl-C or SIGTERM."""
+    from ocrvl.serve import ServeOptions, run_server
+
+    configure(verbose + 1)
+    try:
+        serve_options = ServeOptions(
+            host=host, port=port, api_key=api_key, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+            max_pages=max_pages, max_concurrent_jobs=max_concurrent_jobs, sync_page_limit=sync_page_limit,
+            **({"model_name": model_name} if model_name else {}),
+        )  # fmt: skip
+        inference = _inference_options(**flags)
+        pipeline_options = PipelineOptions(
+            engine=engine, vl_rec_model_dir=str(model_dir) if model_dir else None,
+            layout_detection_model_dir=str(layout_model_dir) if layout_model_dir else None,
+            inference=inference, threads=inference.threads,
+        )  # fmt: skip
+        run_server(serve_options, pipeline_options)
+    except OcrvlError as exc:
+        click.echo(f"ocrvl: error: {exc}", err=True)
+        sys.exit(1)
+
+
 @main.group()
 def models() -> None:
     """Find the PaddleOCR-VL weights ocrvl would use, and convert the layout model."""
