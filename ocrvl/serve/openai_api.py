@@ -81,7 +81,9 @@ def parse_chat_request(body: object, model_name: str, max_new_tokens: int) -> Ch
     if body.get("n") not in (None, 1):
         raise _bad("only one choice is generated: n must be 1", "n")
     temperature = body.get("temperature")
-    if temperature is not None and (not _is_number(temperature) or temperature != 0):
+    # top_p 0 keeps only the most likely token whatever the temperature: FastDeploy's way of asking for greedy.
+    greedy_top_p = _is_number(body.get("top_p")) and body.get("top_p") == 0
+    if temperature is not None and not greedy_top_p and (not _is_number(temperature) or temperature != 0):
         raise _bad(f"only greedy decoding is served (PaddleOCR-VL reads deterministically): temperature must be 0 "
                    f"or left out, not {temperature!r}", "temperature")  # fmt: skip
     penalty = body.get("repetition_penalty")

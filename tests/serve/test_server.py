@@ -95,6 +95,12 @@ def test_bad_chat_requests_are_refused_with_a_clear_message(server, change, stat
     assert words in error["message"] and error["type"] and error["code"]
 
 
+def test_fastdeploys_way_of_asking_for_greedy_decoding_is_served(server):
+    body = chat_body(crop("x"), "OCR:", temperature=1, top_p=0)
+    with server.client() as client:
+        assert client.post("/v1/chat/completions", json=body).status_code == 200
+
+
 def test_a_body_that_is_not_json_is_refused(server):
     with server.client() as client:
         response = client.post(
