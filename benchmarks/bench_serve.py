@@ -152,8 +152,8 @@ def main() -> None:
         directory = write_checkpoint(Path(tmp) / "ckpt", random_model(model_config(args.config), std=0.02))
 
         local_seconds, local_texts = run_local(directory, requests, inference)
-        service = ServeService.load(ServeOptions(port=0), PipelineOptions(engine="lite", vl_rec_model_dir=str(directory),
-                                                                          inference=inference))  # fmt: skip
+        served = PipelineOptions(engine="lite", vl_rec_model_dir=str(directory), inference=inference)
+        service = ServeService.load(ServeOptions(port=0), served)
         with serve_in_thread(create_app(service)) as base_url:
             run_backend(base_url, requests[:1], 1)  # warm-up
             client_seconds, latencies, errors = run_clients(base_url, requests, args.clients, args.duration)
