@@ -71,3 +71,9 @@ def test_a_server_that_goes_away_fails_the_parse_with_a_clear_message(start, rel
     assert result.exit_code == 1
     errors = json.loads((tmp_path / "errors.json").read_text())
     assert errors[0]["input"].endswith("born_digital.pdf") and url.split("//")[1] in errors[0]["error"]
+
+
+def test_ocrvl_serve_without_weights_says_so_and_exits(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--model-dir", str(tmp_path / "nothing"), "--port", "0"])
+    assert result.exit_code == 1
+    assert "ocrvl: error:" in result.output and "nothing" in result.output
