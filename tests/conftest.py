@@ -16,6 +16,19 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 @pytest.fixture(scope="session")
+def release(tmp_path_factory) -> Path:
+    """A tiny random PaddleOCR-VL release folder laid out like the official one: the recognizer at the top,
+    PP-DocLayoutV2/ in Paddle format inside."""
+    from ocrvl.layout.ppdoclayout_testing import write_tiny_paddle_layout
+    from ocrvl.models.testing import write_tiny_checkpoint
+
+    root = tmp_path_factory.mktemp("PaddleOCR-VL")
+    write_tiny_checkpoint(root)
+    write_tiny_paddle_layout(root / "PP-DocLayoutV2")
+    return root
+
+
+@pytest.fixture(scope="session")
 def sources() -> dict:
     return json.loads((SAMPLES / "sources.json").read_text(encoding="utf-8"))
 

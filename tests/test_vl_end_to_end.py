@@ -12,7 +12,6 @@ from ocrvl import PaddleOCRVL
 from ocrvl.cli import main
 from ocrvl.engine import InferenceEngine, InferenceOptions, RecognitionRequest
 from ocrvl.engines import create_engine
-from ocrvl.layout.ppdoclayout_testing import write_tiny_paddle_layout
 from ocrvl.models.locate import CheckpointError
 from ocrvl.models.testing import write_tiny_checkpoint
 from ocrvl.options import PipelineOptions
@@ -29,15 +28,6 @@ PP_DOCLAYOUT_V2_LABELS = {
     "number", "paragraph_title", "reference", "reference_content", "seal", "table", "text", "vertical_text",
     "vision_footnote",
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def release(tmp_path_factory):
-    """An official-looking release folder: recognizer at the top, PP-DocLayoutV2/ in Paddle format inside."""
-    root = tmp_path_factory.mktemp("PaddleOCR-VL")
-    write_tiny_checkpoint(root)
-    write_tiny_paddle_layout(root / "PP-DocLayoutV2")
-    return root
 
 
 @pytest.fixture(scope="module")

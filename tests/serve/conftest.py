@@ -13,8 +13,6 @@ import pytest
 from PIL import Image, ImageDraw
 
 from ocrvl.engine import InferenceOptions
-from ocrvl.layout.ppdoclayout_testing import write_tiny_paddle_layout
-from ocrvl.models.testing import write_tiny_checkpoint
 from ocrvl.options import PipelineOptions
 from ocrvl.serve import ServeOptions, ServeService, create_app, serve_in_thread
 
@@ -30,14 +28,6 @@ class Running:
 
     def client(self, **kwargs) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=kwargs.pop("timeout", 30), **kwargs)
-
-
-@pytest.fixture(scope="session")
-def release(tmp_path_factory):
-    root = tmp_path_factory.mktemp("PaddleOCR-VL")
-    write_tiny_checkpoint(root)
-    write_tiny_paddle_layout(root / "PP-DocLayoutV2")
-    return root
 
 
 @pytest.fixture(scope="session")
