@@ -96,11 +96,6 @@ class PipelineOptions:
             raise OptionsError(f"unknown engine {self.engine!r}: choose one of {', '.join(ENGINES)}")
         if not 36 <= self.dpi <= 600:
             raise OptionsError(f"dpi {self.dpi} is out of range: use 36 to 600")
-        thresholds = (
-            self.layout_threshold.values() if isinstance(self.layout_threshold, Mapping) else [self.layout_threshold]
-        )
-        if any(t is not None and not 0.0 <= t <= 1.0 for t in thresholds):
-            raise OptionsError("layout_threshold values are fractions between 0 and 1")
         if self.max_image_pixels <= 0:
             raise OptionsError("max_image_pixels must be positive")
         if self.threads < 0:
