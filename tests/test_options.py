@@ -20,7 +20,7 @@ def test_unknown_and_invalid_options_are_named():
         PipelineOptions.from_kwargs(layout_treshold=0.5)
     with pytest.raises(OptionsError, match="precision"):
         PipelineOptions.from_kwargs(precision="fp8")
-    with pytest.raises(OptionsError, match="layout_threshold"):
+    with pytest.raises(OptionsError, match="layout threshold"):
         PipelineOptions(layout_threshold={"table": 1.5})
 
 
