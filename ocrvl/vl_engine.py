@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ocrvl.engine import InferenceEngine, RecognitionRequest, RecognitionResult
 from ocrvl.layout.block_merge import MergedBlock, stitch_crops
@@ -50,24 +51,15 @@ class VlEngine:
         """The layout model and the recognizer the options name: local weights found as ``ocrvl models list``
         shows, or a recognizer server (``vl_rec_backend``)."""
         from ocrvl.engine.device import resolve_placement
-        from ocrvl.layout.ppdoclayout import PPDocLayoutDetector
-        from ocrvl.models.locate import resolve_layout_dir, resolve_model_dir
 
         if options.vl_rec_backend == "local":
-            recognizer_dir = resolve_model_dir(options.vl_rec_model_dir)
-            inference = options.inference
-            if inference.threads == 0 and options.threads:
-                inference = replace(inference, threads=options.threads)
-            recognizer = InferenceEngine.from_dir(recognizer_dir, inference)
+            recognizer, recognizer_dir = load_local_recognizer(options)
             device, name = recognizer.placement.device, recognizer_dir.name
         else:
             recognizer_dir = None
             recognizer = _remote_recognizer(options)
             device, name = resolve_placement(options.inference).device, options.vl_rec_server_url
-        layout_dir = resolve_layout_dir(options.layout_detection_model_dir, recognizer_dir)
-        # The layout model shares the recognizer's device but stays fp32: its scores are compared to thresholds.
-        detector = PPDocLayoutDetector.from_dir(layout_dir, device=str(device))
-        logger.info("layout: %s from %s", detector.name, layout_dir)
+        detector, _ = load_layout_detector(options, recognizer_dir, device)
         return cls(options, detector, recognizer, recognizer_name=name)
 
     def close(self) -> None:
@@ -168,6 +160,30 @@ class VlEngine:
         if task_for_label(block.label, self.routing) is None:
             output.image = crop_box(page.image, block.bbox)
         return [output]
+
+
+def load_local_recognizer(options: PipelineOptions) -> tuple[InferenceEngine, Path]:
+    """The recognizer in this process and its folder: the weights the options name, or where ``ocrvl models
+    list`` finds them; its CPU threads are the run's unless the inference options set their own."""
+    from ocrvl.models.locate import resolve_model_dir
+
+    recognizer_dir = resolve_model_dir(options.vl_rec_model_dir)
+    inference = options.inference
+    if inference.threads == 0 and options.threads:
+        inference = replace(inference, threads=options.threads)
+    return InferenceEngine.from_dir(recognizer_dir, inference), recognizer_dir
+
+
+def load_layout_detector(options: PipelineOptions, recognizer_dir: Path | None, device) -> tuple[object, Path]:
+    """PP-DocLayoutV2 from the options' folder or beside the recognizer's, and where it was found. It runs on the
+    recognizer's device but stays fp32: its scores are compared with thresholds."""
+    from ocrvl.layout.ppdoclayout import PPDocLayoutDetector
+    from ocrvl.models.locate import resolve_layout_dir
+
+    layout_dir = resolve_layout_dir(options.layout_detection_model_dir, recognizer_dir)
+    detector = PPDocLayoutDetector.from_dir(layout_dir, device=str(device))
+    logger.info("layout: %s from %s", detector.name, layout_dir)
+    return detector, layout_dir
 
 
 def _remote_recognizer(options: PipelineOptions):

@@ -101,31 +101,25 @@ class ServeService:
     @classmethod
     def load(cls, options: ServeOptions, pipeline_options: PipelineOptions) -> ServeService:
         """Load the recognizer the pipeline options name, and PP-DocLayoutV2 around it when it is found."""
-        from ocrvl.models.locate import CheckpointError, resolve_layout_dir, resolve_model_dir
+        from ocrvl.models.locate import CheckpointError
+        from ocrvl.vl_engine import VlEngine, load_layout_detector, load_local_recognizer
 
         if pipeline_options.vl_rec_backend != "local":
             raise OptionsError("ocrvl serve runs the recognizer itself: use the local vl_rec_backend")
-        recognizer_dir = resolve_model_dir(pipeline_options.vl_rec_model_dir)
-        inference = pipeline_options.inference
-        if inference.threads == 0 and pipeline_options.threads:
-            inference = replace(inference, threads=pipeline_options.threads)
-        recognizer = InferenceEngine.from_dir(recognizer_dir, inference)
+        recognizer, recognizer_dir = load_local_recognizer(pipeline_options)
         try:
             if pipeline_options.engine == "lite":
                 return cls(options, pipeline_options, recognizer, LiteEngine(pipeline_options), "lite asked for")
             try:
-                layout_dir = resolve_layout_dir(pipeline_options.layout_detection_model_dir, recognizer_dir)
+                detector, layout_dir = load_layout_detector(
+                    pipeline_options, recognizer_dir, recognizer.placement.device
+                )
             except CheckpointError:
                 if pipeline_options.engine != "auto":
                     raise
                 reason = "no PP-DocLayoutV2 layout weights found (`ocrvl models list` shows where ocrvl looks)"
                 logger.info("parse engine: lite (%s)", reason)
                 return cls(options, pipeline_options, recognizer, LiteEngine(pipeline_options), reason)
-            from ocrvl.layout.ppdoclayout import PPDocLayoutDetector
-            from ocrvl.vl_engine import VlEngine
-
-            detector = PPDocLayoutDetector.from_dir(layout_dir, device=str(recognizer.placement.device))
-            logger.info("parse engine: vl, layout %s from %s", detector.name, layout_dir)
             engine = VlEngine(pipeline_options, detector, recognizer, recognizer_name=recognizer_dir.name)
             return cls(options, pipeline_options, recognizer, engine, f"PP-DocLayoutV2 found at {layout_dir}")
         except BaseException:
