@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ocrvl.geometry import union_box
+from ocrvl.geometry import crop_bounds, union_box
+from ocrvl.labels import unread_labels
 from ocrvl.types import BBox, Region
 
-PICTURE_LABELS = ("image", "header_image", "footer_image")
 ALIGN_TOLERANCE = 5  # pixels by which two edges may differ and still line up
 CROSS_GAP_SHARE = 0.3
 UPDOWN_GAP_SHARE = 0.5
@@ -37,12 +37,7 @@ ALIGNS = ("left", "right", "center")
 
 def non_merge_labels(use_chart_recognition: bool = False, use_seal_recognition: bool = False) -> frozenset[str]:
     """Labels never merged: pictures, charts and seals that are not read, and tables."""
-    labels = set(PICTURE_LABELS) | {"table"}
-    if not use_chart_recognition:
-        labels.add("chart")
-    if not use_seal_recognition:
-        labels.add("seal")
-    return frozenset(labels)
+    return unread_labels(use_chart_recognition, use_seal_recognition) | {"table"}
 
 
 DEFAULT_NON_MERGE_LABELS = non_merge_labels()
@@ -85,17 +80,6 @@ class MergedBlock:
     @property
     def cls_id(self) -> int:
         return self.members[0].cls_id
-
-
-def crop_bounds(bbox: BBox, page_width: int | None = None, page_height: int | None = None) -> tuple[int, int, int, int]:
-    """Whole-pixel bounds of a crop: rounded outwards, clipped to the page when its size is given."""
-    x0, y0 = max(0, int(np.floor(bbox[0]))), max(0, int(np.floor(bbox[1])))
-    x1, y1 = int(np.ceil(bbox[2])), int(np.ceil(bbox[3]))
-    if page_width is not None:
-        x1 = min(page_width, x1)
-    if page_height is not None:
-        y1 = min(page_height, y1)
-    return x0, y0, max(x0, x1), max(y0, y1)
 
 
 def _crop_size(bbox: BBox) -> tuple[int, int]:

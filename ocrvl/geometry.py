@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ocrvl.types import BBox
 
 
@@ -47,3 +49,14 @@ def union_box(boxes: list[BBox]) -> BBox:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+def crop_bounds(bbox: BBox, page_width: int | None = None, page_height: int | None = None) -> tuple[int, int, int, int]:
+    """Whole-pixel bounds of a crop: rounded outwards, clipped to the page when its size is given."""
+    x0, y0 = max(0, math.floor(bbox[0])), max(0, math.floor(bbox[1]))
+    x1, y1 = math.ceil(bbox[2]), math.ceil(bbox[3])
+    if page_width is not None:
+        x1 = min(page_width, x1)
+    if page_height is not None:
+        y1 = min(page_height, y1)
+    return x0, y0, max(x0, x1), max(y0, y1)

@@ -7,3 +7,16 @@ PICTURE_LABELS = frozenset({"image", "chart", "header_image", "footer_image", "s
 
 # Outside the body text flow: kept in JSON, left out of reading order (and of Markdown by default).
 MARGINAL_LABELS = frozenset({"header", "footer", "header_image", "footer_image", "number", "aside_text"})
+
+# Pictures the vl engine crops and links but never reads.
+IMAGE_LABELS = frozenset({"image", "header_image", "footer_image"})
+
+
+def unread_labels(use_chart_recognition: bool = False, use_seal_recognition: bool = False) -> frozenset[str]:
+    """Labels the vl engine keeps as pictures: images always, charts and seals unless their recognition is on."""
+    labels = set(IMAGE_LABELS)
+    if not use_chart_recognition:
+        labels.add("chart")
+    if not use_seal_recognition:
+        labels.add("seal")
+    return frozenset(labels)

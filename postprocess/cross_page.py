@@ -6,12 +6,16 @@ joined. It works on copies: per-page results stay exactly as the engine produced
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ocrvl.postprocess.headings import assign_heading_levels
 from ocrvl.postprocess.paragraphs import join_paragraphs_across_pages
 from ocrvl.postprocess.table_merge import merge_tables_across_pages
 from ocrvl.types import PageResult
+
+if TYPE_CHECKING:
+    from ocrvl.options import PipelineOptions
 
 
 @dataclass(frozen=True)
@@ -23,9 +27,9 @@ class RestructureOptions:
     join_paragraphs: bool = True
 
     @classmethod
-    def from_options(cls, options: object) -> RestructureOptions:
-        """Read the switches off a `PipelineOptions` (or any object with these attributes; missing ones: on)."""
-        return cls(**{f.name: bool(getattr(options, f.name, True)) for f in fields(cls)})
+    def from_options(cls, options: PipelineOptions) -> RestructureOptions:
+        """The switches of a parsing run."""
+        return cls(options.merge_tables, options.relevel_titles, options.join_paragraphs)
 
 
 DEFAULT_RESTRUCTURING = RestructureOptions()

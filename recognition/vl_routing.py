@@ -14,11 +14,11 @@ import cv2
 import numpy as np
 
 from ocrvl.errors import OptionsError
+from ocrvl.geometry import crop_bounds
+from ocrvl.labels import unread_labels
 from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.types import BBox
 
-# Cropped and linked, never read (charts and seals join them when their recognition is off).
-PICTURE_LABELS = ("image", "header_image", "footer_image")
 TASKS = ("ocr", "table", "formula", "chart", "seal")
 # A formula crop's pixels darker than this (after stretching to 0-255) are ink; the rest is margin.
 _INK_LEVEL = 200
@@ -57,14 +57,10 @@ class RoutingOptions:
 
 def task_for_label(label: str, options: RoutingOptions) -> str | None:
     """The recognition task of a block label, or None for a block kept as a picture."""
-    if label in PICTURE_LABELS:
+    if label in unread_labels(options.use_chart_recognition, options.use_seal_recognition):
         return None
-    if label == "chart":
-        return "chart" if options.use_chart_recognition else None
-    if label == "seal":
-        return "seal" if options.use_seal_recognition else None
-    if label == "table":
-        return "table"
+    if label in ("chart", "seal", "table"):
+        return label
     if "formula" in label and label != "formula_number":
         return "formula"
     return "ocr"
@@ -88,8 +84,7 @@ class CropJob:
 def crop_box(page_image: np.ndarray, bbox: BBox) -> np.ndarray | None:
     """The pixels of `bbox` (rounded outwards to whole pixels, clipped to the page); None if nothing is left."""
     height, width = page_image.shape[:2]
-    x0, y0 = max(0, int(np.floor(bbox[0]))), max(0, int(np.floor(bbox[1])))
-    x1, y1 = min(width, int(np.ceil(bbox[2]))), min(height, int(np.ceil(bbox[3])))
+    x0, y0, x1, y1 = crop_bounds(bbox, width, height)
     if x1 <= x0 or y1 <= y0:
         return None
     return np.ascontiguousarray(page_image[y0:y1, x0:x1])

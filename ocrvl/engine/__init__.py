@@ -3,7 +3,7 @@
 Names are imported on first use, so that reading ``ocrvl.engine.options`` (the CLI does) does not load torch.
 """
 
-from importlib import import_module
+from ocrvl.lazy import lazy_exports
 
 _EXPORTS = {
     "EngineClosedError": "core",
@@ -18,8 +18,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
