@@ -102,7 +102,7 @@ def otsl_to_html(otsl: str) -> str:
                 attrs += f' rowspan="{cell.rowspan}"'
             if cell.colspan > 1:
                 attrs += f' colspan="{cell.colspan}"'
-            parts.append(f"<td{attrs}>{html.escape(cell.text, quote=False)}</td>")
+            parts.append(f"<td{attrs}>{html.escape(cell.text)}</td>")  # quotes too, as PaddleX escapes cells
         parts.append("</tr>")
     parts.append("</table>")
     return "".join(parts)

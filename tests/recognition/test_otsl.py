@@ -92,10 +92,11 @@ def test_docling_header_tags_read_as_text_cells():
     assert grid(otsl_to_html("<ched>H1<ched>H2<nl><fcel>a<fcel>b<nl>")) == [["H1", "H2"], ["a", "b"]]
 
 
-def test_cell_text_is_escaped():
-    html = otsl_to_html("<fcel>a < b & c<fcel>$x$<nl>")
+def test_cell_text_is_escaped_as_paddlex_escapes_it():
+    html = otsl_to_html("<fcel>a < b & c<fcel>$x$<fcel>\"quoted\" it's<nl>")
     assert "<td>a &lt; b &amp; c</td>" in html
     assert "<td>$x$</td>" in html
+    assert "<td>&quot;quoted&quot; it&#x27;s</td>" in html  # html.escape with quotes, as export_to_html does
 
 
 def test_missing_final_newline_and_blank_rows():
