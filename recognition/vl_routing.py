@@ -20,8 +20,10 @@ from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.types import BBox
 
 TASKS = ("ocr", "table", "formula", "chart", "seal")
-# A formula crop's pixels darker than this (after stretching to 0-255) are ink; the rest is margin.
+# A formula crop's pixels at most this bright (after stretching to 0-255) are ink; the rest is margin.
 _INK_LEVEL = 200
+# A trimmed formula crop this thin or thinner (in either direction) is not used: the untrimmed one is read.
+_MIN_TRIMMED_SIDE = 2
 
 
 @dataclass(frozen=True)
@@ -93,17 +95,21 @@ def crop_box(page_image: np.ndarray, bbox: BBox) -> np.ndarray | None:
 def trim_white_margin(crop: np.ndarray) -> np.ndarray:
     """The crop cut to the bounding box of its ink: a formula box padded with white reads worse.
 
-    Contrast is stretched first, so a grey scan's "white" still counts as margin; a blank crop is kept whole.
+    As PaddleX's ``crop_margin`` and the pipeline around it: grey levels are stretched to 0-255 through an
+    integer lookup table (truncated), a level of at most 200 is ink, and a crop whose ink box would be 2 pixels
+    or thinner on a side is kept whole, as is a blank one.
     """
     gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
     low, high = int(gray.min()), int(gray.max())
     if low == high:
         return crop
-    stretched = (gray.astype(np.float32) - low) * (255.0 / (high - low))
-    ys, xs = np.nonzero(stretched < _INK_LEVEL)
-    if xs.size == 0:
+    levels = np.arange(256, dtype=np.float64)
+    stretch = np.clip((levels - low) / (high - low) * 255, 0, 255).astype(np.uint8)
+    ys, xs = np.nonzero(stretch[gray] <= _INK_LEVEL)  # the darkest level maps to 0, so there is always ink
+    trimmed = crop[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    if min(trimmed.shape[:2]) <= _MIN_TRIMMED_SIDE:
         return crop
-    return np.ascontiguousarray(crop[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])
+    return np.ascontiguousarray(trimmed)
 
 
 def crop_job(

@@ -61,6 +61,23 @@ def test_margin_trim_stretches_contrast_first_and_keeps_blank_crops():
     assert trim_white_margin(blank).shape == blank.shape
 
 
+def test_margin_trim_counts_stretched_level_200_as_ink_as_paddlex_does():
+    crop = np.full((40, 60, 3), 250, np.uint8)
+    crop[15:25, 20:40] = 10  # the formula
+    crop[15:25, 50] = 199  # faint ink: (199 - 10) / 240 * 255 = 200.8, truncated to 200 by PaddleX's lookup table
+    assert trim_white_margin(crop).shape == (10, 31, 3)
+
+
+def test_formula_trimmed_to_two_pixels_or_less_is_read_untrimmed():
+    rule = np.full((30, 80, 3), 255, np.uint8)
+    rule[14:16, 10:70] = 0  # a fraction bar alone: its ink box is 2 pixels tall
+    assert trim_white_margin(rule).shape == rule.shape
+    page = np.full((200, 300, 3), 255, np.uint8)
+    page[100:102, 50:250] = 0
+    job = crop_job(0, "display_formula", (40, 90, 260, 112), page, DEFAULT)
+    assert job.image.shape == (22, 220, 3)
+
+
 def test_pictures_and_empty_boxes_are_not_read():
     page = _page_with_formula()
     assert crop_job(0, "image", (0, 0, 100, 100), page, DEFAULT) is None
