@@ -6,18 +6,20 @@ A file's kind is decided by its first bytes, not its name, so a text file named
 
 from __future__ import annotations
 
+import bisect
+import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pymupdf
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image, ImageOps
 
 from ocrvl.errors import InputError, OptionsError
 from ocrvl.log import logger
-from ocrvl.types import Page, Ruling, Word
+from ocrvl.types import Page, PageFailure, Ruling, Word
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -38,31 +40,74 @@ _MAGIC = {
 
 
 @dataclass(frozen=True)
+class PageSelection:
+    """Pages chosen by 1-based ranges such as ``1-3,7``, kept as ranges: a selection costs the same whatever its
+    numbers (``1-100000000`` on a one-page file selects that page, at once)."""
+
+    spans: tuple[tuple[int, int], ...]  # 0-based, inclusive (first, last), sorted, disjoint and not touching
+
+    @classmethod
+    def of(cls, indices: Iterable[int]) -> PageSelection:
+        """The selection of these 0-based page indices."""
+        return cls(_merged((i, i) for i in indices))
+
+    def __contains__(self, index: object) -> bool:
+        if not isinstance(index, int):
+            return False
+        k = bisect.bisect_right(self.spans, (index, _BEYOND)) - 1
+        return k >= 0 and self.spans[k][0] <= index <= self.spans[k][1]
+
+    def indices(self, count: int) -> Iterator[int]:
+        """The selected 0-based indices of a document of `count` pages, in order."""
+        for first, last in self.spans:
+            if first >= count:
+                return
+            yield from range(first, min(last, count - 1) + 1)
+
+    def size(self, count: int) -> int:
+        """How many pages of a document of `count` pages are selected."""
+        return sum(max(0, min(last, count - 1) - first + 1) for first, last in self.spans)
+
+
+_BEYOND = float("inf")
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return tuple(merged)
+
+
+@dataclass(frozen=True)
 class LoadOptions:
     """How documents become page images.
 
     `dpi`: PDF pages are rendered at this resolution (144 dpi = 2x the PDF point grid,
     the zoom PaddleOCR-VL's own PDF reader uses).
     `max_image_pixels`: images larger than this are refused (decompression bombs,
-    30000 x 30000 scans); the limit is checked from the header, before decoding.
+    30000 x 30000 scans); every frame of a multi-frame image is checked from its header, before any is decoded.
     `max_render_pixels`: a PDF page that would render larger than this is rendered at a
     lower dpi instead, so one poster-sized page cannot exhaust memory.
     `password`: for encrypted PDFs.
-    `pages`: 0-based page indices to keep (None = all).
+    `pages`: the pages to keep (None = all).
     """
 
     dpi: float = 144.0
     max_image_pixels: int = 100_000_000
     max_render_pixels: int = 40_000_000
     password: str | None = None
-    pages: frozenset[int] | None = None
+    pages: PageSelection | None = None
 
 
-def parse_page_range(spec: str | None) -> frozenset[int] | None:
-    """``"1-3,7"`` (1-based, inclusive) -> {0, 1, 2, 6}; None or "" -> None (all pages)."""
+def parse_page_range(spec: str | None) -> PageSelection | None:
+    """``"1-3,7"`` (1-based, inclusive) -> the pages {0, 1, 2, 6}; None or "" -> None (all pages)."""
     if not spec:
         return None
-    pages: set[int] = set()
+    spans: list[tuple[int, int]] = []
     for part in spec.split(","):
         part = part.strip()
         if not part:
@@ -72,19 +117,23 @@ def parse_page_range(spec: str | None) -> frozenset[int] | None:
             first = int(lo)
             last = int(hi) if sep else first
         except ValueError:
-            raise OptionsError(f"bad page range {spec!r}: use numbers like 1-3,7") from None
+            raise OptionsError(f"bad page range {_shown(spec)}: use numbers like 1-3,7") from None
         if first < 1 or last < first:
-            raise OptionsError(f"bad page range {part!r} in {spec!r}: pages count from 1, ranges go up")
-        pages.update(range(first - 1, last))
-    return frozenset(pages)
+            raise OptionsError(f"bad page range {_shown(part)} in {_shown(spec)}: pages count from 1, ranges go up")
+        spans.append((first - 1, last - 1))
+    if not spans:
+        raise OptionsError(f"bad page range {_shown(spec)}: use numbers like 1-3,7")
+    return PageSelection(_merged(spans))
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """`text` quoted for a message, shortened: a page range may be as long as a request field allows."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def sniff_kind(path: Path) -> str:
     """'pdf' or 'image' from the file's first bytes; InputError for anything else."""
-    if not path.exists():
-        raise InputError(path, "no such file")
-    if path.is_dir():
-        raise InputError(path, "is a folder, not a file")
+    _check_regular_file(path)
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
@@ -104,17 +153,40 @@ def sniff_kind(path: Path) -> str:
     raise InputError(path, f"not a {what}: unrecognized content (expected a PDF or a PNG/JPEG/TIFF/WebP/BMP image)")
 
 
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "is a folder, not a file"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file: save its content to a file and parse that"),
+    (stat.S_ISSOCK, "is a socket, not a regular file"),
+    (stat.S_ISCHR, "is a device, not a regular file"),
+    (stat.S_ISBLK, "is a device, not a regular file"),
+)
+
+
+def _check_regular_file(path: Path) -> None:
+    """InputError unless `path` is a regular file (checked before opening it: opening a FIFO waits for a writer)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        problem = next((text for test, text in _NOT_REGULAR if test(mode)), "is not a regular file")
+        raise InputError(path, problem)
+
+
 def count_pages(path: Path, options: LoadOptions) -> int:
-    """Number of pages that `iter_pages` will yield (cheap: no rendering)."""
+    """Number of pages that `load_pages` will yield (cheap: no rendering, no decoding)."""
     if sniff_kind(path) == "pdf":
         with _open_pdf(path, options) as doc:
-            return len(_selected(path, doc.page_count, options.pages))
+            return _selected_count(path, doc.page_count, options.pages)
     with _open_image(path, options) as img:
-        return len(_selected(path, getattr(img, "n_frames", 1), options.pages))
+        return _selected_count(path, _frame_count(img), options.pages)
 
 
-def iter_pages(path: Path, options: LoadOptions | None = None) -> Iterator[Page]:
-    """Yield the selected pages of a PDF or image file, in order."""
+def load_pages(path: Path, options: LoadOptions | None = None) -> Iterator[Page | PageFailure]:
+    """The selected pages of a PDF or image file, in order. A page that cannot be rendered or decoded comes as a
+    `PageFailure` in its place, and the rest are still read; a file that cannot be opened raises InputError."""
     options = options or LoadOptions()
     if sniff_kind(path) == "pdf":
         yield from _pdf_pages(path, options)
@@ -122,15 +194,30 @@ def iter_pages(path: Path, options: LoadOptions | None = None) -> Iterator[Page]
         yield from _image_pages(path, options)
 
 
-def _selected(path: Path, count: int, pages: frozenset[int] | None) -> list[int]:
+def iter_pages(path: Path, options: LoadOptions | None = None) -> Iterator[Page]:
+    """Yield the selected pages of a PDF or image file, in order; InputError at the first that cannot be read."""
+    for loaded in load_pages(path, options):
+        if isinstance(loaded, PageFailure):
+            raise InputError(loaded.source, f"page {loaded.index + 1} {loaded.problem}")
+        yield loaded
+
+
+class _PageProblem(Exception):
+    """One page cannot be loaded (the rest of the document still can); the message completes "page N ..."."""
+
+
+def _selected_count(path: Path, count: int, pages: PageSelection | None) -> int:
     if count == 0:
         raise InputError(path, "document has no pages")
-    if pages is None:
-        return list(range(count))
-    chosen = sorted(p for p in pages if p < count)
-    if not chosen:
+    chosen = count if pages is None else pages.size(count)
+    if chosen == 0:
         raise InputError(path, f"none of the requested pages exist (the document has {count})")
     return chosen
+
+
+def _selected(path: Path, count: int, pages: PageSelection | None) -> Iterable[int]:
+    _selected_count(path, count, pages)
+    return range(count) if pages is None else pages.indices(count)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -167,30 +254,34 @@ def _has_eof_marker(path: Path) -> bool:
         return b"%%EOF" in fh.read()
 
 
-def _pdf_pages(path: Path, options: LoadOptions) -> Iterator[Page]:
+def _pdf_pages(path: Path, options: LoadOptions) -> Iterator[Page | PageFailure]:
     with _open_pdf(path, options) as doc:
-        indices = _selected(path, doc.page_count, options.pages)
-        for index in indices:
+        for index in _selected(path, doc.page_count, options.pages):
+            loaded: Page | PageFailure
             try:
-                pdf_page = doc[index]
-                page = _render_pdf_page(path, pdf_page, index, doc.page_count, options)
-            except InputError:
-                raise
-            except Exception as exc:
-                raise InputError(path, f"page {index + 1} cannot be rendered ({_short(exc)})") from None
-            yield page
+                loaded = _render_pdf_page(path, doc[index], index, doc.page_count, options)
+            except _PageProblem as exc:
+                loaded = PageFailure(path, index, doc.page_count, str(exc))
+            except Exception as exc:  # MuPDF raises several types for broken pages
+                loaded = PageFailure(path, index, doc.page_count, f"cannot be rendered ({_short(exc)})")
+            yield loaded
 
 
 def _render_pdf_page(path: Path, pdf_page: pymupdf.Page, index: int, page_count: int, options: LoadOptions) -> Page:
     rect = pdf_page.rect
-    dpi = options.dpi
-    area_at_dpi = rect.width * rect.height * (dpi / 72.0) ** 2
-    if area_at_dpi > options.max_render_pixels:
-        dpi = dpi * (options.max_render_pixels / area_at_dpi) ** 0.5
-    if rect.width * dpi / 72.0 < 1 or rect.height * dpi / 72.0 < 1:
-        raise InputError(path, f"page {index + 1} has no area ({rect.width:.0f} x {rect.height:.0f} pt)")
-    pix = pdf_page.get_pixmap(dpi=int(round(dpi)), alpha=False, colorspace=pymupdf.csRGB)
-    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
+    zoom = options.dpi / 72.0
+    pixels = rect.width * rect.height * zoom**2
+    if pixels > options.max_render_pixels:
+        # A poster, or a page with a large /UserUnit, is rendered as large as the render budget allows, whatever
+        # dpi that means: all of its content is there, only coarser.
+        zoom *= (options.max_render_pixels / pixels) ** 0.5
+        logger.warning("%s: page %d is %.0f x %.0f inches; rendered at %.3g dpi instead of %g to stay within %g "
+                       "megapixels", path, index + 1, rect.width / 72, rect.height / 72, zoom * 72, options.dpi,
+                       options.max_render_pixels / 1e6)  # fmt: skip
+    if rect.width * zoom < 1 or rect.height * zoom < 1:
+        raise _PageProblem(f"has no area ({rect.width:.3g} x {rect.height:.3g} pt): there is nothing to render")
+    pix = pdf_page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False, colorspace=pymupdf.csRGB)
+    image = np.frombuffer(pix.samples_mv, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
     scale = pix.width / rect.width
     words = _text_layer_words(pdf_page, scale)
     return Page(
@@ -322,54 +413,107 @@ def _is_white(color) -> bool:
 # --------------------------------------------------------------------------- images
 
 
+# Formats whose frames are all drawn on one canvas of the image's size (animations): checking the canvas checks
+# every frame. Other formats' frames (TIFF pages, MPO pictures, ...) each have their own size.
+_ONE_CANVAS_FORMATS = frozenset({"PNG", "WEBP", "GIF"})
+
+
 def _open_image(path: Path, options: LoadOptions) -> Image.Image:
+    """The image, opened lazily, after every frame's size was read from its header and found within the limit."""
     Image.MAX_IMAGE_PIXELS = None  # we enforce our own, documented limit below
     try:
         img = Image.open(path)
     except Exception as exc:
         raise InputError(path, f"corrupt or unsupported image ({_short(exc)})") from None
-    w, h = img.size
-    if w * h > options.max_image_pixels:
+    try:
+        _check_frame_sizes(path, img, options.max_image_pixels)
+    except InputError:
         img.close()
-        raise InputError(
-            path,
-            f"image is {w} x {h} = {w * h / 1e6:.0f} megapixels, above the limit of "
-            f"{options.max_image_pixels / 1e6:.0f} (raise --max-image-pixels to allow it)",
-        )
+        raise
+    except Exception as exc:  # a frame header Pillow cannot read
+        img.close()
+        raise InputError(path, f"corrupt or unsupported image ({_short(exc)})") from None
     return img
 
 
-def _image_pages(path: Path, options: LoadOptions) -> Iterator[Page]:
-    with _open_image(path, options) as img:
-        frames = getattr(img, "n_frames", 1)
-        indices = set(_selected(path, frames, options.pages))
-        for index, frame in enumerate(ImageSequence.Iterator(img)):
-            if index not in indices:
-                continue
-            try:
-                rgb = _to_rgb(frame)
-            except Exception as exc:
-                raise InputError(path, f"page {index + 1} cannot be decoded ({_short(exc)})") from None
-            yield Page(
-                source=path,
-                index=index,
-                page_count=frames,
-                image=np.asarray(rgb, dtype=np.uint8).copy(),
-                dpi=_image_dpi(frame),
+def _check_frame_sizes(path: Path, img: Image.Image, limit: int) -> None:
+    frames = _frame_count(img)
+    for index in range(1 if img.format in _ONE_CANVAS_FORMATS else frames):
+        img.seek(index)  # reads the frame's header only
+        width, height = img.size
+        if width * height > limit:
+            what = "image" if frames == 1 else f"frame {index + 1} of {frames}"
+            raise InputError(
+                path,
+                f"{what} is {width} x {height} = {width * height / 1e6:.3g} megapixels, above the limit of "
+                f"{limit / 1e6:g} megapixels (raise --max-image-pixels to allow it)",
             )
+    img.seek(0)
 
 
-def _to_rgb(frame: Image.Image) -> Image.Image:
+def _frame_count(img: Image.Image) -> int:
+    return getattr(img, "n_frames", 1)
+
+
+def _image_pages(path: Path, options: LoadOptions) -> Iterator[Page | PageFailure]:
+    with _open_image(path, options) as img:
+        frames = _frame_count(img)
+        for index in _selected(path, frames, options.pages):
+            loaded: Page | PageFailure
+            try:
+                img.seek(index)
+            except EOFError:  # the header promised more frames than the file holds
+                return
+            except Exception as exc:
+                loaded = PageFailure(path, index, frames, f"cannot be decoded ({_short(exc)})")
+            else:
+                try:
+                    image = _to_rgb_array(img)
+                except Exception as exc:
+                    loaded = PageFailure(path, index, frames, f"cannot be decoded ({_short(exc)})")
+                else:
+                    loaded = Page(source=path, index=index, page_count=frames, image=image, dpi=_image_dpi(img))
+            yield loaded
+
+
+def _to_rgb_array(frame: Image.Image) -> np.ndarray:
+    """The frame as RGB, 8 bits a channel: EXIF rotation applied, transparency flattened on white, high bit
+    depths scaled (see `_grey_to_8bit`)."""
     frame = ImageOps.exif_transpose(frame)
-    if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
+    if frame.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (frame.mode == "P" and "transparency" in frame.info):
         rgba = frame.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
-    if frame.mode == "I;16" or frame.mode == "I":
-        arr = np.asarray(frame, dtype=np.float64)
-        arr = 255.0 * (arr - arr.min()) / max(arr.max() - arr.min(), 1.0)
-        return Image.fromarray(arr.astype(np.uint8)).convert("RGB")
-    return frame.convert("RGB")
+        frame = Image.alpha_composite(white, rgba)
+    elif frame.mode in ("I", "F") or frame.mode.startswith("I;16"):
+        frame = Image.fromarray(_grey_to_8bit(np.asarray(frame)), "L")
+    return np.asarray(frame.convert("RGB"), dtype=np.uint8)
+
+
+def _grey_to_8bit(values: np.ndarray) -> np.ndarray:
+    """16-bit, 32-bit and floating-point grey levels as 0-255, linearly from their nominal range: 0-65535 for
+    16-bit samples, 0-1 for floating point (the TIFF convention), 0-255 or 0-65535 for 32-bit integers by the
+    values they hold. Values outside it are stretched from the lowest to the highest; NaN and infinities count as
+    the nearest finite extreme."""
+    grey = values.astype(np.float32)
+    finite = np.isfinite(grey)
+    if not finite.any():
+        raise ValueError("the image holds no finite grey values")
+    known = grey if finite.all() else grey[finite]
+    low, high = float(known.min()), float(known.max())
+    np.nan_to_num(grey, copy=False, nan=high, posinf=high, neginf=low)
+    if values.dtype.itemsize == 2 and values.dtype.kind == "u":
+        span = (0.0, 65535.0)
+    elif values.dtype.kind == "f" and 0 <= low and high <= 1:
+        span = (0.0, 1.0)
+    elif 0 <= low and high <= 255:
+        span = (0.0, 255.0)
+    elif 0 <= low and high <= 65535:
+        span = (0.0, 65535.0)
+    else:
+        span = (low, max(high, low + 1e-6))
+    grey -= span[0]
+    grey *= 255.0 / (span[1] - span[0])
+    return np.clip(np.rint(grey), 0, 255).astype(np.uint8)
 
 
 def _image_dpi(frame: Image.Image) -> float:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
-from ocrvl.documents import SUPPORTED_SUFFIXES, LoadOptions, count_pages, iter_pages, parse_page_range
+from ocrvl.documents import SUPPORTED_SUFFIXES, LoadOptions, count_pages, load_pages, parse_page_range
 from ocrvl.engines import Engine, create_engine
 from ocrvl.errors import InputError
+from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
 from ocrvl.prefetch import prefetch
-from ocrvl.types import DocumentResult, PageResult
+from ocrvl.types import DocumentResult, Page, PageFailure, PageResult
 
 # Pages rendered ahead of layout, and analysed ahead of recognition: enough to keep every stage busy,
 # few enough that a long document is never held in memory at once.
@@ -21,6 +23,11 @@ LOAD_AHEAD = 2
 LAYOUT_AHEAD = 2
 # Pages whose regions may be in recognition together (the inference core batches across them).
 RECOGNITION_WINDOW = 4
+# Longest output name stem, in bytes. File systems allow 255 bytes per name, and outputs add to the stem: page
+# files (``_12345_layout.png``), pictures (``_p12345_reference_content_12.jpg``), the affixes of staging folders
+# and temporary files.
+MAX_NAME_BYTES = 160
+_NAME_HASH_CHARS = 12
 
 
 def discover_inputs(paths: Iterable[Path | str]) -> list[tuple[Path, Path]]:
@@ -28,14 +35,19 @@ def discover_inputs(paths: Iterable[Path | str]) -> list[tuple[Path, Path]]:
 
     `root` is the folder a file was found under (its own parent for files given directly), so
     outputs can mirror the folder structure. Missing paths are kept: loading them reports the error.
+    Inside folders, named pipes, devices and sockets are skipped with a warning (reading one could wait forever).
     """
     found: list[tuple[Path, Path]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES and not child.name.startswith("."):
+                if child.suffix.lower() not in SUPPORTED_SUFFIXES or child.name.startswith("."):
+                    continue
+                if child.is_file():
                     found.append((child, path))
+                elif child.exists() and not child.is_dir():
+                    logger.warning("%s: skipped, not a regular file (a named pipe, device or socket)", child)
         else:
             found.append((path, path.parent))
     return found
@@ -51,7 +63,17 @@ def output_stem(file: Path, root: Path) -> Path:
 
 
 def safe_name(text: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", text).strip("._") or "document"
+    """`text` as a file-name stem: letters, digits, ``.``, ``-`` and ``_`` kept, other runs turned into ``_``.
+
+    A stem over MAX_NAME_BYTES is cut there and ends with a hash of the whole text instead, so every output
+    name fits the file system's limit and stays unique and the same from run to run.
+    """
+    name = re.sub(r"[^\w.-]+", "_", text).strip("._") or "document"
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:_NAME_HASH_CHARS]
+    head = name.encode()[: MAX_NAME_BYTES - _NAME_HASH_CHARS - 1].decode("utf-8", "ignore").rstrip("._")
+    return f"{head}_{digest}"
 
 
 class Pipeline:
@@ -77,17 +99,23 @@ class Pipeline:
     def iter_document(self, path: Path | str) -> Iterator[PageResult]:
         """Page results of one file, in page order. Raises InputError for unreadable files.
 
+        A page that cannot be loaded comes as a result with `error` set, and the other pages are still read;
+        a document none of whose pages can be loaded raises InputError.
+
         Loading, layout and recognition overlap: page k+2 renders and page k+1's layout runs while page k
         is being recognized, each stage in its own thread with a bounded queue in between.
         """
         path = Path(path)
+        yield from _unless_no_page_loads(self._results(path), path)
+
+    def _results(self, path: Path) -> Iterator[PageResult]:
         stem = safe_name(path.stem)
-        pages = prefetch(iter_pages(path, self.load_options), LOAD_AHEAD, "load")
-        analyses = prefetch(map(self.engine.analyze, pages), LAYOUT_AHEAD, "layout")
+        pages = prefetch(load_pages(path, self.load_options), LOAD_AHEAD, "load")
+        analyses = prefetch(map(self._analyze, pages), LAYOUT_AHEAD, "layout")
         in_flight: deque[Future[PageResult]] = deque()
         try:
             for analysis in analyses:
-                in_flight.append(self.engine.submit(analysis))
+                in_flight.append(self._submit(analysis))
                 while len(in_flight) > RECOGNITION_WINDOW or (in_flight and in_flight[0].done()):
                     yield _name_pictures(in_flight.popleft().result(), stem)
             while in_flight:
@@ -96,9 +124,43 @@ class Pipeline:
             analyses.close()
             pages.close()
 
+    def _analyze(self, loaded: Page | PageFailure) -> object:
+        """The layout stage of a page; a page that could not be loaded goes on as its failed result."""
+        return PageResult.failed(loaded) if isinstance(loaded, PageFailure) else self.engine.analyze(loaded)
+
+    def _submit(self, analysis: object) -> Future[PageResult]:
+        if isinstance(analysis, PageResult) and analysis.error is not None:
+            failed: Future[PageResult] = Future()
+            failed.set_result(analysis)
+            return failed
+        return self.engine.submit(analysis)
+
     def run_document(self, path: Path | str) -> DocumentResult:
         path = Path(path)
         return DocumentResult(input_path=path, pages=list(self.iter_document(path)))
+
+
+def _unless_no_page_loads(results: Iterator[PageResult], path: Path) -> Iterator[PageResult]:
+    """`results`, with failed pages held back until one page loads: when none does, the document fails as a
+    whole (InputError with the first page's reason) instead of producing an empty result."""
+    held: list[PageResult] | None = []
+    try:
+        for result in results:
+            if held is None:
+                yield result
+            elif result.error is not None:
+                held.append(result)
+            else:
+                yield from held
+                held = None
+                yield result
+    finally:
+        close = getattr(results, "close", None)  # stop the stages now if the consumer stops early
+        if close is not None:
+            close()
+    if held:
+        reason = str(held[0].error).removeprefix(f"{path}: ")
+        raise InputError(path, reason if len(held) == 1 else f"none of its {len(held)} pages can be read: {reason}")
 
 
 def _name_pictures(result: PageResult, stem: str) -> PageResult:

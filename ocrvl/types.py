@@ -61,6 +61,22 @@ class Page:
         return int(self.image.shape[0])
 
 
+@dataclass(frozen=True)
+class PageFailure:
+    """A page that could not be loaded (rendered or decoded), in place of its `Page`: the rest of the document
+    is still read."""
+
+    source: Path
+    index: int  # 0-based index within the document
+    page_count: int
+    problem: str  # what went wrong, e.g. "cannot be rendered (...)"
+
+    @property
+    def message(self) -> str:
+        """One line naming the file, the 1-based page number and the problem."""
+        return f"{self.source}: page {self.index + 1} {self.problem}"
+
+
 @dataclass
 class Region:
     """A layout region: what the detector found, where, and its place in reading order."""
@@ -112,6 +128,7 @@ class PageResult:
     blocks: list[Block]  # recognized content in reading order (``parsing_res_list``)
     model_settings: dict[str, object]
     image: np.ndarray | None = field(default=None, repr=False)  # page image, for the layout picture
+    error: str | None = None  # why the page could not be loaded (it then has no image and no blocks)
 
     @classmethod
     def of_page(
@@ -120,6 +137,11 @@ class PageResult:
         """The result of reading `page`, keeping its image for the layout picture."""
         return cls(page.source, page.index, page.page_count, page.width, page.height, regions, blocks,
                    model_settings, image=page.image)  # fmt: skip
+
+    @classmethod
+    def failed(cls, failure: PageFailure) -> PageResult:
+        """The result of a page that could not be loaded: its place in the document and the reason."""
+        return cls(failure.source, failure.index, failure.page_count, 0, 0, [], [], {}, error=failure.message)
 
 
 @dataclass

@@ -51,6 +51,7 @@ def page_json(page: PageResult) -> dict:
         "page_count": page.page_count,
         "width": page.width,
         "height": page.height,
+        **({"error": page.error} if page.error is not None else {}),  # the page could not be loaded
         "model_settings": dict(page.model_settings),
         "parsing_res_list": [
             {

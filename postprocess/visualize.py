@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
+import textwrap
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -18,7 +19,10 @@ def _color(label: str) -> tuple[int, int, int]:
 
 
 def layout_picture(page: PageResult) -> Image.Image:
-    """An RGB image of the page with the regions drawn on it (a blank page if the image is gone)."""
+    """An RGB image of the page with the regions drawn on it (a blank page if the image is gone; for a page that
+    could not be loaded, a notice saying why)."""
+    if page.error is not None:
+        return _failure_notice(page.error)
     if page.image is not None:
         base = Image.fromarray(np.asarray(page.image, dtype=np.uint8)).convert("RGB")
     else:
@@ -38,3 +42,14 @@ def layout_picture(page: PageResult) -> Image.Image:
         draw.rectangle([box[0], y, box[0] + (right - left) + 6, y + (bottom - top) + 4], fill=(*color, 220))
         draw.text((box[0] + 3, y + 1 - (top - box[1])), tag, fill=(255, 255, 255, 255), font=font)
     return Image.alpha_composite(base.convert("RGBA"), overlay).convert("RGB")
+
+
+def _failure_notice(error: str) -> Image.Image:
+    """A white card with the reason a page could not be loaded."""
+    font = ImageFont.load_default(size=20)
+    lines = textwrap.wrap(error, width=70) or [error]
+    image = Image.new("RGB", (900, 60 + 28 * len(lines)), "white")
+    draw = ImageDraw.Draw(image)
+    for k, line in enumerate(lines):
+        draw.text((30, 30 + 28 * k), line, fill=(180, 0, 0), font=font)
+    return image
