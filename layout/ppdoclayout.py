@@ -14,8 +14,8 @@ of transformers' image processor (which needs torchvision):
 - then PaddleX's ``DetPostProcess`` keeps rows whose score is above the threshold and, for 8-column rows,
   sorts them by ``order`` ascending and ``votes`` descending (``np.lexsort((-votes, order))``).
 
-`detect` returns those rows as regions in that sorted order, ``order`` = 1-based position. Boxes are not
-clipped to the page; PaddleX clips them after its box rules (per-class thresholds, NMS, merging), which another
+`detect` returns those rows as regions in the program's row order, ``order`` = 1-based position in that sorted
+order. Boxes are not clipped to the page; PaddleX clips them after its box rules (per-class thresholds, NMS, merging), which another
 stage applies.
 """
 
@@ -109,14 +109,16 @@ def decode_page(
 
 
 def regions_from(detections: Detections, labels: Sequence[str], threshold: float) -> list[Region]:
-    """Rows scoring above `threshold`, in reading order (PaddleX's stable sort on order, then -votes)."""
+    """Rows scoring above `threshold`, in the program's row order (the box rules' NMS breaks score ties by
+    it), each with ``order`` = its 1-based place in reading order (PaddleX's stable sort on order, then -votes)."""
     keep = np.flatnonzero(detections.scores > threshold)
-    sorted_keep = keep[np.lexsort((-detections.votes[keep], detections.orders[keep]))]
+    ranks = np.empty(len(keep), dtype=np.int64)
+    ranks[np.lexsort((-detections.votes[keep], detections.orders[keep]))] = np.arange(1, len(keep) + 1)
     regions = []
-    for rank, row in enumerate(sorted_keep, start=1):
+    for row, rank in zip(keep, ranks, strict=True):
         cls_id = int(detections.class_ids[row])
         x0, y0, x1, y1 = (float(v) for v in detections.boxes[row])
-        regions.append(Region((x0, y0, x1, y1), labels[cls_id], float(detections.scores[row]), rank, cls_id))
+        regions.append(Region((x0, y0, x1, y1), labels[cls_id], float(detections.scores[row]), int(rank), cls_id))
     return regions
 
 

@@ -240,8 +240,12 @@ def snap_to_pixels(regions: Sequence[Region]) -> list[Region]:
 
 
 def apply_thresholds(regions: Sequence[Region], options: LayoutBoxOptions) -> list[Region]:
-    """Regions scoring strictly above their class's threshold."""
-    return [r for r in regions if r.score > options.threshold_for(r.label)]
+    """Regions scoring strictly above their class's threshold, in the order PaddleX hands them to NMS (which
+    decides ties): as given for one threshold; grouped by class id, ascending, for per-class thresholds."""
+    kept = [r for r in regions if r.score > options.threshold_for(r.label)]
+    if isinstance(options.threshold, Mapping):
+        kept.sort(key=lambda r: r.cls_id)
+    return kept
 
 
 def _boxes(regions: Sequence[Region]) -> np.ndarray:
@@ -264,12 +268,15 @@ def class_aware_nms(
     regions: Sequence[Region], same_class_iou: float = SAME_CLASS_NMS_IOU, cross_class_iou: float = CROSS_CLASS_NMS_IOU
 ) -> list[Region]:
     """Greedy NMS from the highest score: a box goes when its IoU with a kept box reaches the threshold for
-    its pair (same class or not). Survivors keep their input order."""
+    its pair (same class or not). Survivors keep their input order.
+
+    The walk is PaddleX's, ``np.argsort`` of the float32 scores reversed, so between equal scores the later
+    region comes first."""
     if not regions:
         return []
     iou = _nms_iou_matrix(_boxes(regions))
     labels = [r.label for r in regions]
-    remaining = sorted(range(len(regions)), key=lambda i: -regions[i].score)
+    remaining = [int(i) for i in np.argsort(np.array([r.score for r in regions], dtype=np.float32))[::-1]]
     kept: list[int] = []
     while remaining:
         best, *rest = remaining

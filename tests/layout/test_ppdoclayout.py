@@ -91,7 +91,7 @@ def test_reading_order_ranks_follow_the_logits():
     assert votes.shape == (8,)
 
 
-def test_regions_come_in_reading_order_with_ranks_one_to_n():
+def test_regions_keep_the_program_row_order_with_reading_ranks_one_to_n():
     detections = Detections(
         class_ids=np.array([22, 17, 22, 14, 22]),
         scores=np.array([0.9, 0.8, 0.7, 0.6, 0.2]),
@@ -100,9 +100,9 @@ def test_regions_come_in_reading_order_with_ranks_one_to_n():
         votes=np.array([5.0, 3.1, 3.2, 7.0, 0.0]),
     )
     regions = regions_from(detections, PP_DOCLAYOUT_V2_LABELS, threshold=0.3)
-    assert [r.order for r in regions] == [1, 2, 3, 4]
-    assert [r.score for r in regions] == [0.7, 0.8, 0.9, 0.6]  # same order: the higher vote first
-    assert [r.label for r in regions] == ["text", "paragraph_title", "text", "image"]
+    assert [r.score for r in regions] == [0.9, 0.8, 0.7, 0.6]  # rows as the program wrote them (NMS ties)
+    assert [r.order for r in regions] == [3, 2, 1, 4]  # same order value: the higher vote reads first
+    assert [r.label for r in sorted(regions, key=lambda r: r.order)] == ["text", "paragraph_title", "text", "image"]
 
 
 def test_boxes_are_scaled_to_a_non_square_page():

@@ -76,6 +76,20 @@ def test_nms_same_class_at_0_6_but_across_classes_only_at_0_98():
     assert labels(run(near)) == ["paragraph_title"]
 
 
+def test_nms_tie_goes_to_the_later_row_as_in_paddlex():
+    # PaddleX walks np.argsort(scores)[::-1]: between equal scores the later row is kept.
+    twins = ranked(region("text", (0, 0, 100, 100), 0.75), region("text", (5, 0, 105, 100), 0.75))
+    assert [r.bbox for r in run(twins, LayoutBoxOptions(threshold=0.5))] == [(5.0, 0.0, 105.0, 100.0)]
+
+
+def test_nms_tie_order_follows_class_ids_with_per_class_thresholds():
+    # Per-class thresholds stack the rows class by class (ascending ids) before NMS, so of two equal-score
+    # near-identical boxes the one of the higher class id is the later row and stays.
+    pair = ranked(region("text", (0, 0, 100, 100), 0.75), region("paragraph_title", (0, 0, 100, 100), 0.75))
+    assert labels(run(pair)) == ["text"]  # text is class 22, paragraph_title 17
+    assert labels(run(pair, LayoutBoxOptions(threshold=0.5))) == ["paragraph_title"]  # one threshold: input order
+
+
 def test_nms_off_keeps_duplicates():
     same = ranked(region("text", (0, 0, 100, 100), 0.9), region("text", (15, 0, 115, 100), 0.8))
     assert len(run(same, LayoutBoxOptions(layout_nms=False))) == 2
