@@ -3,6 +3,8 @@
 The network is transformers' ``PPDocLayoutV2ForObjectDetection``; what surrounds it follows the release instead
 of transformers' image processor (which needs torchvision):
 
+- the network's reading-order head sees the boxes as the program gives them to it: corners x 1000, clipped to
+  [0, 1000] and cast to int64 (transformers passes them on as floats, which moves the order logits);
 - pre-processing (the release's ``inference.yml``): resize to 800 x 800 with cv2 bicubic, ignoring the aspect
   ratio, scale by 1/255, no mean/std, HWC -> CHW;
 - post-processing (the program's tail, ``fetch_name_0`` rows ``[cls_id, score, x0, y0, x1, y1, order, votes]``):
@@ -15,8 +17,8 @@ of transformers' image processor (which needs torchvision):
   sorts them by ``order`` ascending and ``votes`` descending (``np.lexsort((-votes, order))``).
 
 `detect` returns those rows as regions in the program's row order, ``order`` = 1-based position in that sorted
-order. Boxes are not clipped to the page; PaddleX clips them after its box rules (per-class thresholds, NMS, merging), which another
-stage applies.
+order. Boxes are not clipped to the page; PaddleX clips them after its box rules (per-class thresholds, NMS,
+merging), which another stage applies.
 """
 
 from __future__ import annotations
@@ -122,6 +124,19 @@ def regions_from(detections: Detections, labels: Sequence[str], threshold: float
     return regions
 
 
+def _boxes_cast_to_integers(_module, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """Forward pre-hook of the reading-order head: its boxes (0-1000, never negative) truncated to whole numbers,
+    as the exported program's ``cast`` to int64 does before the layout embeddings and the relative-position bias."""
+    if "boxes" in kwargs:
+        return args, {**kwargs, "boxes": kwargs["boxes"].trunc()}
+    return (args[0].trunc(), *args[1:]), kwargs
+
+
+def read_boxes_as_integers(model) -> None:
+    """Make a transformers ``PPDocLayoutV2ForObjectDetection`` order its boxes as the release's program does."""
+    model.reading_order.register_forward_pre_hook(_boxes_cast_to_integers, with_kwargs=True)
+
+
 class PPDocLayoutDetector:
     """PP-DocLayoutV2 on torch: `detect` a page, or `detect_batch` several at once."""
 
@@ -129,6 +144,7 @@ class PPDocLayoutDetector:
 
     def __init__(self, model, device: str = "cpu", dtype: torch.dtype = torch.float32):
         self.model = model.to(device=device, dtype=dtype).eval()
+        read_boxes_as_integers(self.model)
         self.device = torch.device(device)
         self.dtype = dtype
         config = model.config

@@ -154,6 +154,42 @@ def test_batch_equals_one_by_one(detector, page):
         assert [r.order for r in got] == [r.order for r in single]
 
 
+def _order_head_at_full_strength(model):
+    """The tiny model with its reading-order weights at the usual 1/sqrt(fan-in) scale instead of the 0.02 init,
+    so sub-pixel box differences move its ranks as they move the released model's."""
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, weight in model.reading_order.named_parameters():
+            if weight.dim() >= 2 and "embeddings" not in name:
+                weight.copy_(torch.randn(weight.shape, generator=generator) / weight.shape[-1] ** 0.5)
+    return model
+
+
+def test_reading_order_sees_boxes_cast_to_integers_as_in_the_exported_program(page):
+    # The program scales the boxes by 1000, clips them to [0, 1000] and casts them to int64 before the order head;
+    # transformers hands the head floats. The detector must give the program's ranks.
+    model = _order_head_at_full_strength(random_layout_model(0))
+    seen: dict = {}
+    grab = model.reading_order.register_forward_pre_hook(lambda _m, _a, kwargs: seen.update(kwargs), with_kwargs=True)
+    with torch.inference_mode():
+        output = model(pixel_values=preprocess(page)[None])
+    grab.remove()
+
+    def regions_with(boxes: torch.Tensor):
+        with torch.inference_mode():
+            logits = model.reading_order(boxes=boxes, labels=seen["labels"], mask=seen["mask"])[0, :, :TINY_NUM_QUERIES]
+        thresholds = torch.tensor(model.config.class_thresholds)
+        detections = decode_page(
+            output.logits[0], output.pred_boxes[0], logits, thresholds, (page.shape[1], page.shape[0])
+        )
+        return regions_from(detections, PP_DOCLAYOUT_V2_LABELS, threshold=0.3)
+
+    as_floats = regions_with(seen["boxes"])
+    as_program = regions_with(seen["boxes"].to(torch.int64).to(torch.float32))
+    assert [r.order for r in as_floats] != [r.order for r in as_program]  # the two really read differently here
+    assert PPDocLayoutDetector(model).detect(page) == as_program
+
+
 def test_paddle_folder_gives_exactly_the_same_detections(tmp_path, detector, page):
     folder = write_tiny_paddle_layout(tmp_path / "PP-DocLayoutV2")
     loaded = PPDocLayoutDetector.from_dir(folder)
