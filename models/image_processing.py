@@ -14,7 +14,8 @@ from PIL import Image
 
 from ocrvl.errors import OcrvlError
 
-# The official pipeline's limits for layout crops; the checkpoint's own defaults are larger.
+# The limits PaddleX's PaddleOCR-VL pipeline passes for every crop when the user sets none (its
+# get_layout_parsing_results); the checkpoint's own defaults, used when a request names none, are larger.
 PIPELINE_MIN_PIXELS = 112_896
 PIPELINE_MAX_PIXELS = 1_003_520
 MAX_ASPECT_RATIO = 200

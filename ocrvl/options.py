@@ -42,7 +42,8 @@ class PipelineOptions:
         straightened page image.  [lite]
     use_chart_recognition / use_seal_recognition: read charts (into tables) and seals instead of keeping
         them as pictures.  [vl]
-    min_pixels / max_pixels: resize limits of every crop the recognizer reads (None: the checkpoint's);
+    min_pixels / max_pixels: resize limits of every crop the recognizer reads (None: PaddleOCR-VL's pipeline
+        defaults, 112 896 and 1 003 520);
         pixel_limits overrides them per task (``{"table": (None, 2_000_000)}``).  [vl]
     layout_detection_model_dir / vl_rec_model_dir: where the PP-DocLayoutV2 and PaddleOCR-VL-0.9B weights
         are (None: found as ``ocrvl models list`` shows).  [vl]

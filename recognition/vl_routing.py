@@ -16,6 +16,7 @@ import numpy as np
 from ocrvl.errors import OptionsError
 from ocrvl.geometry import crop_bounds
 from ocrvl.labels import unread_labels
+from ocrvl.models.image_processing import PIPELINE_MAX_PIXELS, PIPELINE_MIN_PIXELS
 from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.types import BBox
 
@@ -29,7 +30,8 @@ _MIN_TRIMMED_SIDE = 2
 @dataclass(frozen=True)
 class RoutingOptions:
     """use_chart_recognition / use_seal_recognition: read charts (into a table) and seals instead of
-    keeping them as pictures. min_pixels / max_pixels: resize limits of every crop (None: the checkpoint's).
+    keeping them as pictures. min_pixels / max_pixels: resize limits of every crop (None: PaddleOCR-VL's
+    pipeline defaults, 112 896 and 1 003 520, which it passes for every task instead of the checkpoint's).
     pixel_limits: per-task overrides, e.g. ``{"table": (None, 2_000_000)}``."""
 
     use_chart_recognition: bool = False
@@ -52,9 +54,17 @@ class RoutingOptions:
                 raise OptionsError(f"min_pixels {low} is larger than max_pixels {high}")
         object.__setattr__(self, "pixel_limits", dict(self.pixel_limits))
 
-    def limits(self, task: str) -> tuple[int | None, int | None]:
+    def limits(self, task: str) -> tuple[int, int]:
+        """(min_pixels, max_pixels) of a task's crops: its own, else the run's, else the pipeline's defaults."""
         low, high = self.pixel_limits.get(task, (None, None))
-        return (low if low is not None else self.min_pixels, high if high is not None else self.max_pixels)
+        return (
+            _first_given(low, self.min_pixels, PIPELINE_MIN_PIXELS),
+            _first_given(high, self.max_pixels, PIPELINE_MAX_PIXELS),
+        )
+
+
+def _first_given(*values: int | None) -> int:
+    return next(v for v in values if v is not None)
 
 
 def task_for_label(label: str, options: RoutingOptions) -> str | None:
@@ -75,8 +85,8 @@ class CropJob:
     block_index: int
     task: str
     image: np.ndarray = field(repr=False)
-    min_pixels: int | None = None
-    max_pixels: int | None = None
+    min_pixels: int = PIPELINE_MIN_PIXELS
+    max_pixels: int = PIPELINE_MAX_PIXELS
 
     @property
     def prompt(self) -> str:

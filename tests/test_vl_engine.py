@@ -129,6 +129,18 @@ def test_markdown_has_the_formula_number_as_tag_and_leaves_the_footer_out():
     assert "Page 1 of 9" not in markdown
 
 
+def test_crops_get_paddleocr_vl_pipeline_pixel_limits_unless_the_user_sets_them():
+    # PaddleX's pipeline passes 112 896 / 1 003 520 for every task, not the checkpoint's 147 384 / 2 822 400.
+    recognizer = ScriptedRecognizer()
+    _run(_engine(recognizer))
+    assert {(r.min_pixels, r.max_pixels) for r in recognizer.requests} == {(112_896, 1_003_520)}
+    recognizer = ScriptedRecognizer()
+    _run(_engine(recognizer, max_pixels=500_000, pixel_limits={"table": (200_000, None)}))
+    limits = {r.prompt: (r.min_pixels, r.max_pixels) for r in recognizer.requests}
+    assert limits["Table Recognition:"] == (200_000, 500_000)
+    assert limits["OCR:"] == limits["Formula Recognition:"] == (112_896, 500_000)
+
+
 def test_a_crop_that_cannot_be_read_leaves_its_block_empty_and_is_counted():
     result = _run(_engine(ScriptedRecognizer(fail_prompt="Table Recognition:")))
     table = next(b for b in result.blocks if b.label == "table")
