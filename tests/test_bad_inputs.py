@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import struct
+import threading
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pymupdf
 import pytest
 from click.testing import CliRunner
@@ -146,3 +150,102 @@ def test_folder_batch_goes_past_a_corrupt_file_and_resumes(tmp_path):
 
     third = CliRunner().invoke(main, ["parse", str(inputs / "first.pdf"), "-o", str(out), "--overwrite"])
     assert third.exit_code == 0 and "1 written" in third.output
+
+
+# ------------------------------------------------------------------------------------------ hostile input
+
+
+def _pdf_with_a_dot_page(path: Path) -> Path:
+    """Three pages; the second has /UserUnit 1e-7: a page with no area, which nothing can render."""
+    doc = pymupdf.open()
+    for word in ("apples", "nothing", "cherries"):
+        doc.new_page().insert_text((72, 100), f"This page talks about {word}.", fontsize=12)
+    doc.xref_set_key(doc[1].xref, "UserUnit", "0.0000001")
+    doc.save(path)
+    return path
+
+
+def test_a_page_that_cannot_be_rendered_is_reported_and_the_others_are_written(tmp_path):
+    source = _pdf_with_a_dot_page(tmp_path / "dot.pdf")
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["parse", str(source), "-o", str(out), "-q"])
+    markdown = (out / "dot" / "dot.md").read_text()
+    assert "apples" in markdown and "cherries" in markdown
+    pages = json.loads((out / "dot" / "dot.json").read_text())["pages"]
+    assert [p["page_index"] for p in pages] == [0, 1, 2] and all("error" not in pages[k] for k in (0, 2))
+    assert pages[1]["error"].startswith(f"{source}: page 2 has no area") and pages[1]["parsing_res_list"] == []
+    assert (out / "dot" / "dot_1_layout.png").stat().st_size > 0, "the failed page's picture says why"
+
+
+def test_the_api_yields_the_failed_page_in_its_place(tmp_path, parser):
+    pages = parser.predict(_pdf_with_a_dot_page(tmp_path / "dot.pdf"))
+    assert [p.page.error is None for p in pages] == [True, False, True]
+    assert "page 2 has no area" in pages[1].json["error"] and pages[1].markdown.strip() == ""
+    document = parser.join(pages)[0]
+    assert "apples" in document.markdown and "cherries" in document.markdown
+    assert "error" in document.json["pages"][1]
+
+
+def test_a_float32_tiff_is_read_not_left_blank(tmp_path, parser):
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("L", (900, 200), 255)
+    ImageDraw.Draw(page).text((40, 70), "Floating point scans", fill=0, font=ImageFont.load_default(size=48))
+    path = tmp_path / "float.tif"
+    Image.fromarray(np.asarray(page, np.float32) / 255.0, "F").save(path)
+    (result,) = parser.predict(path)
+    assert "Floating point scans" in result.markdown
+
+
+def _run_cli_within(seconds: float, args: list[str]):
+    """The CLI's result, or a test failure when it is still running after `seconds` (a hang)."""
+    results: list = []
+    worker = threading.Thread(target=lambda: results.append(CliRunner().invoke(main, args)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert results, f"ocrvl {' '.join(args)} still runs after {seconds} s"
+    return results[0]
+
+
+def test_a_fifo_given_as_input_is_refused_at_once_and_a_folder_walk_skips_it(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    fifo = inputs / "pipe.pdf"
+    os.mkfifo(fifo)
+    _small_pdf(inputs / "real.pdf", "A regular document about plums.")
+    out = tmp_path / "out"
+    try:
+        given = _run_cli_within(60, ["parse", str(fifo), "-o", str(out), "-q"])
+        walked = _run_cli_within(60, ["parse", str(inputs), "-o", str(out), "-q"])
+    finally:
+        with contextlib.suppress(OSError):  # a reader stuck in open() gets its end of file
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert given.exit_code == 1 and f"{fifo}: is a named pipe (FIFO)" in given.output
+    assert walked.exit_code == 0 and "plums" in (out / "real" / "real.md").read_text()
+
+
+def test_a_huge_page_range_on_the_command_line_parses_the_one_page_at_once(tmp_path):
+    out = tmp_path / "out"
+    source = _small_pdf(tmp_path / "one.pdf", "A single page about figs.")
+    result = _run_cli_within(60, ["parse", str(source), "-o", str(out), "-q", "--pages", "1-100000000"])
+    assert result.exit_code == 0 and "figs" in (out / "one" / "one.md").read_text()
+
+
+@pytest.mark.parametrize("stem", ["a" * 251, "é" * 125 + "x", "report " * 35])
+def test_long_file_names_get_outputs_that_fit_the_file_system(tmp_path, stem):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    source = _small_pdf(inputs / f"{stem}.pdf", "A document with a very long name about limes.")
+    sibling = _small_pdf(inputs / f"{stem[:-1]}Z.pdf", "Its sibling with the same long prefix, about kiwis.")
+    out = tmp_path / "out"
+    first = CliRunner().invoke(main, ["parse", str(inputs), "-o", str(out), "-q", "--format", "md,json,img,pages"])
+    assert first.exit_code == 0, first.output
+    folders = sorted(p for p in out.iterdir() if p.is_dir())
+    assert len(folders) == 2, "two inputs, two output folders"
+    texts = {(folder / f"{folder.name}.md").read_text() for folder in folders}
+    assert any("limes" in t for t in texts) and any("kiwis" in t for t in texts)
+    names = [p.name for p in out.rglob("*")]
+    assert max(len(n.encode()) for n in names) <= 255
+    second = CliRunner().invoke(main, ["parse", str(inputs), "-o", str(out)])
+    assert "2 already done" in second.output, "names are the same from run to run"
+    assert source.exists() and sibling.exists()

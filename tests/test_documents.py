@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
 import numpy as np
 import pymupdf
 import pytest
 from PIL import Image
 
-from ocrvl.documents import LoadOptions, PageSelection, iter_pages, parse_page_range
-from ocrvl.errors import OptionsError
+from ocrvl.documents import (
+    LoadOptions,
+    PageSelection,
+    count_pages,
+    iter_pages,
+    load_pages,
+    parse_page_range,
+    sniff_kind,
+)
+from ocrvl.errors import InputError, OptionsError
 
 
 def test_page_ranges():
@@ -63,3 +77,150 @@ def test_vector_table_lines_become_rulings(tmp_path):
     horizontal = sorted(r.y0 for r in loaded.rulings if r.horizontal)
     vertical = [r for r in loaded.rulings if not r.horizontal]
     assert np.allclose(horizontal, [50, 80, 110], atol=1) and len(vertical) == 1
+
+
+# ------------------------------------------------------------------------------------------ hostile input
+
+
+def _pdf(path: Path, pages: int = 1) -> Path:
+    doc = pymupdf.open()
+    for number in range(1, pages + 1):
+        doc.new_page(width=300, height=200).insert_text((40, 100), f"Words of page {number}", fontsize=14)
+    doc.save(path)
+    return path
+
+
+def test_a_huge_page_range_costs_nothing_and_selects_the_pages_that_exist(tmp_path):
+    pdf = _pdf(tmp_path / "one.pdf")
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        selection = parse_page_range("1-100000000")
+        options = LoadOptions(pages=selection)
+        assert count_pages(pdf, options) == 1
+        assert [p.index for p in iter_pages(pdf, options)] == [0]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 5 and peak < 20_000_000, (time.perf_counter() - started, peak)
+
+    three = _pdf(tmp_path / "three.pdf", pages=3)
+    assert [p.index for p in iter_pages(three, LoadOptions(pages=parse_page_range("3, 2-99999999999")))] == [1, 2]
+    with pytest.raises(InputError, match="none of the requested pages exist"):
+        count_pages(three, LoadOptions(pages=parse_page_range("4-100000000")))
+    with pytest.raises(OptionsError, match="bad page range"):
+        parse_page_range("1-" + "9" * 5000)
+
+
+def _frames(path: Path, sizes: list[tuple[int, int]], **save) -> Path:
+    first, *rest = (Image.new("1", size, 1) for size in sizes)
+    first.save(path, save_all=True, append_images=rest, **save)
+    return path
+
+
+def test_a_small_tiff_with_a_huge_second_frame_is_refused_before_any_frame_is_decoded(tmp_path):
+    bomb = _frames(tmp_path / "bomb.tif", [(10, 10), (20000, 20000)], compression="group4")
+    assert bomb.stat().st_size < 30_000
+    started = time.perf_counter()
+    for read in (lambda: count_pages(bomb, LoadOptions()), lambda: list(iter_pages(bomb, LoadOptions()))):
+        with pytest.raises(InputError) as info:
+            read()
+        assert str(bomb) in str(info.value) and "frame 2 of 2 is 20000 x 20000" in str(info.value)
+    assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "MPO"])
+def test_every_frame_of_a_multi_frame_image_is_checked(tmp_path, fmt):
+    """TIFF pages and MPO pictures each have their own size (animations share one canvas, checked once)."""
+    path = tmp_path / f"frames.{fmt.lower()}"
+    first, second = Image.new("RGB", (40, 40), "white"), Image.new("RGB", (400, 300), "white")
+    first.save(path, format=fmt, save_all=True, append_images=[second])
+    with pytest.raises(InputError, match="frame 2 of 2 is 400 x 300"):
+        count_pages(path, LoadOptions(max_image_pixels=10_000))
+    assert count_pages(path, LoadOptions(max_image_pixels=120_000)) == 2
+
+
+def test_a_page_too_large_to_render_at_the_dpi_is_rendered_smaller(tmp_path, caplog):
+    """/UserUnit 75 on a 200 x 200 inch page: 15000 x 15000 inches, 0.07 dpi within the render limit."""
+    path = _pdf(tmp_path / "poster.pdf", pages=3)
+    doc = pymupdf.open(path)
+    doc[1].set_mediabox(pymupdf.Rect(0, 0, 14400, 14400))
+    doc.xref_set_key(doc[1].xref, "UserUnit", "75")
+    doc.save(tmp_path / "userunit.pdf")
+    pages = list(iter_pages(tmp_path / "userunit.pdf", LoadOptions(max_render_pixels=1_000_000)))
+    assert [p.index for p in pages] == [0, 1, 2]
+    assert 900_000 <= pages[1].width * pages[1].height <= 1_000_000 and pages[1].dpi < 0.1
+    assert "page 2 is 15000 x 15000 inches; rendered at 0.0667 dpi" in caplog.text
+
+
+def test_a_page_that_cannot_be_rendered_comes_as_a_failure_in_its_place(tmp_path):
+    path = _pdf(tmp_path / "tiny.pdf", pages=3)
+    doc = pymupdf.open(path)
+    doc.xref_set_key(doc[1].xref, "UserUnit", "0.0000001")
+    doc.save(tmp_path / "dot.pdf")
+    loaded = list(load_pages(tmp_path / "dot.pdf"))
+    assert [type(p).__name__ for p in loaded] == ["Page", "PageFailure", "Page"]
+    assert loaded[1].message.startswith(f"{tmp_path / 'dot.pdf'}: page 2 has no area")
+    with pytest.raises(InputError, match="page 2 has no area"):
+        list(iter_pages(tmp_path / "dot.pdf"))
+
+
+def test_fifos_and_devices_are_refused_at_once(tmp_path):
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+    reader = threading.Thread(target=lambda: _catch(outcome, lambda: count_pages(fifo, LoadOptions())), daemon=True)
+    reader.start()
+    reader.join(5)
+    if reader.is_alive():  # let the stuck open() return before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("reading a FIFO hangs")
+    assert (
+        isinstance(outcome[0], InputError) and "named pipe (FIFO)" in str(outcome[0]) and str(fifo) in str(outcome[0])
+    )
+    with pytest.raises(InputError, match="is a device"):
+        sniff_kind(Path("/dev/null"))
+
+
+def _catch(outcome: list[BaseException], call) -> None:
+    try:
+        call()
+    except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        outcome.append(exc)
+
+
+def _page_with_ink() -> np.ndarray:
+    """A white page with a black bar: the grey levels a reader must keep apart."""
+    grey = np.full((60, 120), 255, np.uint8)
+    grey[20:40, 30:90] = 0
+    return grey
+
+
+def _unusual(mode: str) -> Image.Image:
+    grey = _page_with_ink()
+    if mode == "F":
+        return Image.fromarray(grey.astype(np.float32) / 255, "F")
+    if mode == "F nan":
+        values = grey.astype(np.float32) / 255
+        values[0, :5] = np.nan
+        return Image.fromarray(values, "F")
+    if mode == "I;16B":
+        return Image.frombytes("I;16B", (120, 60), (grey.astype(">u2") * 257).tobytes())
+    if mode == "I":
+        return Image.fromarray(grey.astype(np.int32) * 1000, "I")
+    if mode == "P transparent":
+        palette = Image.fromarray(grey).convert("P")
+        palette.info["transparency"] = palette.getpixel((0, 0))  # the white paper is transparent: still white
+        return palette
+    return Image.fromarray(grey).convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["F", "F nan", "I;16", "I;16B", "I", "CMYK", "LA", "P transparent", "1"])
+def test_unusual_tiff_modes_are_read_as_they_look(tmp_path, mode):
+    image = _unusual(mode) if mode != "I;16" else Image.fromarray(_page_with_ink().astype(np.uint16) * 257)
+    path = tmp_path / "page.tif"
+    image.save(path, **({"transparency": image.info["transparency"]} if "transparency" in image.info else {}))
+    (page,) = iter_pages(path)
+    assert page.image.dtype == np.uint8 and page.image.shape == (60, 120, 3)
+    assert page.image[5, 60].min() >= 250, "paper stays white"
+    assert page.image[30, 60].max() <= 5, "ink stays black"
