@@ -140,6 +140,7 @@ class VlEngine:
             "use_seal_recognition": self.options.use_seal_recognition,
             "format_block_content": False,
             "merge_layout_blocks": self.options.merge_layout_blocks,
+            "markdown_ignore_labels": list(self.options.markdown_ignore_labels),
             "layout_model": self.detector.name,
             "recognizer": self.recognizer_name,
             "dpi": round(page.dpi, 2),

@@ -5,21 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
 from ocrvl.types import BBox, Block, DocumentResult, PageResult
 
-# PaddleOCR-VL numbers only these blocks, 1, 2, ... in list order; every other block's block_order is null.
-ORDERED_LABELS = frozenset({
-    "text", "formula", "inline_formula", "display_formula", "algorithm", "reference", "reference_content",
-    "content", "abstract", "paragraph_title", "doc_title", "vertical_text", "ocr",
+# PaddleX (3.4 on, PaddleOCR-VL's SKIP_ORDER_LABELS) numbers every block 1, 2, ... in list order except these and
+# the run's markdown_ignore_labels, whose block_order is null; formula numbers and seals are numbered.
+SKIP_ORDER_LABELS = frozenset({
+    "figure_title", "vision_footnote", "image", "chart", "table", "header", "header_image", "footer",
+    "footer_image", "footnote", "aside_text",
 })  # fmt: skip
 
 
-def block_orders(blocks: Sequence[Block]) -> list[int | None]:
+def block_orders(
+    blocks: Sequence[Block], markdown_ignore_labels: Sequence[str] = DEFAULT_MARKDOWN_IGNORE_LABELS
+) -> list[int | None]:
     """``block_order`` of each block as PaddleOCR-VL writes it (the list itself is in reading order)."""
+    skipped = SKIP_ORDER_LABELS | set(markdown_ignore_labels)
     orders: list[int | None] = []
     next_order = 1
     for block in blocks:
-        if block.label in ORDERED_LABELS:
+        if block.label not in skipped:
             orders.append(next_order)
             next_order += 1
         else:
@@ -38,6 +43,10 @@ def _restructuring(block: Block) -> dict:
         page_index, block_id = block.merged_into
         found["merged_into"] = {"page_index": page_index, "block_id": block_id}
     return found
+
+
+def _markdown_ignore_labels(page: PageResult) -> Sequence[str]:
+    return page.model_settings.get("markdown_ignore_labels", DEFAULT_MARKDOWN_IGNORE_LABELS)
 
 
 def _int_box(b: BBox) -> list[int]:
@@ -64,7 +73,7 @@ def page_json(page: PageResult) -> dict:
                 **({"block_image": b.image_path} if b.image_path else {}),
                 **_restructuring(b),
             }
-            for b, order in zip(page.blocks, block_orders(page.blocks))
+            for b, order in zip(page.blocks, block_orders(page.blocks, _markdown_ignore_labels(page)))
         ],
         "layout_det_res": {
             "boxes": [

@@ -121,6 +121,22 @@ def test_page_result_holds_cleaned_content_in_paddleocr_vl_json():
     assert data["model_settings"]["use_chart_recognition"] is False
 
 
+def test_block_order_numbers_formula_numbers_and_seals_as_paddlex_does():
+    # PaddleX 3.4+ numbers every label but pictures, tables, captions, headers, footers, footnotes, aside text
+    # and the run's markdown_ignore_labels.
+    layout = [*LAYOUT, Region((400, 600, 560, 740), "seal", 0.9, order=8, cls_id=20)]
+
+    def orders(**options) -> dict:
+        engine = VlEngine(PipelineOptions(engine="vl", **options), ScriptedDetector(layout), ScriptedRecognizer())
+        result = engine.submit(engine.analyze(_page())).result(timeout=10)
+        return {b["block_label"]: b["block_order"] for b in page_json(result)["parsing_res_list"]}
+
+    assert orders() == {"doc_title": 1, "text": 2, "table": None, "display_formula": 3, "formula_number": 4,
+                        "image": None, "footer": None, "seal": 5}  # fmt: skip
+    ignoring = orders(markdown_ignore_labels=("formula_number",))
+    assert ignoring["formula_number"] is None and ignoring["seal"] == 4
+
+
 def test_markdown_has_the_formula_number_as_tag_and_leaves_the_footer_out():
     markdown = page_markdown(_run(_engine(ScriptedRecognizer())))
     assert markdown.startswith("# Quarterly Report")
