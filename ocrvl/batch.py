@@ -1,24 +1,42 @@
 """Parsing many files into an output folder: resumable, one bad file never stops the run.
 
-Each document gets its own folder (mirroring the input folder structure), built in a staging
-folder and swapped in only when complete, so a folder that exists is a finished document.
+Each document gets its own folder (mirroring the input folder structure), built in a staging folder and swapped
+in only when complete, with a manifest (`ocrvl.resume.Manifest`) saying which input and which options produced
+it. A later run skips a document only when its folder holds the result of the same input content and the same
+output options, with at least the formats asked for; it resumes an interrupted document from its last finished
+page. Two inputs never share a folder. ``errors.json`` in the output folder lists the inputs, and the pages,
+that could not be parsed, and keeps each entry until a later run parses that input again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ocrvl import __version__
 from ocrvl.errors import OcrvlError
 from ocrvl.log import logger
-from ocrvl.outputs import StagedFolder, ensure_output_dir, write_block_pictures, write_image, write_json, write_text
+from ocrvl.outputs import (
+    StagedFolder,
+    discard_staging,
+    ensure_output_dir,
+    read_json,
+    staging_path,
+    sweep_staging,
+    write_block_pictures,
+    write_image,
+    write_json,
+    write_text,
+)
 from ocrvl.pipeline import Pipeline, discover_inputs, output_stem, safe_name
 from ocrvl.postprocess.cross_page import RestructureOptions, restructure_pages
 from ocrvl.postprocess.json_output import document_json, page_json
 from ocrvl.postprocess.markdown import document_markdown, page_markdown
 from ocrvl.postprocess.visualize import layout_picture
+from ocrvl.resume import Manifest, OutputRecipe, PageStore, Provenance
 from ocrvl.types import PageResult
 
 FORMATS = ("md", "json", "img", "pages")
@@ -26,15 +44,12 @@ DEFAULT_FORMATS = ("md", "json", "img")
 ERRORS_FILE = "errors.json"
 
 
-@dataclass
-class BatchReport:
-    written: list[Path] = field(default_factory=list)  # document folders produced by this run
-    skipped: list[Path] = field(default_factory=list)  # already finished, left as they were
-    failed: list[dict[str, str]] = field(default_factory=list)  # {"input": ..., "error": ...}
+@dataclass(frozen=True)
+class BatchOptions:
+    """formats: the outputs to write (see FORMATS). overwrite: parse documents again even when finished."""
 
-    @property
-    def ok(self) -> bool:
-        return not self.failed
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    overwrite: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,86 +59,153 @@ class Job:
     name: str  # file-name stem of its outputs
 
 
-def plan_jobs(inputs: Iterable[Path | str], out_dir: Path) -> list[Job]:
-    """One job per input document; documents whose names collide get ``_2``, ``_3`` folders."""
-    jobs, used = [], set()
-    for file, root in discover_inputs(inputs):
+@dataclass(frozen=True)
+class Batch:
+    out_dir: Path
+    jobs: list[Job]
+
+
+@dataclass
+class BatchReport:
+    written: list[Path] = field(default_factory=list)  # document folders produced by this run
+    skipped: list[Path] = field(default_factory=list)  # already finished, left as they were
+    failed: list[dict] = field(default_factory=list)  # {"input", "error"}: documents not written
+    failed_pages: list[dict] = field(default_factory=list)  # {"input", "page", "error"}: pages of written documents
+    interrupted: Job | None = None  # the document being parsed when the run was interrupted
+    interrupted_pages: int = 0  # its pages finished (kept in its staging folder for the next run)
+    settled: list[Path] = field(default_factory=list)  # inputs written, skipped or failed by this run
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.failed_pages
+
+
+def plan_batch(inputs: Iterable[Path | str], out_dir: Path | str) -> Batch:
+    """One job per input document (a file reached twice is one document). The output folder is never read as
+    input. A document's folder is the first of ``name``, ``name_2``, ... that no other document of this run
+    takes and that does not hold another input's results."""
+    out_dir = ensure_output_dir(Path(out_dir))
+    jobs: list[Job] = []
+    used: set[Path] = set()
+    for file, root in discover_inputs(inputs, exclude=[out_dir]):
         rel = output_stem(file, root)
         rel = rel.with_name(safe_name(rel.name))
+        source = str(file.resolve())
         candidate, n = rel, 1
-        while candidate in used:
+        while out_dir / candidate in used or not _may_hold(out_dir / candidate, source):
             n += 1
             candidate = rel.with_name(f"{rel.name}_{n}")
-        used.add(candidate)
+        used.add(out_dir / candidate)
         jobs.append(Job(source=file, folder=out_dir / candidate, name=candidate.name))
-    return jobs
+    return Batch(out_dir, jobs)
 
 
-def is_finished(job: Job, formats: Sequence[str]) -> bool:
-    folder = job.folder
-    needed = [folder / f"{job.name}.md"] if "md" in formats else []
-    needed += [folder / f"{job.name}.json"] if "json" in formats else []
-    return folder.is_dir() and all(p.exists() for p in needed)
+def _may_hold(folder: Path, source: str) -> bool:
+    """Whether the document `source` may write `folder`: it is free, or holds that document's results (or
+    results of an ocrvl version without manifests, which are taken over)."""
+    if not folder.exists() and not folder.is_symlink():
+        return True
+    if not folder.is_dir():
+        return False
+    manifest = Manifest.read(folder)
+    if manifest is not None:
+        return manifest.provenance.input == source
+    return not any(folder.iterdir()) or any(
+        (folder / f"{folder.name}{suffix}").is_file() for suffix in (".md", ".json", "_0_layout.png")
+    )
 
 
 def run_batch(
     pipeline: Pipeline,
-    inputs: Sequence[Path | str],
-    out_dir: Path,
-    formats: Sequence[str] = DEFAULT_FORMATS,
-    overwrite: bool = False,
+    batch: Batch,
+    options: BatchOptions | None = None,
     on_page: Callable[[], None] | None = None,
     on_document: Callable[[Job, int], None] | None = None,
 ) -> BatchReport:
-    """Parse every input into `out_dir`. `on_page` is called per finished page; `on_document(job, pages_left)`
-    when a document ends, with the number of its counted pages that were not processed (skips and failures)."""
-    out_dir = ensure_output_dir(Path(out_dir))
+    """Parse every job of `batch`. `on_page` is called per finished page; `on_document(job, pages_left)` when a
+    document ends, with the number of its counted pages that were not processed (skips and failures).
+
+    Staging folders left in the output folder by killed runs are removed first, except those of this batch's
+    documents, which are resumed. An interruption (KeyboardInterrupt) ends the run early with the report so
+    far; the interrupted document's finished pages stay staged for the next run. ``errors.json`` is updated in
+    every case."""
+    options = options or BatchOptions()
     report = BatchReport()
-    for job in plan_jobs(inputs, out_dir):
-        expected = pipeline.count_pages(job.source)
-        if not overwrite and is_finished(job, formats):
-            report.skipped.append(job.folder)
+    recipe = OutputRecipe.of(pipeline.options, pipeline.engine)
+    sweep_staging(batch.out_dir, keep={staging_path(job.folder) for job in batch.jobs})
+    job, done = None, 0
+    try:
+        for job in batch.jobs:
+            done = 0
+            expected = pipeline.count_pages(job.source)
+            provenance = Provenance.of(job.source, recipe, options.formats)
+            manifest = None if options.overwrite else _finished(job, provenance, options.formats)
+            if manifest is not None:
+                report.skipped.append(job.folder)
+                report.settled.append(job.source)
+                report.failed_pages += [{"input": str(job.source), **error} for error in manifest.page_errors]
+                discard_staging(job.folder)
+            else:
+                page_errors: list[dict] = []
+                try:
+                    for page in _write_document(pipeline, job, options.formats, provenance, recipe):
+                        done += 1
+                        if page.error is not None:
+                            page_errors.append(_page_error(job, page))
+                        if on_page:
+                            on_page()
+                    report.written.append(job.folder)
+                    report.failed_pages += page_errors
+                except OcrvlError as exc:
+                    report.failed.append({"input": str(job.source), "error": str(exc)})
+                    logger.error("%s", exc)
+                except Exception as exc:  # a bug or a model failure on one file must not end the batch
+                    message = f"{job.source}: internal error ({type(exc).__name__}: {exc})"
+                    report.failed.append({"input": str(job.source), "error": message})
+                    logger.error("%s", message, exc_info=logger.isEnabledFor(logging.DEBUG))
+                report.settled.append(job.source)
             if on_document:
-                on_document(job, expected)
-            continue
-        done = 0
-        try:
-            for _ in _write_document(pipeline, job, formats):
-                done += 1
-                if on_page:
-                    on_page()
-            report.written.append(job.folder)
-        except OcrvlError as exc:
-            report.failed.append({"input": str(job.source), "error": str(exc)})
-            logger.error("%s", exc)
-        except Exception as exc:  # a bug or a model failure on one file must not end the batch
-            message = f"{job.source}: internal error ({type(exc).__name__}: {exc})"
-            report.failed.append({"input": str(job.source), "error": message})
-            logger.error("%s", message, exc_info=logger.isEnabledFor(logging.DEBUG))
-        if on_document:
-            on_document(job, max(0, expected - done))
-    _write_errors(out_dir, report)
+                on_document(job, max(0, expected - done))
+    except KeyboardInterrupt:
+        report.interrupted, report.interrupted_pages = job, done
+    finally:
+        update_errors(batch.out_dir, report)
     return report
 
 
-def _write_document(pipeline: Pipeline, job: Job, formats: Sequence[str]):
+def _finished(job: Job, provenance: Provenance | None, formats: Sequence[str]) -> Manifest | None:
+    """The manifest of the job's folder when it is the finished result of this input and these options."""
+    if provenance is None:
+        return None
+    manifest = Manifest.read(job.folder)
+    if manifest is None or not manifest.provenance.same_result(provenance):
+        return None
+    if not set(formats) <= set(manifest.provenance.formats):
+        return None
+    needed = [f"{job.name}.{suffix}" for fmt, suffix in (("md", "md"), ("json", "json")) if fmt in formats]
+    return manifest if all((job.folder / name).is_file() for name in needed) else None
+
+
+def _page_error(job: Job, page: PageResult) -> dict:
+    return {"input": str(job.source), "page": page.page_index + 1, "error": page.error}
+
+
+def _write_document(
+    pipeline: Pipeline, job: Job, formats: Sequence[str], provenance: Provenance | None, recipe: OutputRecipe
+) -> Iterator[PageResult]:
     """Yields after each page; the folder appears only once the whole document is written."""
     with StagedFolder(job.folder) as staged:
         folder = staged.path
-        assert folder is not None
-        pages: list[PageResult] = []
-        for page in pipeline.iter_document(job.source):
-            if "img" in formats:
-                write_image(folder / f"{job.name}_{page.page_index}_layout.png", layout_picture(page))
-            if "pages" in formats:
-                stem = f"{job.name}_{page.page_index}"
-                write_json(folder / f"{stem}_res.json", page_json(page))
-                write_text(folder / f"{stem}.md", page_markdown(page, pipeline.options.markdown_ignore_labels))
-            if "md" in formats or "pages" in formats:
-                write_block_pictures(page.blocks, folder)
+        store = PageStore(folder)
+        pages = _resumable_pages(staged, store, provenance, job)
+        yield from pages
+        for page in _remaining_pages(pipeline, job.source, pages):
+            _write_page_files(page, folder, job.name, formats, pipeline)
             for block in page.blocks:
                 block.image = None  # pictures are on disk; keep memory flat on long documents
             page.image = None
+            if provenance is not None:
+                store.save(page)
             pages.append(page)
             yield page
         document = restructure_pages(pages, RestructureOptions.from_options(pipeline.options))
@@ -131,12 +213,79 @@ def _write_document(pipeline: Pipeline, job: Job, formats: Sequence[str]):
             write_json(folder / f"{job.name}.json", document_json(document, job.source))
         if "md" in formats:
             write_text(folder / f"{job.name}.md", document_markdown(document, pipeline.options.markdown_ignore_labels))
+        store.finish()
+        if provenance is not None:
+            page_errors = tuple({"page": p.page_index + 1, "error": p.error} for p in pages if p.error is not None)
+            Manifest(provenance, len(pages), page_errors, recipe.options, __version__).write(folder)
         staged.commit()
 
 
-def _write_errors(out_dir: Path, report: BatchReport) -> None:
-    path = out_dir / ERRORS_FILE
-    if report.failed:
-        write_json(path, report.failed)
+def _write_page_files(page: PageResult, folder: Path, name: str, formats: Sequence[str], pipeline: Pipeline) -> None:
+    if "img" in formats:
+        write_image(folder / f"{name}_{page.page_index}_layout.png", layout_picture(page))
+    if "pages" in formats:
+        stem = f"{name}_{page.page_index}"
+        write_json(folder / f"{stem}_res.json", page_json(page))
+        write_text(folder / f"{stem}.md", page_markdown(page, pipeline.options.markdown_ignore_labels))
+    if "md" in formats or "pages" in formats:
+        write_block_pictures(page.blocks, folder)
+
+
+def _resumable_pages(staged: StagedFolder, store: PageStore, provenance: Provenance | None, job: Job) -> list:
+    """The finished pages an interrupted run left in the staging folder, when it parsed the same input with the
+    same options and formats; otherwise the staging folder is emptied and nothing is resumed."""
+    if provenance is not None and store.provenance() == provenance:
+        pages = list(store.load())
+        if pages:
+            logger.info("%s: resuming after page %d (%d page(s) finished by an interrupted run)", job.source,
+                        pages[-1].page_index + 1, len(pages))  # fmt: skip
+        return pages
+    staged.reset()
+    if provenance is not None:
+        store.start(provenance)
+    return []
+
+
+def _remaining_pages(pipeline: Pipeline, source: Path, finished: Sequence[PageResult]) -> Iterator[PageResult]:
+    """The pages of `source` the run selects, except the `finished` ones."""
+    if not finished:
+        return pipeline.iter_document(source)
+    selection = pipeline.load_options.pages
+    done = {page.page_index for page in finished}
+    remaining = [i for i in range(finished[0].page_count) if (selection is None or i in selection) and i not in done]
+    if not remaining:
+        return iter(())
+    resumed = Pipeline(replace(pipeline.options, pages=_page_spec(remaining)), engine=pipeline.engine)
+    return resumed.iter_document(source)
+
+
+def _page_spec(indices: Sequence[int]) -> str:
+    """0-based page indices, ascending, as a 1-based page selection: ``[0, 1, 2, 6]`` -> ``"1-3,7"``."""
+    ranges: list[list[int]] = []
+    for index in indices:
+        if ranges and index == ranges[-1][1] + 1:
+            ranges[-1][1] = index
+        else:
+            ranges.append([index, index])
+    return ",".join(f"{a + 1}-{b + 1}" if b > a else f"{a + 1}" for a, b in ranges)
+
+
+def update_errors(out_dir: Path, report: BatchReport) -> None:
+    """``errors.json``: the entries of earlier runs for inputs this run did not settle, then this run's."""
+    path = Path(out_dir) / ERRORS_FILE
+    settled = {_identity(source) for source in report.settled}
+    earlier = read_json(path)
+    kept = [
+        entry
+        for entry in (earlier if isinstance(earlier, list) else [])
+        if isinstance(entry, dict) and "input" in entry and _identity(entry["input"]) not in settled
+    ]
+    entries = kept + report.failed + report.failed_pages
+    if entries:
+        write_json(path, entries)
     elif path.exists():
         path.unlink()
+
+
+def _identity(path: Path | str) -> str:
+    return os.path.realpath(path)

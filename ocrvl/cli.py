@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +16,7 @@ import click
 from tqdm import tqdm
 
 from ocrvl import __version__
-from ocrvl.batch import DEFAULT_FORMATS, FORMATS, run_batch
+from ocrvl.batch import DEFAULT_FORMATS, ERRORS_FILE, FORMATS, BatchOptions, BatchReport, plan_batch, run_batch
 from ocrvl.documents import LoadOptions, iter_pages
 from ocrvl.engine.options import DEVICES, PRECISIONS, InferenceOptions
 from ocrvl.errors import OcrvlError
@@ -20,6 +24,10 @@ from ocrvl.log import configure
 from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.options import ENGINES, VL_REC_BACKENDS, PipelineOptions
 from ocrvl.pipeline import Pipeline, discover_inputs
+
+# Exit codes of `ocrvl parse`: all parsed; some document or page could not be parsed; interrupted (SIGINT,
+# SIGTERM), as shells report a run stopped with Ctrl-C.
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -164,46 +172,87 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
     """Parse PDFs, images and folders of them into OUT_DIR.
 
     Each document gets OUT_DIR/<name>/ with <name>.md, <name>.json, imgs/ and a layout
-    picture per page. Finished documents are skipped on a second run (see --overwrite);
-    files that fail are listed with their reason in OUT_DIR/errors.json, and the exit
-    code is 1 when any file failed.
+    picture per page. A second run skips documents already parsed from the same file
+    content with the same options (see --overwrite) and resumes an interrupted one from
+    its last finished page. Files and pages that fail are listed with their reason in
+    OUT_DIR/errors.json. Exit code: 0 all parsed, 1 some file or page failed, 130
+    interrupted (Ctrl-C or SIGTERM).
     """
     configure(-1 if quiet else verbose + 1)
-    try:
-        inference = _inference_options(**flags)
-        options = PipelineOptions(
-            engine=engine, pages=pages, password=password, dpi=dpi, use_text_layer=not no_text_layer,
-            deskew=not no_deskew, layout_threshold=layout_threshold, layout_nms=not no_layout_nms,
-            layout_unclip_ratio=layout_unclip_ratio, layout_merge_bboxes_mode=layout_merge_bboxes_mode,
-            merge_layout_blocks=not no_merge_layout_blocks, use_chart_recognition=use_chart_recognition,
-            use_seal_recognition=use_seal_recognition, min_pixels=min_pixels, max_pixels=max_pixels,
-            vl_rec_model_dir=str(model_dir) if model_dir else None,
-            layout_detection_model_dir=str(layout_model_dir) if layout_model_dir else None,
-            inference=inference, threads=inference.threads, merge_tables=not no_merge_tables,
-            relevel_titles=not no_relevel_titles, join_paragraphs=not no_join_paragraphs,
-            max_image_pixels=max_image_pixels, vl_rec_backend=vl_rec_backend, vl_rec_server_url=vl_rec_server_url,
-            vl_rec_max_concurrency=vl_rec_max_concurrency, vl_rec_api_key=vl_rec_api_key,
-            vl_rec_api_model_name=vl_rec_api_model_name,
-        )  # fmt: skip
-        pipeline = Pipeline(options)
-        total = sum(pipeline.count_pages(p) for p, _ in discover_inputs(inputs))
-        with tqdm(total=total, unit="page", disable=quiet, file=sys.stderr, dynamic_ncols=True) as bar:
+    with _sigterm_as_interrupt():
+        try:
+            inference = _inference_options(**flags)
+            options = PipelineOptions(
+                engine=engine, pages=pages, password=password, dpi=dpi, use_text_layer=not no_text_layer,
+                deskew=not no_deskew, layout_threshold=layout_threshold, layout_nms=not no_layout_nms,
+                layout_unclip_ratio=layout_unclip_ratio, layout_merge_bboxes_mode=layout_merge_bboxes_mode,
+                merge_layout_blocks=not no_merge_layout_blocks, use_chart_recognition=use_chart_recognition,
+                use_seal_recognition=use_seal_recognition, min_pixels=min_pixels, max_pixels=max_pixels,
+                vl_rec_model_dir=str(model_dir) if model_dir else None,
+                layout_detection_model_dir=str(layout_model_dir) if layout_model_dir else None,
+                inference=inference, threads=inference.threads, merge_tables=not no_merge_tables,
+                relevel_titles=not no_relevel_titles, join_paragraphs=not no_join_paragraphs,
+                max_image_pixels=max_image_pixels, vl_rec_backend=vl_rec_backend, vl_rec_server_url=vl_rec_server_url,
+                vl_rec_max_concurrency=vl_rec_max_concurrency, vl_rec_api_key=vl_rec_api_key,
+                vl_rec_api_model_name=vl_rec_api_model_name,
+            )  # fmt: skip
+            report = _parse(inputs, out_dir, options, BatchOptions(formats, overwrite), quiet)
+        except OcrvlError as exc:
+            click.echo(f"ocrvl: error: {exc}", err=True)
+            sys.exit(EXIT_FAILED)
+        except KeyboardInterrupt:
+            click.echo("ocrvl: interrupted before parsing began", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+    _summarize(report, out_dir, quiet)
 
-            def on_document(job, pages_left: int) -> None:
-                bar.total = max(bar.n, bar.total - pages_left)
-                bar.refresh()
 
-            report = run_batch(pipeline, inputs, out_dir, formats, overwrite,
-                               on_page=lambda: bar.update(1), on_document=on_document)  # fmt: skip
-    except OcrvlError as exc:
-        click.echo(f"ocrvl: error: {exc}", err=True)
-        sys.exit(1)
+def _parse(inputs, out_dir: Path, options: PipelineOptions, batch_options: BatchOptions, quiet: bool) -> BatchReport:
+    pipeline = Pipeline(options)
+    batch = plan_batch(inputs, out_dir)
+    total = sum(pipeline.count_pages(job.source) for job in batch.jobs)
+    with tqdm(total=total, unit="page", disable=quiet, file=sys.stderr, dynamic_ncols=True) as bar:
+
+        def on_document(job, pages_left: int) -> None:
+            bar.total = max(bar.n, bar.total - pages_left)
+            bar.refresh()
+
+        return run_batch(pipeline, batch, batch_options, on_page=lambda: bar.update(1), on_document=on_document)
+
+
+def _summarize(report: BatchReport, out_dir: Path, quiet: bool) -> None:
+    """One line on stderr (always when something failed or the run was interrupted), then the exit code."""
     summary = f"{len(report.written)} written, {len(report.skipped)} already done, {len(report.failed)} failed"
-    if report.failed:
-        summary += f" (see {out_dir / 'errors.json'})"
-    if not quiet or report.failed:
+    if report.failed_pages:
+        summary += f", {len(report.failed_pages)} page(s) unreadable"
+    if not report.ok:
+        summary += f" (see {out_dir / ERRORS_FILE})"
+    if report.interrupted is not None:
+        job = report.interrupted
+        summary = (f"interrupted while parsing {job.source} ({report.interrupted_pages} page(s) finished; the next "
+                   f"run resumes it): {summary}")  # fmt: skip
+    if not quiet or not report.ok or report.interrupted is not None:
         click.echo(f"ocrvl: {summary}", err=True)
-    sys.exit(0 if report.ok else 1)
+    if report.interrupted is not None:
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(EXIT_OK if report.ok else EXIT_FAILED)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a container stop, ``kill``) stops the run as Ctrl-C does: the current page ends, finished pages
+    stay staged for the next run, and the summary and errors.json are written."""
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @main.command()

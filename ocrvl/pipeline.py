@@ -30,18 +30,23 @@ MAX_NAME_BYTES = 160
 _NAME_HASH_CHARS = 12
 
 
-def discover_inputs(paths: Iterable[Path | str]) -> list[tuple[Path, Path]]:
+def discover_inputs(paths: Iterable[Path | str], exclude: Iterable[Path | str] = ()) -> list[tuple[Path, Path]]:
     """(file, root) pairs: files as given, folders searched recursively for supported documents.
 
     `root` is the folder a file was found under (its own parent for files given directly), so
     outputs can mirror the folder structure. Missing paths are kept: loading them reports the error.
     Inside folders, named pipes, devices and sockets are skipped with a warning (reading one could wait forever).
+    Folder searches skip hidden entries and ocrvl's result folders (finished documents, staging folders, and the
+    folders in `exclude`: a run's output folder). A file reached twice (named twice, through a folder and by
+    name, or through a link) is listed once, where it is first reached.
     """
+    from ocrvl.outputs import input_files
+
     found: list[tuple[Path, Path]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
+            for child in sorted(input_files(path, exclude)):
                 if child.suffix.lower() not in SUPPORTED_SUFFIXES or child.name.startswith("."):
                     continue
                 if child.is_file():
@@ -50,7 +55,15 @@ def discover_inputs(paths: Iterable[Path | str]) -> list[tuple[Path, Path]]:
                     logger.warning("%s: skipped, not a regular file (a named pipe, device or socket)", child)
         else:
             found.append((path, path.parent))
-    return found
+    unique: dict[object, tuple[Path, Path]] = {}
+    for file, root in found:
+        try:
+            stat = file.stat()
+            key: object = (stat.st_dev, stat.st_ino)
+        except OSError:
+            key = str(file.resolve())
+        unique.setdefault(key, (file, root))
+    return list(unique.values())
 
 
 def output_stem(file: Path, root: Path) -> Path:
