@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -63,12 +64,12 @@ def load_model(directory: str | Path, dtype: torch.dtype = torch.bfloat16) -> Pa
         except Exception as exc:  # safetensors raises its own types for truncated or corrupt files
             raise CheckpointError(f"{path}: cannot read weights ({exc})") from exc
     state, unknown = to_ocrvl(state, detect_layout(list(state)))
+    config = _head_as_shipped(config, state)
     with torch.device("meta"):
         model = PaddleOCRVL(config)
     expected = dict(model.state_dict())
     if config.text.tie_word_embeddings:
         expected.pop("lm_head.weight", None)
-        state.pop("lm_head.weight", None)
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(unknown + [k for k in state if k not in expected])
     if missing or unexpected:
@@ -82,6 +83,16 @@ def load_model(directory: str | Path, dtype: torch.dtype = torch.bfloat16) -> Pa
     if config.text.tie_word_embeddings:
         model.lm_head.weight = model.text.embed_tokens.weight
     return model.eval()
+
+
+def _head_as_shipped(config: ModelConfig, state: dict[str, torch.Tensor]) -> ModelConfig:
+    """The config with the output head the checkpoint has: a shipped ``lm_head.weight`` is used even when
+    ``tie_word_embeddings`` is true (PaddleX never ties at load, so that is what the official code computes with);
+    the head is tied to the embeddings only when the checkpoint has none."""
+    tie = config.text.tie_word_embeddings and "lm_head.weight" not in state
+    if tie == config.text.tie_word_embeddings:
+        return config
+    return replace(config, text=replace(config.text, tie_word_embeddings=tie))
 
 
 def _mismatch_message(directory: Path, missing: list[str], unexpected: list[str]) -> str:

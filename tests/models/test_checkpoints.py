@@ -102,6 +102,22 @@ def test_bf16_load_keeps_weights_tied_and_memory_mapped(tmp_path):
     assert all(p.device.type == "cpu" for p in model.parameters())
 
 
+@pytest.mark.parametrize("layout", ["native", "original"])
+def test_a_shipped_output_head_is_used_even_when_the_config_ties_it(tmp_path, layout):
+    # PaddleX never ties at load: with lm_head.weight in the checkpoint, that head computes the logits.
+    directory = write_tiny_checkpoint(tmp_path / "ckpt", layout=layout)
+    assert json.loads((directory / "config.json").read_text())["tie_word_embeddings"] is True
+    weights = load_file(directory / "model.safetensors")
+    embedding_key = next(k for k in weights if k.endswith("embed_tokens.weight"))
+    head = torch.randn_like(weights[embedding_key])
+    save_file({**weights, "lm_head.weight": head}, directory / "model.safetensors")
+    model = load_model(directory, torch.float32)
+    assert torch.equal(model.lm_head.weight, head)
+    assert torch.equal(model.text.embed_tokens.weight, weights[embedding_key])
+    hidden = torch.randn(1, model.config.text.hidden_size)
+    assert torch.allclose(model.lm_head(hidden), hidden @ head.T, atol=1e-5)
+
+
 def test_models_list_shows_where_weights_were_found(no_weights, monkeypatch):
     directory = write_tiny_checkpoint(no_weights / "weights", layout="original")
     monkeypatch.setenv(ENV_VAR, str(directory))
