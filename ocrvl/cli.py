@@ -331,7 +331,8 @@ def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose,
               help="Require `Authorization: Bearer KEY` on every endpoint but /health ($OCRVL_API_KEY).")
 @click.option("--model-name", default=None, help="The model id served (default: PaddleOCR-VL-0.9B).")
 @click.option("--engine", type=click.Choice(["auto", "vl", "lite"]), default="auto", show_default=True,
-              help="Page engine of /v1/parse: vl when a PP-DocLayoutV2 model is found (auto), else lite.")
+              help="Page engine of /v1/parse: vl when a PP-DocLayoutV2 model is found (auto), else lite. lite also "
+                   "serves without PaddleOCR-VL weights (chat completions are then refused).")
 @click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="PaddleOCR-VL recognizer weights.")
 @click.option("--layout-model-dir", type=click.Path(path_type=Path), default=None, help="PP-DocLayoutV2 weights.")
 @click.option("--max-upload-mb", type=float, default=100.0, show_default=True, help="Largest request body.")

@@ -89,6 +89,18 @@ def create_engine(options: PipelineOptions) -> Engine:
     return LiteEngine(options)
 
 
+def recognizer_if_found(options: PipelineOptions):
+    """The PaddleOCR-VL recognizer for a server whose documents go through the lite engine: loaded when its
+    weights are found (a folder named in the options must load), None when there are none (one log line)."""
+    from ocrvl.vl_engine import load_local_recognizer
+
+    if options.vl_rec_model_dir is None and not any(c.usable for c in candidates(None)):
+        logger.info("no PaddleOCR-VL weights found: documents are parsed with the lite engine and chat completions "
+                    "are refused (`ocrvl models list` shows where ocrvl looks)")  # fmt: skip
+        return None
+    return load_local_recognizer(options)[0]
+
+
 def _missing_vl_weights(options: PipelineOptions) -> str | None:
     """What keeps the vl engine from running here, or None when both models are found."""
     recognizer = next((c for c in candidates(options.vl_rec_model_dir) if c.usable), None)

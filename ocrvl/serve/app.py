@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ocrvl.documents import SUPPORTED_SUFFIXES, LoadOptions, count_pages
 from ocrvl.engine import InferenceEngine, RecognitionRequest
 from ocrvl.engine.core import EngineClosedError
-from ocrvl.engines import Engine, LiteEngine
+from ocrvl.engines import Engine, LiteEngine, recognizer_if_found
 from ocrvl.errors import InputError, OcrvlError, OptionsError
 from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
@@ -83,7 +83,7 @@ class ServeService:
 
     options: ServeOptions
     pipeline_options: PipelineOptions
-    recognizer: InferenceEngine
+    recognizer: InferenceEngine | None  # None: no PaddleOCR-VL weights, documents only (engine lite)
     page_engine: Engine
     parse_engine_reason: str
     started: int = field(default_factory=lambda: int(time.time()))
@@ -106,10 +106,11 @@ class ServeService:
 
         if pipeline_options.vl_rec_backend != "local":
             raise OptionsError("ocrvl serve runs the recognizer itself: use the local vl_rec_backend")
+        if pipeline_options.engine == "lite":
+            recognizer = recognizer_if_found(pipeline_options)
+            return cls(options, pipeline_options, recognizer, LiteEngine(pipeline_options), "lite asked for")
         recognizer, recognizer_dir = load_local_recognizer(pipeline_options)
         try:
-            if pipeline_options.engine == "lite":
-                return cls(options, pipeline_options, recognizer, LiteEngine(pipeline_options), "lite asked for")
             try:
                 detector, layout_dir = load_layout_detector(
                     pipeline_options, recognizer_dir, recognizer.placement.device
@@ -156,14 +157,15 @@ class ServeService:
                 return
             self._shut = True
         self.jobs.shutdown(self.options.shutdown_grace_seconds)
-        self.recognizer.close()
+        if self.recognizer is not None:
+            self.recognizer.close()
         logger.info("server stopped")
 
     def health(self) -> dict[str, Any]:
         return {
             "status": "shutting_down" if self.jobs.stopping else "ok",
             "model": self.options.model_name,
-            "device": str(self.recognizer.placement.device),
+            "device": str(self.recognizer.placement.device) if self.recognizer is not None else None,
             "parse_engine": self.page_engine.name,
             "parse_engine_reason": self.parse_engine_reason,
             "chat_requests_in_flight": self.chats_in_flight,
@@ -218,6 +220,10 @@ async def _models(service: ServeService, request: Request) -> JSONResponse:
 
 
 async def _chat(service: ServeService, request: Request) -> JSONResponse:
+    if service.recognizer is None:
+        raise ApiError(503, "no recognizer is loaded: this server parses documents (/v1/parse) with the lite engine "
+                            "only; start it where PaddleOCR-VL weights are found (`ocrvl models list`) to serve chat "
+                            "completions", "no_recognizer")  # fmt: skip
     raw = await request.body()
     try:
         body = json.loads(raw)

@@ -42,7 +42,8 @@ def run_server(options: ServeOptions, pipeline_options: PipelineOptions) -> None
         logger.warning("serving on %s without an API key: anyone who can reach this port can use it", options.host)
     service = ServeService.load(options, pipeline_options)
     try:
-        logger.info("serving %s on http://%s:%d (parse engine: %s)", options.model_name, options.host, options.port,
+        served = options.model_name if service.recognizer is not None else "documents only (no recognizer loaded)"
+        logger.info("serving %s on http://%s:%d (parse engine: %s)", served, options.host, options.port,
                     service.page_engine.name)  # fmt: skip
         server = _Server(_config(create_app(service), options.host, options.port, options.shutdown_grace_seconds,
                                  "info"), service.begin_shutdown)  # fmt: skip
