@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -139,7 +139,7 @@ class ServeService:
         document = DocumentOutput(pages)
         result: dict[str, Any] = {}
         if "json" in job.formats:
-            result["json"] = _named(document.json, job.filename)
+            result["json"] = _named(document.json, job.path, job.filename)
         if "markdown" in job.formats:
             result["markdown"] = document.markdown
         return result
@@ -191,7 +191,12 @@ def create_app(service: ServeService) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            ClientDisconnect: _client_gone,
+            Exception: _internal_error,
+        },  # fmt: skip
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.max_upload_bytes)
@@ -368,11 +373,13 @@ async def _outcome(future: Future[T]) -> T:
     return await asyncio.shield(asyncio.wrap_future(future))
 
 
-def _named(document_json: dict, filename: str) -> dict:
-    """The JSON with the upload's own name where the server's temporary path would be."""
+def _named(document_json: dict, path: Path, filename: str) -> dict:
+    """The JSON with the upload's own name where the server's temporary `path` would be."""
     document_json["input_path"] = filename
     for page in document_json.get("pages", []):
         page["input_path"] = filename
+        if "error" in page:  # a page that could not be loaded: its message names the file
+            page["error"] = page["error"].replace(str(path), filename)
     return document_json
 
 
@@ -388,6 +395,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return JSONResponse(error_body(exc.status_code, str(exc.detail), code), status_code=exc.status_code)
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """A client that hangs up before its request is read: one line in the log, and nothing to answer."""
+    logger.warning("%s %s: the client disconnected before sending the whole request", request.method,
+                   request.url.path)  # fmt: skip
+    return Response(status_code=400)
 
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
