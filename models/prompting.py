@@ -23,8 +23,13 @@ TASK_PROMPTS = {
 }
 IMAGE_PLACEHOLDER = "<|IMAGE_PLACEHOLDER|>"
 IMAGE_BLOCK = f"<|IMAGE_START|>{IMAGE_PLACEHOLDER}<|IMAGE_END|>"
-# Used when a checkpoint ships no chat template: the format PaddleOCR-VL was trained with.
-KNOWN_FORMAT = "<|begin_of_sentence|>User: {image}{prompt}\nAssistant: "
+# Used when a checkpoint ships no chat template: what PaddleX's hard-coded template for PaddleOCR-VL-1.5 and 1.6
+# (genai/chat_templates) renders; the first release's own ends "Assistant: " but every release ships its template.
+KNOWN_FORMAT = "<|begin_of_sentence|>User: {image}{prompt}\nAssistant:\n"
+# The variables PaddleX renders a chat template with besides the messages: the tokenizer's named special tokens.
+# Not transformers' apply_chat_template, which also passes tokens such as image_token from tokenizer_config.json,
+# and a release template that uses `image_token` would then drop <|IMAGE_START|> / <|IMAGE_END|>.
+_TEMPLATE_TOKENS = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 
 
 class PromptError(OcrvlError):
@@ -56,10 +61,12 @@ class Prompter:
         return cls(tokenizer, config.image_token_id, _stop_ids(directory, config, tokenizer))
 
     def template(self, task_prompt: str) -> str:
-        """The prompt text with one image placeholder, from the checkpoint's chat template if it has one."""
-        if getattr(self.tokenizer, "chat_template", None):
-            messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": task_prompt}]}]
-            text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        """The prompt text with one image placeholder, from the checkpoint's chat template if it has one,
+        rendered as PaddleX renders it."""
+        source = getattr(self.tokenizer, "chat_template", None)
+        if isinstance(source, str) and source:
+            tokens = {k: v for k, v in self.tokenizer.special_tokens_map.items() if k in _TEMPLATE_TOKENS}
+            text = render_chat_template(source, task_prompt, tokens)
             if text.count(IMAGE_PLACEHOLDER) == 1:
                 return text
         return KNOWN_FORMAT.format(image=IMAGE_BLOCK, prompt=task_prompt)
@@ -79,6 +86,26 @@ class Prompter:
     def decode(self, token_ids: list[int], keep_special_tokens: bool = False) -> str:
         """The answer's text; spotting answers keep their special tokens (``<|LOC_n|>`` locations)."""
         return self.tokenizer.decode(token_ids, skip_special_tokens=not keep_special_tokens)
+
+
+def render_chat_template(source: str, task_prompt: str, special_tokens: dict[str, str]) -> str:
+    """One user turn (an image, then the task prompt) and the generation prompt, through a chat template in a
+    sandboxed Jinja environment with PaddleX's settings."""
+    from jinja2 import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def raise_exception(message: str) -> None:
+        raise TemplateError(message)
+
+    environment = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    environment.globals["raise_exception"] = raise_exception
+    content = [{"type": "image", "image": "placeholder"}, {"type": "text", "text": task_prompt}]
+    try:
+        return environment.from_string(source).render(
+            messages=[{"role": "user", "content": content}], add_generation_prompt=True, **special_tokens
+        )
+    except TemplateError as exc:
+        raise PromptError(f"the checkpoint's chat template cannot be rendered: {exc}") from exc
 
 
 def _stop_ids(directory: Path, config: ModelConfig, tokenizer) -> tuple[int, ...]:

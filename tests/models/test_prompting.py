@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from PIL import Image
 
-from ocrvl.models.checkpoints import load_model
+from ocrvl.models.checkpoints import load_model, read_config
 from ocrvl.models.image_processing import ImageProcessor, ImageSizeError, smart_resize
 from ocrvl.models.prompting import TASK_PROMPTS, Prompter, PromptError
 from ocrvl.models.testing import write_tiny_checkpoint
@@ -37,10 +39,37 @@ def test_all_task_prompts_are_known():
     }
 
 
-def test_without_chat_template_the_known_format_is_used(checkpoint, tmp_path):
+def test_without_chat_template_the_official_hard_coded_format_is_used(checkpoint, tmp_path):
+    # PaddleX's hard-coded templates for PaddleOCR-VL-1.5 / 1.6 end the generation prompt with "Assistant:\n".
     directory, model = checkpoint
     prompter = Prompter.from_dir(directory, model.config)
     prompter.tokenizer.chat_template = None
+    assert prompter.template("OCR:") == (
+        "<|begin_of_sentence|>User: <|IMAGE_START|><|IMAGE_PLACEHOLDER|><|IMAGE_END|>OCR:\nAssistant:\n"
+    )
+
+
+# A release-style template that takes the image markup from an `image_token` variable when one is defined.
+IMAGE_TOKEN_TEMPLATE = (
+    "{%- if not image_token is defined -%}"
+    "{%- set image_token = '<|IMAGE_START|><|IMAGE_PLACEHOLDER|><|IMAGE_END|>' -%}{%- endif -%}"
+    "{%- if not cls_token is defined -%}{%- set cls_token = '<|begin_of_sentence|>' -%}{%- endif -%}"
+    "{{- cls_token -}}{%- for message in messages -%}{{ 'User: ' }}"
+    "{%- for part in message['content'] if part['type'] == 'image' -%}{{ image_token }}{%- endfor -%}"
+    "{%- for part in message['content'] if part['type'] == 'text' -%}{{ part['text'] }}{%- endfor -%}"
+    "{{ '\\n' }}{%- endfor -%}{%- if add_generation_prompt -%}{{ 'Assistant: ' }}{%- endif -%}"
+)
+
+
+def test_image_token_in_tokenizer_config_does_not_change_the_prompt(tmp_path):
+    # transformers would pass tokenizer_config.json's image_token into the template; PaddleX passes only the named
+    # special tokens, so the prompt keeps <|IMAGE_START|> and <|IMAGE_END|> around the image.
+    directory = write_tiny_checkpoint(tmp_path / "ckpt")
+    (directory / "chat_template.jinja").write_text(IMAGE_TOKEN_TEMPLATE)
+    settings = json.loads((directory / "tokenizer_config.json").read_text())
+    (directory / "tokenizer_config.json").write_text(json.dumps({**settings, "image_token": "<|IMAGE_PLACEHOLDER|>"}))
+    prompter = Prompter.from_dir(directory, read_config(directory))
+    assert prompter.tokenizer.chat_template == IMAGE_TOKEN_TEMPLATE
     assert prompter.template("OCR:") == (
         "<|begin_of_sentence|>User: <|IMAGE_START|><|IMAGE_PLACEHOLDER|><|IMAGE_END|>OCR:\nAssistant: "
     )
