@@ -124,8 +124,8 @@ def main() -> None:
 @click.option("--no-merge-layout-blocks", is_flag=True, help="Read every text block as its own crop.  [vl]")
 @click.option("--use-chart-recognition", is_flag=True, help="Read charts into tables instead of pictures.  [vl]")
 @click.option("--use-seal-recognition", is_flag=True, help="Read seals instead of keeping pictures.  [vl]")
-@click.option("--min-pixels", type=int, default=None, help="Smallest resize of a crop (default: checkpoint's).  [vl]")
-@click.option("--max-pixels", type=int, default=None, help="Largest resize of a crop (default: checkpoint's).  [vl]")
+@click.option("--min-pixels", type=int, default=None, help="Smallest resize of a crop (default: 112896).  [vl]")
+@click.option("--max-pixels", type=int, default=None, help="Largest resize of a crop (default: 1003520).  [vl]")
 @click.option(
     "--model-dir",
     type=click.Path(path_type=Path),
