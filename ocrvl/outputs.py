@@ -41,6 +41,7 @@ _REPLACED = "replaced"
 # moved aside while it is replaced (.x.replaced).
 _STAGING_PATTERN = re.compile(r"^\..+\.(partial(-[A-Za-z0-9_]{8})?|replaced)$")
 _NAME_MAX = 255  # bytes in one file name on common file systems
+_TEMPORARY_PREFIX, _TEMPORARY_SUFFIX = ".ocrvl-", ".tmp"
 
 
 def ensure_output_dir(path: Path) -> Path:
@@ -62,7 +63,7 @@ def write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".ocrvl-{secrets.token_hex(6)}.tmp"
+        tmp = path.parent / f"{_TEMPORARY_PREFIX}{secrets.token_hex(6)}{_TEMPORARY_SUFFIX}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for any new file
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -180,6 +181,8 @@ class StagedFolder:
                     raise StagingBusyError(f"{self.final}: another ocrvl process is writing this document now")
                 if self.path.is_dir():
                     self._lock = lock
+                    for stray in self.path.rglob(f"{_TEMPORARY_PREFIX}*{_TEMPORARY_SUFFIX}"):
+                        stray.unlink(missing_ok=True)  # a write cut short by a killed run
                     return self
                 lock.release()
         except OSError as exc:

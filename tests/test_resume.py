@@ -71,7 +71,7 @@ def test_asking_for_per_page_files_writes_them_and_fewer_formats_skip(tmp_path):
     assert "1 already done" in parse(sample, "-o", tmp_path, "--format", "md")[1], "a subset of what is there"
 
 
-@pytest.mark.parametrize("option", [["--no-merge-tables"], ["--dpi", "100"], ["--no-text-layer"]])
+@pytest.mark.parametrize("option", [["--no-merge-tables"], ["--dpi", "100"], ["--layout-threshold", "0.5"]])
 def test_options_that_change_the_output_parse_again(option, tmp_path):
     sample = SAMPLES / "table_two_pages.pdf"
     assert parse(sample, "-o", tmp_path, "-q", "--format", "json")[0] == 0
@@ -281,6 +281,7 @@ def test_an_interrupted_document_resumes_at_its_next_page_and_ends_as_an_uninter
     interrupted = run_batch(_StopAfter(lite, 2), plan_batch([four_pages], out))  # stops between the table's pages
     assert interrupted.interrupted is not None and interrupted.interrupted_pages == 2
     assert not (out / "report").exists() and staging_path(out / "report").is_dir()
+    (staging_path(out / "report") / ".ocrvl-5eaf00d1.tmp").write_bytes(b"half a picture")  # as a kill -9 leaves it
 
     counting = _CountingEngine(lite.engine)
     resumed = run_batch(Pipeline(lite.options, engine=counting), plan_batch([four_pages], out))
