@@ -88,11 +88,12 @@ class Provenance:
 
     @classmethod
     def from_json(cls, data: object) -> Provenance | None:
+        if not isinstance(data, dict):
+            return None
         try:
-            assert isinstance(data, dict)
             return cls(str(data["input"]), str(data["input_sha256"]), str(data["recipe"]),
                        tuple(str(f) for f in data["formats"]))  # fmt: skip
-        except (AssertionError, KeyError, TypeError):
+        except (KeyError, TypeError):
             return None
 
     def same_result(self, other: Provenance) -> bool:
@@ -140,12 +141,13 @@ class Manifest:
         """The manifest of a document folder; None when it has none (or an unreadable one)."""
         data = read_json(Path(folder) / MANIFEST_NAME)
         provenance = Provenance.from_json(data)
-        if provenance is None:
+        if provenance is None or not isinstance(data, dict):
             return None
-        assert isinstance(data, dict)
-        errors = data.get("page_errors") if isinstance(data.get("page_errors"), list) else []
-        return cls(provenance, int(data.get("pages") or 0), tuple(e for e in errors if isinstance(e, dict)),
-                   data.get("options"), str(data.get("ocrvl_version", "")))  # fmt: skip
+        errors = data.get("page_errors")
+        errors = tuple(e for e in errors if isinstance(e, dict)) if isinstance(errors, list) else ()
+        pages = data.get("pages")
+        return cls(provenance, pages if isinstance(pages, int) else 0, errors, data.get("options"),
+                   str(data.get("ocrvl_version", "")))  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------- page store
@@ -175,7 +177,7 @@ class PageStore:
         for path in sorted(self.folder.glob("*.json")):
             try:
                 page = decode(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, TypeError, KeyError) as exc:
+            except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
                 logger.warning("%s: a stored page cannot be read back (%s); parsing from there again", path, exc)
                 return
             if not isinstance(page, PageResult):

@@ -8,6 +8,7 @@ import os
 import stat
 from pathlib import Path
 
+import numpy as np
 import pymupdf
 import pytest
 from click.testing import CliRunner
@@ -17,7 +18,8 @@ from ocrvl.cli import main
 from ocrvl.options import PipelineOptions
 from ocrvl.outputs import MANIFEST_NAME, staging_path
 from ocrvl.pipeline import Pipeline
-from ocrvl.types import PageResult
+from ocrvl.resume import decode, encode
+from ocrvl.types import Block, PageResult, Region
 from tests.conftest import SAMPLES
 
 
@@ -328,3 +330,13 @@ def test_a_staging_folder_in_use_by_another_run_is_left_alone(tmp_path):
         assert busy.is_dir()
     finally:
         os.close(fd)
+
+
+def test_a_stored_page_reads_back_equal_value_for_value_and_type_for_type():
+    region = Region((np.float32(10.5), np.float32(20.25), 300.0, 400.0), "table", np.float64(0.93), cls_id=7)
+    block = Block(region, "<table></table>", block_id=3, group_id=3, image_path="imgs/x.jpg", merged_into=(1, 2))
+    page = PageResult(Path("in/x.pdf"), 2, 5, 1190, 1684, [region], [block], {"dpi": 144.0, "ratio": (1, 2)})
+    stored = decode(json.loads(json.dumps(encode(page))))
+    assert stored == page
+    assert type(stored.regions[0].bbox[0]) is np.float32 and type(stored.regions[0].score) is np.float64
+    assert stored.blocks[0].merged_into == (1, 2) and stored.model_settings["ratio"] == (1, 2)
