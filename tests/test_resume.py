@@ -13,7 +13,7 @@ import pymupdf
 import pytest
 from click.testing import CliRunner
 
-from ocrvl.batch import BatchOptions, plan_batch, run_batch
+from ocrvl.batch import plan_batch, run_batch
 from ocrvl.cli import main
 from ocrvl.options import PipelineOptions
 from ocrvl.outputs import MANIFEST_NAME, staging_path
@@ -185,42 +185,30 @@ def test_errors_json_keeps_failures_until_their_document_succeeds(tmp_path):
     assert not errors.exists(), "nothing is failing any more"
 
 
-class _FailingPage:
-    """The lite pipeline, with one page coming out as a page that could not be loaded."""
-
-    def __init__(self, pipeline: Pipeline, page_index: int):
-        self.pipeline, self.page_index = pipeline, page_index
-
-    def __getattr__(self, name):
-        return getattr(self.pipeline, name)
-
-    def iter_document(self, path):
-        for page in self.pipeline.iter_document(path):
-            if page.page_index == self.page_index:
-                error = f"{path}: page {page.page_index + 1} cannot be rendered (zero dpi)"
-                page = PageResult(page.input_path, page.page_index, page.page_count, 0, 0, [], [], {}, error=error)
-            yield page
-
-
-def test_a_page_that_cannot_be_read_is_listed_and_the_document_still_written(lite, tmp_path):
+def test_a_page_that_cannot_be_rendered_is_listed_and_the_document_still_written(tmp_path):
     source = small_pdf(
         tmp_path / "in" / "notes.pdf",
         "This document talks about apples and pies.",
-        "This page is lost in the middle.",
+        "This page shrinks to a dot.",
         "This document talks about pears and jam.",
     )
+    with pymupdf.open(source) as doc:  # /UserUnit 1e-7: a page with no area, which nothing can render
+        doc.xref_set_key(doc[1].xref, "UserUnit", "0.0000001")
+        doc.saveIncr()
     out = tmp_path / "out"
-    report = run_batch(_FailingPage(lite, 1), plan_batch([source], out))
-    assert not report.ok and report.written == [out / "notes"]
+    code, output = parse(source, "-o", out)
+    assert code == 1 and "1 written, 0 already done, 0 failed, 1 page(s) unreadable" in output
     markdown = (out / "notes" / "notes.md").read_text()
-    assert "apples" in markdown and "pears" in markdown and "lost" not in markdown
-    expected = [{"input": str(source), "page": 2, "error": f"{source}: page 2 cannot be rendered (zero dpi)"}]
-    assert json.loads((out / "errors.json").read_text()) == expected
-    again = run_batch(lite, plan_batch([source], out))
-    assert again.skipped == [out / "notes"] and not again.ok, "a finished document keeps its page errors"
-    assert json.loads((out / "errors.json").read_text()) == expected
-    fixed = run_batch(lite, plan_batch([source], out), BatchOptions(overwrite=True))
-    assert fixed.ok and not (out / "errors.json").exists()
+    assert "apples" in markdown and "pears" in markdown
+    (entry,) = json.loads((out / "errors.json").read_text())
+    assert entry["input"] == str(source) and entry["page"] == 2 and "page 2 has no area" in entry["error"]
+
+    code, output = parse(source, "-o", out)
+    assert code == 1 and "1 already done" in output, "a finished document keeps its page errors"
+    assert json.loads((out / "errors.json").read_text()) == [entry]
+    small_pdf(source, "This document talks about apples and pies.", "This page is whole again.")
+    assert parse(source, "-o", out, "-q")[0] == 0
+    assert not (out / "errors.json").exists()
 
 
 # ---------------------------------------------------------------------------------------------- resuming
