@@ -18,8 +18,10 @@ def skew_angle(image: np.ndarray) -> float:
     """Counter-clockwise skew of the text in degrees (0.0 when no clear text lines are found)."""
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     scale = min(1.0, _WORK_WIDTH / gray.shape[1])
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    if scale < 1:  # at least one row: a page a few pixels high would otherwise shrink to nothing
+        size = (_WORK_WIDTH, max(1, round(gray.shape[0] * scale)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    ink = cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     if ink.sum() < 0.002 * ink.size:
         return 0.0
     h, w = ink.shape
