@@ -249,3 +249,22 @@ def test_long_file_names_get_outputs_that_fit_the_file_system(tmp_path, stem):
     second = CliRunner().invoke(main, ["parse", str(inputs), "-o", str(out)])
     assert "2 already done" in second.output, "names are the same from run to run"
     assert source.exists() and sibling.exists()
+
+
+def test_a_failed_page_breaks_a_table_continued_over_it_and_has_a_picture_saying_why():
+    from ocrvl.postprocess.cross_page import restructure_pages
+    from ocrvl.postprocess.json_output import document_json
+    from ocrvl.postprocess.markdown import document_markdown
+    from ocrvl.postprocess.visualize import layout_picture
+    from ocrvl.types import PageFailure, PageResult
+    from tests.postprocess.pages import block, page, table
+
+    lost = PageResult.failed(PageFailure(Path("doc.pdf"), 1, 3, "cannot be rendered (broken content)"))
+    first, last = page(0, block("table", table("a|b", "1|2")), count=3), page(2, block("table", table("3|4")), count=3)
+    pages = [first, lost, last]
+    restructured = restructure_pages(pages)
+    assert [p.blocks[0].content for p in (restructured[0], restructured[2])] == [table("a|b", "1|2"), table("3|4")]
+    assert document_markdown(restructured).count("<table>") == 2
+    assert document_json(restructured)["pages"][1]["error"] == "doc.pdf: page 2 cannot be rendered (broken content)"
+    picture = layout_picture(lost)
+    assert picture.width > 100 and min(picture.convert("L").getdata()) < 128, "the picture shows the reason"
