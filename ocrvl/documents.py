@@ -7,6 +7,7 @@ A file's kind is decided by its first bytes, not its name, so a text file named
 from __future__ import annotations
 
 import bisect
+import math
 import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -228,22 +229,29 @@ def _open_pdf(path: Path, options: LoadOptions) -> pymupdf.Document:
         doc = pymupdf.open(path, filetype="pdf")
     except Exception as exc:  # MuPDF raises several types for broken files
         raise InputError(path, f"corrupt or unreadable PDF ({_short(exc)})") from None
-    if not _has_eof_marker(path):
+    try:
+        _check_pdf(path, doc, options)
+    except InputError:
         doc.close()
+        raise
+    except Exception as exc:  # a page tree MuPDF rejects (e.g. a /Count the file cannot hold)
+        doc.close()
+        raise InputError(path, f"corrupt or unreadable PDF ({_short(exc)})") from None
+    return doc
+
+
+def _check_pdf(path: Path, doc: pymupdf.Document, options: LoadOptions) -> None:
+    if not _has_eof_marker(path):
         raise InputError(path, "PDF is truncated (it does not end with %%EOF): the copy or download is incomplete")
     if doc.is_repaired:
         logger.warning("%s: PDF structure is damaged; MuPDF repaired it, some content may be missing", path)
     if doc.needs_pass:
         if not options.password:
-            doc.close()
             raise InputError(path, "PDF is encrypted: pass its password with --password")
         if not doc.authenticate(options.password):
-            doc.close()
             raise InputError(path, "PDF is encrypted and the given password is wrong")
     if doc.page_count == 0:
-        doc.close()
         raise InputError(path, "document has no pages")
-    return doc
 
 
 def _has_eof_marker(path: Path) -> bool:
@@ -269,12 +277,10 @@ def _pdf_pages(path: Path, options: LoadOptions) -> Iterator[Page | PageFailure]
 
 def _render_pdf_page(path: Path, pdf_page: pymupdf.Page, index: int, page_count: int, options: LoadOptions) -> Page:
     rect = pdf_page.rect
-    zoom = options.dpi / 72.0
-    pixels = rect.width * rect.height * zoom**2
-    if pixels > options.max_render_pixels:
+    zoom = _render_zoom(rect.width, rect.height, options.dpi, options.max_render_pixels)
+    if zoom < options.dpi / 72.0:
         # A poster, or a page with a large /UserUnit, is rendered as large as the render budget allows, whatever
         # dpi that means: all of its content is there, only coarser.
-        zoom *= (options.max_render_pixels / pixels) ** 0.5
         logger.warning("%s: page %d is %.0f x %.0f inches; rendered at %.3g dpi instead of %g to stay within %g "
                        "megapixels", path, index + 1, rect.width / 72, rect.height / 72, zoom * 72, options.dpi,
                        options.max_render_pixels / 1e6)  # fmt: skip
@@ -294,6 +300,17 @@ def _render_pdf_page(path: Path, pdf_page: pymupdf.Page, index: int, page_count:
         rulings=_vector_rulings(pdf_page, scale, words),
         text_layer_ok=_text_layer_usable(pdf_page, words),
     )
+
+
+def _render_zoom(width: float, height: float, dpi: float, max_pixels: int) -> float:
+    """Pixels per point to render a `width` x `height` pt page at: `dpi`'s, or less so that the pixmap stays within
+    `max_pixels` (MuPDF rounds its edges outwards, which adds up to a pixel each way)."""
+    zoom = dpi / 72.0
+    area, perimeter = width * height, width + height
+    if (width * zoom + 1) * (height * zoom + 1) <= max_pixels or area <= 0:
+        return zoom
+    # the largest zoom with area * zoom**2 + perimeter * zoom + 1 <= max_pixels
+    return (math.sqrt(perimeter**2 + 4 * area * (max_pixels - 1)) - perimeter) / (2 * area)
 
 
 def _to_pixels(pdf_page: pymupdf.Page, rect: pymupdf.Rect, scale: float) -> tuple[float, float, float, float]:

@@ -46,6 +46,14 @@ def _zero_page_pdf(path: Path) -> Path:
     return path
 
 
+def _page_count_lie_pdf(path: Path) -> Path:
+    """One page under a page tree whose /Count claims a billion."""
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "One page only.")
+    path.write_bytes(doc.tobytes().replace(b"/Count 1", b"/Count 1000000000"))
+    return path
+
+
 def _encrypted_pdf(path: Path) -> Path:
     doc = pymupdf.open(SAMPLES / "born_digital.pdf")
     doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
@@ -69,6 +77,7 @@ BAD_INPUTS = {
     "corrupt": (lambda d: _write(d / "corrupt.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"%%EOF"), "corrupt"),
     "encrypted": (lambda d: _encrypted_pdf(d / "locked.pdf"), "encrypted"),
     "zero_pages": (lambda d: _zero_page_pdf(d / "zero.pdf"), "no pages"),
+    "page_count_lie": (lambda d: _page_count_lie_pdf(d / "billion.pdf"), "corrupt"),
     "text_named_pdf": (lambda d: _write(d / "notes.pdf", b"just some notes\n"), "not a PDF"),
     "huge_image": (lambda d: _png_header_only(d / "huge.png", 30000, 30000), "megapixels"),
     "corrupt_image": (lambda d: _write(d / "broken.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64), "image"),

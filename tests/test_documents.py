@@ -150,7 +150,7 @@ def test_a_page_too_large_to_render_at_the_dpi_is_rendered_smaller(tmp_path, cap
     pages = list(iter_pages(tmp_path / "userunit.pdf", LoadOptions(max_render_pixels=1_000_000)))
     assert [p.index for p in pages] == [0, 1, 2]
     assert 900_000 <= pages[1].width * pages[1].height <= 1_000_000 and pages[1].dpi < 0.1
-    assert "page 2 is 15000 x 15000 inches; rendered at 0.0667 dpi" in caplog.text
+    assert "page 2 is 15000 x 15000 inches; rendered at 0.066" in caplog.text
 
 
 def test_a_page_that_cannot_be_rendered_comes_as_a_failure_in_its_place(tmp_path):
