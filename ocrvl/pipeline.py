@@ -160,11 +160,11 @@ def _unless_no_page_loads(results: Iterator[PageResult], path: Path) -> Iterator
     try:
         for result in results:
             if held is None:
-                yield result
+                yield _reported(result)
             elif result.error is not None:
                 held.append(result)
             else:
-                yield from held
+                yield from map(_reported, held)
                 held = None
                 yield result
     finally:
@@ -174,6 +174,12 @@ def _unless_no_page_loads(results: Iterator[PageResult], path: Path) -> Iterator
     if held:
         reason = str(held[0].error).removeprefix(f"{path}: ")
         raise InputError(path, reason if len(held) == 1 else f"none of its {len(held)} pages can be read: {reason}")
+
+
+def _reported(result: PageResult) -> PageResult:
+    if result.error is not None:
+        logger.warning("%s (the other pages are parsed)", result.error)
+    return result
 
 
 def _name_pictures(result: PageResult, stem: str) -> PageResult:

@@ -177,7 +177,8 @@ def _pdf_with_a_dot_page(path: Path) -> Path:
 def test_a_page_that_cannot_be_rendered_is_reported_and_the_others_are_written(tmp_path):
     source = _pdf_with_a_dot_page(tmp_path / "dot.pdf")
     out = tmp_path / "out"
-    CliRunner().invoke(main, ["parse", str(source), "-o", str(out), "-q"])
+    result = CliRunner().invoke(main, ["parse", str(source), "-o", str(out), "-q"])
+    assert f"{source}: page 2 has no area" in result.output, "one line says which page and why"
     markdown = (out / "dot" / "dot.md").read_text()
     assert "apples" in markdown and "cherries" in markdown
     pages = json.loads((out / "dot" / "dot.json").read_text())["pages"]
