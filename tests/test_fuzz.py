@@ -5,7 +5,7 @@ The cases are reproducible: a fixed seed mutates a seed corpus (the samples, plu
 issue 12 made here by code) with bit flips, overwritten and deleted and repeated runs of bytes, truncations and,
 in PDFs, numbers swapped for extreme ones. They run in a child process so that a hang can be stopped (each case has
 a time limit) and memory can be capped (an address-space limit, and the peak resident size checked case by case).
-A failure names the case; ``make_case(seed_name, number)`` rebuilds its bytes.
+A failure names the case; ``make_case(seed_corpus(), seed_name, number)`` rebuilds its bytes.
 """
 
 from __future__ import annotations
