@@ -141,29 +141,13 @@ def run_batch(
             provenance = Provenance.of(job.source, recipe, options.formats)
             manifest = None if options.overwrite else _finished(job, provenance, options.formats)
             if manifest is not None:
-                report.skipped.append(job.folder)
-                report.settled.append(job.source)
-                report.failed_pages += [{"input": str(job.source), **error} for error in manifest.page_errors]
-                discard_staging(job.folder)
+                _skip(job, manifest, report)
             else:
-                page_errors: list[dict] = []
-                try:
-                    for page in _write_document(pipeline, job, options.formats, provenance, recipe):
-                        done += 1
-                        if page.error is not None:
-                            page_errors.append(_page_error(job, page))
-                        if on_page:
-                            on_page()
-                    report.written.append(job.folder)
-                    report.failed_pages += page_errors
-                except OcrvlError as exc:
-                    report.failed.append({"input": str(job.source), "error": str(exc)})
-                    logger.error("%s", exc)
-                except Exception as exc:  # a bug or a model failure on one file must not end the batch
-                    message = f"{job.source}: internal error ({type(exc).__name__}: {exc})"
-                    report.failed.append({"input": str(job.source), "error": message})
-                    logger.error("%s", message, exc_info=logger.isEnabledFor(logging.DEBUG))
-                report.settled.append(job.source)
+                for _ in _parse_document(pipeline, job, options.formats, provenance, recipe, report):
+                    done += 1
+                    if on_page:
+                        on_page()
+            report.settled.append(job.source)
             if on_document:
                 on_document(job, max(0, expected - done))
     except KeyboardInterrupt:
@@ -171,6 +155,40 @@ def run_batch(
     finally:
         update_errors(batch.out_dir, report)
     return report
+
+
+def _skip(job: Job, manifest: Manifest, report: BatchReport) -> None:
+    report.skipped.append(job.folder)
+    report.failed_pages += [{"input": str(job.source), **error} for error in manifest.page_errors]
+    discard_staging(job.folder)
+
+
+def _parse_document(
+    pipeline: Pipeline,
+    job: Job,
+    formats: Sequence[str],
+    provenance: Provenance | None,
+    recipe: OutputRecipe,
+    report: BatchReport,
+) -> Iterator[PageResult]:
+    """Write one document, yielding after each page, and record its outcome in `report`: written (with its
+    unreadable pages) or failed. Only an interruption goes through."""
+    page_errors: list[dict] = []
+    try:
+        for page in _write_document(pipeline, job, formats, provenance, recipe):
+            if page.error is not None:
+                page_errors.append({"input": str(job.source), "page": page.page_index + 1, "error": page.error})
+            yield page
+    except OcrvlError as exc:
+        report.failed.append({"input": str(job.source), "error": str(exc)})
+        logger.error("%s", exc)
+    except Exception as exc:  # a bug or a model failure on one file must not end the batch
+        message = f"{job.source}: internal error ({type(exc).__name__}: {exc})"
+        report.failed.append({"input": str(job.source), "error": message})
+        logger.error("%s", message, exc_info=logger.isEnabledFor(logging.DEBUG))
+    else:
+        report.written.append(job.folder)
+        report.failed_pages += page_errors
 
 
 def _finished(job: Job, provenance: Provenance | None, formats: Sequence[str]) -> Manifest | None:
@@ -184,10 +202,6 @@ def _finished(job: Job, provenance: Provenance | None, formats: Sequence[str]) -
         return None
     needed = [f"{job.name}.{suffix}" for fmt, suffix in (("md", "md"), ("json", "json")) if fmt in formats]
     return manifest if all((job.folder / name).is_file() for name in needed) else None
-
-
-def _page_error(job: Job, page: PageResult) -> dict:
-    return {"input": str(job.source), "page": page.page_index + 1, "error": page.error}
 
 
 def _write_document(
