@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ocrvl import __version__
-from ocrvl.errors import OcrvlError
+from ocrvl.documents import load_pages
+from ocrvl.errors import InputError, OcrvlError
 from ocrvl.log import logger
 from ocrvl.outputs import (
     StagedFolder,
@@ -37,7 +38,7 @@ from ocrvl.postprocess.json_output import document_json, page_json
 from ocrvl.postprocess.markdown import document_markdown, page_markdown
 from ocrvl.postprocess.visualize import layout_picture
 from ocrvl.resume import Manifest, OutputRecipe, PageStore, Provenance
-from ocrvl.types import PageResult
+from ocrvl.types import PageFailure, PageResult
 
 FORMATS = ("md", "json", "img", "pages")
 DEFAULT_FORMATS = ("md", "json", "img")
@@ -270,7 +271,24 @@ def _remaining_pages(pipeline: Pipeline, source: Path, finished: Sequence[PageRe
     if not remaining:
         return iter(())
     resumed = Pipeline(replace(pipeline.options, pages=_page_spec(remaining)), engine=pipeline.engine)
-    return resumed.iter_document(source)
+    return _resumed_results(resumed, source)
+
+
+def _resumed_results(resumed: Pipeline, source: Path) -> Iterator[PageResult]:
+    """The results of the pages left. The pipeline fails a document none of whose pages can be loaded; this one's
+    earlier pages were, so pages left that cannot be loaded come out as failed pages, as without the interruption."""
+    yielded = False
+    try:
+        for result in resumed.iter_document(source):
+            yielded = True
+            yield result
+    except InputError:
+        if yielded:
+            raise
+        failures = list(load_pages(source, resumed.load_options))
+        if not all(isinstance(failure, PageFailure) for failure in failures):
+            raise
+        yield from (PageResult.failed(failure) for failure in failures)
 
 
 def _page_spec(indices: Sequence[int]) -> str:

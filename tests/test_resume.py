@@ -281,6 +281,26 @@ def test_an_interrupted_document_resumes_at_its_next_page_and_ends_as_an_uninter
     assert not staging_path(out / "report").exists()
 
 
+def test_a_resumed_document_whose_last_pages_cannot_be_rendered_still_ends_as_an_uninterrupted_run(lite, tmp_path):
+    source = small_pdf(
+        tmp_path / "notes.pdf",
+        "This document talks about apples and pies.",
+        "This document talks about pears and jam.",
+        "This page shrinks to a dot.",
+    )
+    with pymupdf.open(source) as doc:
+        doc.xref_set_key(doc[2].xref, "UserUnit", "0.0000001")
+        doc.saveIncr()
+    reference = run_batch(lite, plan_batch([source], tmp_path / "reference"))
+    assert reference.written and [e["page"] for e in reference.failed_pages] == [3]
+    out = tmp_path / "out"
+    assert run_batch(_StopAfter(lite, 2), plan_batch([source], out)).interrupted is not None
+    resumed = run_batch(lite, plan_batch([source], out))
+    assert resumed.written == [out / "notes"], resumed.failed
+    assert resumed.failed_pages == reference.failed_pages
+    assert _outputs(out / "notes") == _outputs(tmp_path / "reference" / "notes")
+
+
 def test_an_interrupted_document_is_not_resumed_with_other_options(four_pages, tmp_path):
     out = tmp_path / "out"
     low = Pipeline(PipelineOptions(engine="lite", dpi=72, pages="1-2"))
