@@ -1,0 +1,1 @@
+"""Parity suite: ocrvl against the official PaddleX / Paddle code (run with tests/parity/run.sh)."""

@@ -1,0 +1,309 @@
+"""The official side of the parity suite: PaddleX's and Paddle's own code on the inputs ocrvl's side wrote.
+
+Runs in the parity venv (paddlepaddle + paddlex), never in ocrvl's: it imports nothing from ocrvl. Usage:
+``python official.py WORK piece [piece ...]``; each piece reads ``WORK/<piece>/inputs.*`` and writes
+``WORK/<piece>/official.*``. A piece that raises writes ``official.error`` with the traceback instead, and the
+others still run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+warnings.filterwarnings("ignore")
+os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+
+
+def _json(path: Path, value) -> None:
+    path.write_text(json.dumps(value), encoding="utf-8")
+
+
+def _load_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------------------ recognizer
+
+
+def recognizer(folder: Path) -> None:
+    """PaddleX's PaddleOCR-VL model on each checkpoint: image tokens, logits of the prompt, greedy tokens."""
+    import paddle
+    from paddlex.inference.models.doc_vlm.modeling import PaddleOCRVLForConditionalGeneration
+
+    paddle.set_device("cpu")
+    spec = _load_json(folder / "inputs.json")
+    cases = np.load(folder / "inputs.npz")
+    outputs = {}
+    for variant in spec["variants"]:
+        model = PaddleOCRVLForConditionalGeneration.from_pretrained(
+            str(folder / variant["checkpoint"]), dtype=variant["dtype"], convert_from_hf=True
+        )
+        model.eval()
+        for case in range(spec["cases"]):
+            patches = paddle.to_tensor(cases[f"patches_{case}"])
+            grid = paddle.to_tensor(cases[f"grid_{case}"][None].astype(np.int64))
+            input_ids = paddle.to_tensor(cases[f"input_ids_{case}"][None].astype(np.int64))
+            mask = paddle.ones_like(input_ids)
+            key = f"{variant['name']}_{case}"
+            with paddle.no_grad():
+                outputs[f"image_tokens_{key}"] = _image_tokens(model, patches, cases[f"grid_{case}"])
+                model.rope_deltas_var.set(None)
+                logits = model(input_ids=input_ids, attention_mask=mask, pixel_values=patches, image_grid_thw=grid,
+                               return_dict=True).logits  # fmt: skip
+                outputs[f"logits_{key}"] = logits.astype("float32").numpy()[0]
+                model.rope_deltas_var.set(None)
+                generated = model.generate(
+                    {"input_ids": input_ids, "attention_mask": mask, "pixel_values": patches, "image_grid_thw": grid},
+                    max_new_tokens=spec["new_tokens"],
+                )
+            outputs[f"greedy_{key}"] = np.asarray(generated[0].numpy()[0], dtype=np.int64)
+        del model
+    np.savez(folder / "official.npz", **outputs)
+
+
+def _image_tokens(model, patches, grid: np.ndarray) -> np.ndarray:
+    """The projected image tokens, computed the way the model's forward does before splicing them in."""
+    import paddle
+
+    count = int(np.prod(grid))
+    embeds = model.visual(
+        pixel_values=patches.astype("float32").unsqueeze(0),
+        image_grid_thw=[tuple(int(v) for v in grid)],
+        position_ids=paddle.arange(count) % int(np.prod(grid[1:])),
+        vision_return_embed_list=True,
+        interpolate_pos_encoding=True,
+        sample_indices=paddle.zeros([count], dtype="int64"),
+        cu_seqlens=paddle.to_tensor([0, count], dtype="int32"),
+        return_pooler_output=False,
+        use_rope=True,
+        window_size=-1,
+    ).last_hidden_state
+    tokens = model.mlp_AR(embeds, paddle.to_tensor(grid[None].astype(np.int64)))
+    return paddle.concat(tokens, axis=0).astype("float32").numpy()
+
+
+# ------------------------------------------------------------------------------------------ layout program
+
+
+def layout(folder: Path) -> None:
+    """The release's exported PP-DocLayoutV2 program under Paddle Inference, with the random parameters."""
+    import paddle.inference as paddle_infer
+
+    model_dir = folder / "model"
+    config = paddle_infer.Config(str(model_dir / "inference.json"), str(model_dir / "inference.pdiparams"))
+    config.disable_gpu()
+    config.set_cpu_math_library_num_threads(2)
+    config.disable_glog_info()
+    config.disable_mkldnn()  # the oneDNN path cannot run some of the program's attributes on CPU
+    predictor = paddle_infer.create_predictor(config)
+    pages = np.load(folder / "inputs.npz")
+    outputs = {}
+    for name in sorted(k for k in pages.files if k.startswith("pixels_")):
+        page = name.removeprefix("pixels_")
+        feeds = {
+            "image": pages[name][None],
+            "im_shape": np.array([[800.0, 800.0]], dtype=np.float32),
+            "scale_factor": pages[f"scale_{page}"][None].astype(np.float32),
+        }
+        for input_name in predictor.get_input_names():
+            predictor.get_input_handle(input_name).copy_from_cpu(feeds[input_name])
+        predictor.run()
+        outputs[f"rows_{page}"] = predictor.get_output_handle(predictor.get_output_names()[0]).copy_to_cpu()
+    np.savez(folder / "official.npz", **outputs)
+
+
+# ------------------------------------------------------------------------------------------ box rules
+
+
+def boxes(folder: Path) -> None:
+    """PaddleX's layout post-process with PaddleOCR-VL's settings, then its block filter, crops and merging."""
+    from paddlex.inference.models.layout_analysis.processors import LayoutAnalysisProcess
+    from paddlex.inference.pipelines.components import CropByBoxes
+    from paddlex.inference.pipelines.paddleocr_vl.uilts import filter_overlap_boxes, merge_blocks
+
+    spec = _load_json(folder / "inputs.json")
+    rows = np.load(folder / "inputs.npz")
+    labels = spec["labels"]
+    threshold = {int(k): v for k, v in spec["threshold"].items()}
+    merge_modes = {int(k): v for k, v in spec["merge_bboxes_mode"].items()}
+    process = LayoutAnalysisProcess(labels=labels)
+    crop = CropByBoxes()
+    non_merge = spec["non_merge_labels"]
+    results = []
+    for index, (width, height) in enumerate(spec["sizes"]):
+        detected = process(
+            [{"boxes": rows[f"rows_{index}"].astype(np.float32).copy()}],
+            [{"ori_img_size": (width, height)}],
+            threshold=threshold,
+            layout_nms=True,
+            layout_unclip_ratio=[1.0, 1.0],
+            layout_merge_bboxes_mode=merge_modes,
+            layout_shape_mode="auto",
+            filter_overlap_boxes=False,
+        )[0]
+        layout_det = [_det_box(b) for b in (detected if len(detected) else [])]
+        kept = filter_overlap_boxes({"boxes": list(detected) if len(detected) else []}, "auto")["boxes"]
+        page = page_pixels(width, height, index)
+        blocks = merge_blocks(crop(page, kept, "auto"), non_merge_labels=non_merge)
+        results.append({"layout_det": layout_det, "blocks": [_block(b) for b in blocks]})
+    _json(folder / "official.json", results)
+
+
+def _det_box(box: dict) -> dict:
+    return {"label": box["label"], "score": float(box["score"]), "box": [int(v) for v in box["coordinate"]]}
+
+
+def _block(block: dict) -> dict:
+    image = block.get("img")
+    return {
+        "label": block["label"],
+        "box": [int(v) for v in block["box"]],
+        "group_id": block.get("group_id"),
+        "aligns": block.get("merge_aligns"),
+        "image": None if image is None else image_digest(np.asarray(image)),
+    }
+
+
+def page_pixels(width: int, height: int, seed: int) -> np.ndarray:
+    """A deterministic page both sides can rebuild: stripes whose pattern depends on `seed` (uint8 wraps)."""
+    xs = (np.arange(width) * (3 + seed % 5) + seed * 11).astype(np.uint8)
+    channels = [xs[None, :] + (np.arange(height) * (7 + c)).astype(np.uint8)[:, None] for c in range(3)]
+    return np.stack(channels, axis=-1)
+
+
+def image_digest(image: np.ndarray) -> list:
+    """Shape and a checksum of an image: equal digests mean equal pixels."""
+    return [list(image.shape), hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest()]
+
+
+# ------------------------------------------------------------------------------------------ OTSL, formulas
+
+
+def otsl(folder: Path) -> None:
+    from paddlex.inference.pipelines.paddleocr_vl.uilts import convert_otsl_to_html
+
+    results = []
+    for text in _load_json(folder / "inputs.json"):
+        try:
+            results.append({"html": convert_otsl_to_html(text)})
+        except Exception as exc:  # the official converter's own failure is an outcome to compare, not a crash
+            results.append({"error": f"{type(exc).__name__}: {exc}"})
+    _json(folder / "official.json", results)
+
+
+def formula(folder: Path) -> None:
+    """PaddleX's formula crop: ``crop_margin`` on the BGR crop, kept only when more than 2 px remain a side,
+    through the pipeline's own routing code."""
+    crops = np.load(folder / "inputs.npz")
+    results = []
+    for name in sorted(crops.files, key=lambda n: int(n.split("_")[1])):
+        entries = _route_blocks([{"img": crops[name][..., ::-1].copy(), "label": "display_formula",
+                                  "box": [0, 0, 1, 1]}], _pipeline_settings())  # fmt: skip
+        results.append(image_digest(np.ascontiguousarray(entries[0][2][..., ::-1])))
+    _json(folder / "official.json", results)
+
+
+# ------------------------------------------------------------------------------------------ pixel limits, prompt
+
+
+def prompt(folder: Path) -> None:
+    """Per task: the pixel limits PaddleOCR-VL's pipeline gives a crop when the user sets none, and the input ids
+    PaddleX's processor (its chat template, tokenizer and image processor) builds for that crop."""
+    from paddlex.inference.models.common.tokenizer import LlamaTokenizer
+    from paddlex.inference.models.common.tokenizer.tokenizer_utils import ChatTemplate
+    from paddlex.inference.models.doc_vlm.processors import PaddleOCRVLProcessor, SiglipImageProcessor
+    from PIL import Image
+
+    spec = _load_json(folder / "inputs.json")
+    crops = np.load(folder / "inputs.npz")
+    settings = _pipeline_settings()
+    results = {}
+    for checkpoint in spec["checkpoints"]:
+        model_dir = folder / checkpoint
+        tokenizer = LlamaTokenizer.from_pretrained(str(model_dir), vocab_file=str(model_dir / "tokenizer.model"))
+        tokenizer.chat_template = ChatTemplate._compile_jinja_template(
+            (model_dir / "chat_template.jinja").read_text(encoding="utf-8")
+        )
+        processor = PaddleOCRVLProcessor(SiglipImageProcessor.from_pretrained(str(model_dir)), tokenizer)
+        cases = []
+        for case in spec["cases"]:
+            image = crops[case["crop"]]
+            block = {"img": image[..., ::-1].copy(), "label": case["label"], "box": [0, 0, 1, 1]}
+            _, _, routed, query, (low, high), _ = _route_blocks([block], settings)[0]
+            inputs = processor.preprocess([{"image": Image.fromarray(routed[..., ::-1].copy()), "query": query}],
+                                          min_pixels=low, max_pixels=high)  # fmt: skip
+            cases.append({
+                "query": query,
+                "pixel_limits": [low, high],
+                "grid": [int(v) for v in np.asarray(inputs["image_grid_thw"])[0]],
+                "input_ids": [int(v) for v in np.asarray(inputs["input_ids"])[0]],
+                "text": tokenizer.apply_chat_template(
+                    [{"role": "user", "content": [{"type": "image", "image": "placeholder"},
+                                                  {"type": "text", "text": query}]}], tokenize=False),
+            })  # fmt: skip
+        results[checkpoint] = cases
+    _json(folder / "official.json", results)
+
+
+def _pipeline_settings() -> dict:
+    """The per-crop settings PaddleOCR-VL's pipeline derives when the user passes none, taken from its own
+    ``get_layout_parsing_results`` (stopped right after it builds them)."""
+    from paddlex.inference.pipelines.paddleocr_vl.pipeline import _PaddleOCRVLPipeline as Pipeline
+
+    class Captured(Exception):
+        pass
+
+    class Probe:
+        layout_prep_cpu_workers = 1
+
+        def _paddleocr_vl_prepare_page_serial_benchmarked(self, payload):
+            raise Captured(payload[4])
+
+    try:
+        Pipeline.get_layout_parsing_results(Probe(), [None], [{"boxes": []}], [[]])
+    except Captured as captured:
+        return captured.args[0]
+    raise RuntimeError("PaddleX's get_layout_parsing_results no longer builds its settings where expected")
+
+
+def _route_blocks(blocks: list[dict], settings: dict) -> list[tuple]:
+    """PaddleX's routing of blocks to (page, index, image, prompt, pixel limits, figure map)."""
+    from paddlex.inference.pipelines.paddleocr_vl.pipeline import _PaddleOCRVLPipeline as Pipeline
+
+    entries, _, _ = Pipeline._paddleocr_vl_collect_page_vlm_entries_core(None, 0, blocks, [], settings)
+    return entries
+
+
+PIECES = {
+    "recognizer": recognizer,
+    "layout": layout,
+    "boxes": boxes,
+    "otsl": otsl,
+    "formula": formula,
+    "prompt": prompt,
+}
+
+
+def main(argv: list[str]) -> int:
+    logging.disable(logging.WARNING)
+    work = Path(argv[0])
+    for piece in argv[1:]:
+        folder = work / piece
+        try:
+            PIECES[piece](folder)
+        except Exception:
+            (folder / "official.error").write_text(traceback.format_exc(), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
