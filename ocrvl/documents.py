@@ -6,7 +6,6 @@ A file's kind is decided by its first bytes, not its name, so a text file named
 
 from __future__ import annotations
 
-import bisect
 import math
 import stat
 import unicodedata
@@ -52,12 +51,6 @@ class PageSelection:
         """The selection of these 0-based page indices."""
         return cls(_merged((i, i) for i in indices))
 
-    def __contains__(self, index: object) -> bool:
-        if not isinstance(index, int):
-            return False
-        k = bisect.bisect_right(self.spans, (index, _BEYOND)) - 1
-        return k >= 0 and self.spans[k][0] <= index <= self.spans[k][1]
-
     def indices(self, count: int) -> Iterator[int]:
         """The selected 0-based indices of a document of `count` pages, in order."""
         for first, last in self.spans:
@@ -68,9 +61,6 @@ class PageSelection:
     def size(self, count: int) -> int:
         """How many pages of a document of `count` pages are selected."""
         return sum(max(0, min(last, count - 1) - first + 1) for first, last in self.spans)
-
-
-_BEYOND = float("inf")
 
 
 def _merged(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
