@@ -195,6 +195,38 @@ def _integer_corner_flips(ours: np.ndarray, theirs: np.ndarray, page_size: tuple
 
 
 def _match_rows(ours, theirs: np.ndarray) -> np.ndarray:
+    """For each official row, ocrvl's row with the same class and box (within a pixel), or -1. Both sides take
+    the top-k in score order, so that is the row at the same position, or a neighbour when two scores tie to
+    within float noise (1e-6) and the two sides sorted them the other way round."""
+    count = len(ours.scores)
+
+    def same(official_row: int, our_row: int) -> bool:
+        return (0 <= our_row < count and int(theirs[official_row, 0]) == int(ours.class_ids[our_row])
+                and float(np.abs(ours.boxes[our_row] - theirs[official_row, 2:6]).max()) <= 1.0
+                and abs(float(ours.scores[our_row]) - float(theirs[official_row, 1])) <= 1e-6)  # fmt: skip
+
+    match = np.full(len(theirs), -1)
+    taken: set[int] = set()
+    for row in range(len(theirs)):
+        for candidate in (row, row + 1, row - 1):
+            if candidate not in taken and same(row, candidate):
+                match[row] = candidate
+                taken.add(candidate)
+                break
+    return match
+
+
+def _integer_corners(boxes: np.ndarray, page_size: tuple[int, int]) -> np.ndarray:
+    width, height = page_size
+    return np.clip(np.trunc(boxes / np.array([width, height, width, height], np.float64) * 1000), 0, 1000)
+
+
+def _integer_corner_flips(ours: np.ndarray, theirs: np.ndarray, page_size: tuple[int, int]) -> int:
+    """Boxes whose corners, as the program casts them for the reading-order head, differ between the sides."""
+    return int((_integer_corners(ours, page_size) != _integer_corners(theirs, page_size)).any(1).sum())
+
+
+def _match_rows(ours, theirs: np.ndarray) -> np.ndarray:
     """For each official row, ocrvl's row at the same position when it has the same class and box (both sides
     take the top-k in score order), else -1."""
     count = min(len(theirs), len(ours.scores))

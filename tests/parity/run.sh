@@ -33,6 +33,7 @@ fi
 installed_versions() {
     "$VENV/bin/python" - <<'EOF' 2>/dev/null
 from importlib.metadata import version
+import cv2, einops, jinja2, sentencepiece  # noqa: the extras PaddleX's PaddleOCR-VL code needs
 print(version("paddlepaddle"), version("paddlex"))
 EOF
 }
