@@ -207,8 +207,8 @@ def summary_rows(run: Run, warmup_page: int) -> list[tuple[str, str]]:
     verdict = "ok" if growth < GROWTH_TARGET else "ABOVE"
     return [
         ("pages (exit code)", f"{run.pages} ({run.exit_code})"),
-        (f"RSS after warm-up: pages p..p+{window - 1}", f"{gb(warm.rss)} p={warmup_page}"),
-        (f"RSS at the end: last {window} pages", gb(end.rss)),
+        ("RSS after warm-up (from page p, 1/20 of pages)", f"{gb(warm.rss)} p={warmup_page}"),
+        ("RSS at the end (last 1/20 of pages)", gb(end.rss)),
         (f"growth (target < {GROWTH_TARGET:.0%})", f"{growth:+.1%} {verdict}"),
         ("peak RSS, sampled", gb(max(s.rss for s in run.samples))),
         ("peak RSS, kernel high-water", gb(run.kernel_peak)),
