@@ -6,10 +6,12 @@ A table is written row by row; every grid position is one token, rows end with `
 - ``<lcel>`` merged with the cell to its left, ``<ucel>`` with the cell above,
   ``<xcel>`` with both (inside a cell spanning rows and columns).
 
-Model output is not always well formed, so the reader repairs instead of refusing: rows of unequal length
-are cut or padded to the width that changes the fewest positions (never dropping a cell with text), spans
-stop where they would overlap another cell, text found where no cell starts is kept, and merge tokens with
-nothing to merge into become empty cells. Nothing here raises on any input string.
+Wherever PaddleX's converter (PaddleOCR-VL's own) writes a sound table, this writes the same HTML; the parity
+suite checks it. Model output is not always well formed, so the reader repairs instead of refusing: rows of
+unequal length are cut or padded to the width that changes the fewest positions (never dropping an ``<fcel>``
+or text), a span stops where it would overlap a cell claimed before it in reading order, text found where no
+cell starts is kept, an empty ``<fcel>`` is an empty cell, and merge tokens with nothing to merge into become
+empty cells. Nothing here raises on any input string.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ import re
 from dataclasses import dataclass
 
 FCEL, ECEL, LCEL, UCEL, XCEL, NL = "fcel", "ecel", "lcel", "ucel", "xcel", "nl"
-# Docling's OTSL adds header and section cells; they carry text like <fcel>.
-_TEXT_CELL_SYNONYMS = {"ched": FCEL, "rhed": FCEL, "srow": FCEL}
-_TOKEN = re.compile(r"<(fcel|ecel|lcel|ucel|xcel|nl|ched|rhed|srow)>")
+# Only PaddleOCR-VL's six tags: anything else (Docling's <ched>, <rhed>, <srow> too) is cell text, as in PaddleX.
+_TOKEN = re.compile(r"<(fcel|ecel|lcel|ucel|xcel|nl)>")
 _MERGE_LEFT = (LCEL, XCEL)
 _MERGE_UP = (UCEL, XCEL)
 
@@ -117,7 +118,7 @@ def _read_rows(otsl: str) -> list[list[_Slot]]:
     if leading:
         row.append(_Slot(FCEL, leading))
     for i in range(1, len(pieces), 2):
-        kind = _TEXT_CELL_SYNONYMS.get(pieces[i], pieces[i])
+        kind = pieces[i]
         text = pieces[i + 1].strip()
         if kind == NL:
             if row:
@@ -134,14 +135,20 @@ def _read_rows(otsl: str) -> list[list[_Slot]]:
 
 def _repair_width(rows: list[list[_Slot]]) -> list[list[_Slot]]:
     """Rows cut or padded with empty cells to one width: the one needing the fewest changes that keeps every
-    cell with text (the smallest such width on ties), as PaddleX's ``otsl_pad_to_sqr_v2`` chooses it."""
+    ``<fcel>``, even an empty one, and every text (the smallest such width on ties), as PaddleX's
+    ``otsl_pad_to_sqr_v2`` chooses it."""
     if not rows:
         return rows
     lengths = [len(row) for row in rows]
-    needed = max(max((i + 1 for i, slot in enumerate(row) if slot.text), default=0) for row in rows)
+    needed = max(_kept_length(row) for row in rows)
     candidates = range(max(needed, 1), max(max(lengths), needed) + 1)
     width = min(candidates, key=lambda w: (sum(abs(n - w) for n in lengths), w))
     return [row[:width] + [_Slot(ECEL) for _ in range(width - len(row))] for row in rows]
+
+
+def _kept_length(row: list[_Slot]) -> int:
+    """How many leading positions of a row cutting must keep: up to its last ``<fcel>`` or text."""
+    return max((i + 1 for i, slot in enumerate(row) if slot.kind == FCEL or slot.text), default=0)
 
 
 def _span(rows: list[list[_Slot]], owner: list[list[int | None]], r: int, c: int) -> tuple[int, int]:

@@ -88,12 +88,34 @@ def test_text_written_outside_a_cell_is_kept():
     assert {"Total", "5", "x y", "tail"} <= set(flat)
 
 
-def test_docling_header_tags_read_as_text_cells():
-    assert grid(otsl_to_html("<ched>H1<ched>H2<nl><fcel>a<fcel>b<nl>")) == [["H1", "H2"], ["a", "b"]]
+def test_an_empty_cell_spans_like_a_text_cell():
+    # As PaddleX reads it: <ecel> followed by <lcel> is one empty cell over both columns, <ucel> under it a rowspan.
+    html = otsl_to_html("<ecel><lcel><fcel>a<nl><ucel><ucel><fcel>b<nl>")
+    assert html == '<table><tr><td rowspan="2" colspan="2"></td><td>a</td></tr><tr><td>b</td></tr></table>'
+
+
+def test_a_span_claimed_first_wins_over_a_later_one():
+    # "c" is pulled down by the <xcel>, and "d" reaches right over the same position: "d" is cut
+    # (PaddleX writes both, so its second row is one cell too wide).
+    html = otsl_to_html("<fcel>a<fcel>b<fcel>c<nl><fcel>d<lcel><xcel><nl>")
+    assert html == '<table><tr><td>a</td><td>b</td><td rowspan="2">c</td></tr><tr><td colspan="2">d</td></tr></table>'
+    assert grid(html) == [["a", "b", "c"], ["d", "d", "c"]]
+
+
+def test_an_empty_fcel_at_a_row_end_keeps_its_column():
+    # PaddleX never cuts an <fcel> when it evens out the rows, even an empty one; the cell stays, empty.
+    html = otsl_to_html("<fcel>a<nl><fcel>b<nl><fcel>c<fcel><nl>")
+    assert grid(html) == [["a", ""], ["b", ""], ["c", ""]]
+
+
+def test_tags_other_than_the_six_otsl_tags_are_cell_text():
+    # PaddleOCR-VL writes only <fcel> <ecel> <lcel> <ucel> <xcel> <nl>; Docling's <ched> is text, as in PaddleX.
+    html = otsl_to_html("<fcel>H<ched>x<fcel>b<nl>")
+    assert html == "<table><tr><td>H&lt;ched&gt;x</td><td>b</td></tr></table>"
 
 
 def test_cell_text_is_escaped_as_paddlex_escapes_it():
-    html = otsl_to_html("<fcel>a < b & c<fcel>$x$<fcel>\"quoted\" it's<nl>")
+    html = otsl_to_html('<fcel>a < b & c<fcel>$x$<fcel>"quoted" it\'s<nl>')
     assert "<td>a &lt; b &amp; c</td>" in html
     assert "<td>$x$</td>" in html
     assert "<td>&quot;quoted&quot; it&#x27;s</td>" in html  # html.escape with quotes, as export_to_html does
