@@ -9,9 +9,9 @@ A table is written row by row; every grid position is one token, rows end with `
 Wherever PaddleX's converter (PaddleOCR-VL's own) writes a sound table, this writes the same HTML; the parity
 suite checks it. Model output is not always well formed, so the reader repairs instead of refusing: rows of
 unequal length are cut or padded to the width that changes the fewest positions (never dropping an ``<fcel>``
-or text), a span stops where it would overlap a cell claimed before it in reading order, text found where no
-cell starts is kept, an empty ``<fcel>`` is an empty cell, and merge tokens with nothing to merge into become
-empty cells. Nothing here raises on any input string.
+or text), a span stops before another cell's own position and before positions an earlier cell (in reading
+order) already covers, text found where no cell starts is kept, an empty ``<fcel>`` is an empty cell, and
+merge tokens with nothing to merge into become empty cells. Nothing here raises on any input string.
 """
 
 from __future__ import annotations
