@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
 import traceback
 import warnings
@@ -95,10 +96,12 @@ def _image_tokens(model, patches, grid: np.ndarray) -> np.ndarray:
 
 
 def layout(folder: Path) -> None:
-    """The release's exported PP-DocLayoutV2 program under Paddle Inference, with the random parameters."""
+    """The release's exported PP-DocLayoutV2 program under Paddle Inference, with the random parameters: its rows
+    (``fetch_name_0``) and, fetched from inside the program, what its reading-order head was given and what it
+    voted (see ``_ORDER_PROBES``)."""
     import paddle.inference as paddle_infer
 
-    model_dir = folder / "model"
+    model_dir = _with_order_probes(folder / "model", folder / "probed_model")
     config = paddle_infer.Config(str(model_dir / "inference.json"), str(model_dir / "inference.pdiparams"))
     config.disable_gpu()
     config.set_cpu_math_library_num_threads(2)
@@ -117,8 +120,73 @@ def layout(folder: Path) -> None:
         for input_name in predictor.get_input_names():
             predictor.get_input_handle(input_name).copy_from_cpu(feeds[input_name])
         predictor.run()
-        outputs[f"rows_{page}"] = predictor.get_output_handle(predictor.get_output_names()[0]).copy_to_cpu()
+        outputs[f"rows_{page}"] = predictor.get_output_handle("fetch_name_0").copy_to_cpu()
+        for probe in _ORDER_PROBES:
+            outputs[f"{probe}_{page}"] = predictor.get_output_handle(probe).copy_to_cpu()[0]
     np.savez(folder / "official.npz", **outputs)
+
+
+# Values inside the program fetched next to its rows, each found by the op that makes or uses it:
+# order_boxes: the reading-order head's int64 boxes, [start pad, the 300 queries in threshold-sorted order, end pad];
+# order_labels: its class-order labels per query; order_count: how many queries passed their class threshold;
+# order_votes: the votes its final argsort ranks, per query.
+_ORDER_PROBES = ("order_boxes", "order_labels", "order_count", "order_votes")
+
+
+def _with_order_probes(model_dir: Path, out_dir: Path) -> Path:
+    """A copy of the program that also fetches `_ORDER_PROBES`."""
+    program = _load_json(model_dir / "inference.json")
+    ops = program["program"]["regions"][0]["blocks"][0]["ops"]
+    head = "ReadingOrderPredictor/"
+
+    def struct(op: dict) -> str:
+        return next((a["AT"]["D"] for a in op.get("A", []) if isinstance(a, dict) and a.get("N") == "struct_name"), "")
+
+    def find(what: str, test, last: bool = False) -> dict:
+        found = [op for op in ops if test(op)]
+        if not found:
+            raise RuntimeError(f"{model_dir / 'inference.json'}: no op that makes the {what}; the program changed")
+        return found[-1] if last else found[0]
+
+    values = {
+        "order_boxes": find("order boxes", lambda op: op["#"] == "1.concat" and struct(op).endswith(head)
+                            and op["O"][0]["TT"]["D"][0]["#"] == "0.t_i64")["O"][0],
+        "order_labels": _input(find("order labels", lambda op: op["#"] == "1.embedding"
+                                    and struct(op).endswith(head + "Embedding/")), ops),
+        "order_count": find("order count", lambda op: op["#"] == "1.sum" and struct(op).endswith(head))["O"][0],
+        "order_votes": _input(find("order votes", lambda op: op["#"] == "1.argsort", last=True), ops),
+    }  # fmt: skip
+    next_id = 1 + max(o["%"] for op in ops for o in (op.get("O") or []) if isinstance(o, dict) and "%" in o)
+    for column, (name, value) in enumerate(values.items(), start=2):
+        ops.append(_fetch_op(name, column, value, next_id + column))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("inference.pdiparams", "inference.yml"):
+        if (model_dir / name).is_file():
+            shutil.copyfile(model_dir / name, out_dir / name)
+    _json(out_dir / "inference.json", program)
+    return out_dir
+
+
+def _fetch_op(name: str, column: int, value: dict, new_id: int) -> dict:
+    """A PIR ``fetch`` op (as the program's own ``fetch_name_0`` is written) of `value` under `name`."""
+    flag = {"#": "0.a_array", "D": [{"#": "0.a_bool", "D": True}]}
+    return {
+        "#": "1.fetch",
+        "A": [{"AT": {"#": "0.a_str", "D": name}, "N": "name"}, {"AT": {"#": "0.a_i32", "D": column}, "N": "col"}],
+        "I": [{"%": value["%"]}],
+        "O": [{"%": new_id, "TT": value["TT"]}],
+        "OA": [{"AT": flag, "N": "persistable"}, {"AT": flag, "N": "stop_gradient"}],
+    }
+
+
+def _input(op: dict, ops: list[dict]) -> dict:
+    """The value (id and type) of `op`'s first input, from the op that produced it."""
+    wanted = op["I"][0]["%"]
+    for producer in ops:
+        for out in producer.get("O") or []:
+            if isinstance(out, dict) and out.get("%") == wanted:
+                return out
+    raise RuntimeError(f"no op makes value %{wanted}")
 
 
 # ------------------------------------------------------------------------------------------ box rules
