@@ -96,33 +96,34 @@ def _image_tokens(model, patches, grid: np.ndarray) -> np.ndarray:
 
 
 def layout(folder: Path) -> None:
-    """The release's exported PP-DocLayoutV2 program under Paddle Inference, with the random parameters: its rows
-    (``fetch_name_0``) and, fetched from inside the program, what its reading-order head was given and what it
-    voted (see ``_ORDER_PROBES``)."""
+    """The release's exported PP-DocLayoutV2 program under Paddle Inference, once per parameter folder listed in
+    ``inputs.json``: its rows (``fetch_name_0``) and, fetched from inside the program, what its reading-order head
+    was given and what it voted (see ``_ORDER_PROBES``)."""
     import paddle.inference as paddle_infer
 
-    model_dir = _with_order_probes(folder / "model", folder / "probed_model")
-    config = paddle_infer.Config(str(model_dir / "inference.json"), str(model_dir / "inference.pdiparams"))
-    config.disable_gpu()
-    config.set_cpu_math_library_num_threads(2)
-    config.disable_glog_info()
-    config.disable_mkldnn()  # the oneDNN path cannot run some of the program's attributes on CPU
-    predictor = paddle_infer.create_predictor(config)
     pages = np.load(folder / "inputs.npz")
     outputs = {}
-    for name in sorted(k for k in pages.files if k.startswith("pixels_")):
-        page = name.removeprefix("pixels_")
-        feeds = {
-            "image": pages[name][None],
-            "im_shape": np.array([[800.0, 800.0]], dtype=np.float32),
-            "scale_factor": pages[f"scale_{page}"][None].astype(np.float32),
-        }
-        for input_name in predictor.get_input_names():
-            predictor.get_input_handle(input_name).copy_from_cpu(feeds[input_name])
-        predictor.run()
-        outputs[f"rows_{page}"] = predictor.get_output_handle("fetch_name_0").copy_to_cpu()
-        for probe in _ORDER_PROBES:
-            outputs[f"{probe}_{page}"] = predictor.get_output_handle(probe).copy_to_cpu()[0]
+    for model in _load_json(folder / "inputs.json")["models"]:
+        model_dir = _with_order_probes(folder / model, folder / f"{model}_probed")
+        config = paddle_infer.Config(str(model_dir / "inference.json"), str(model_dir / "inference.pdiparams"))
+        config.disable_gpu()
+        config.set_cpu_math_library_num_threads(2)
+        config.disable_glog_info()
+        config.disable_mkldnn()  # the oneDNN path cannot run some of the program's attributes on CPU
+        predictor = paddle_infer.create_predictor(config)
+        for name in sorted(k for k in pages.files if k.startswith("pixels_")):
+            page = name.removeprefix("pixels_")
+            feeds = {
+                "image": pages[name][None],
+                "im_shape": np.array([[800.0, 800.0]], dtype=np.float32),
+                "scale_factor": pages[f"scale_{page}"][None].astype(np.float32),
+            }
+            for input_name in predictor.get_input_names():
+                predictor.get_input_handle(input_name).copy_from_cpu(feeds[input_name])
+            predictor.run()
+            outputs[f"{model}_rows_{page}"] = predictor.get_output_handle("fetch_name_0").copy_to_cpu()
+            for probe in _ORDER_PROBES:
+                outputs[f"{model}_{probe}_{page}"] = predictor.get_output_handle(probe).copy_to_cpu()[0]
     np.savez(folder / "official.npz", **outputs)
 
 
