@@ -402,7 +402,7 @@ def rss_phase() -> None:
 
 
 def write_child(directory: str) -> None:
-    from ocrvl.models.testing import random_model, write_checkpoint
+    from ocrvl.testing.checkpoints import random_model, write_checkpoint
 
     write_checkpoint(directory, random_model(ModelConfig(), std=0.02), dtype=torch.bfloat16)
 

@@ -36,12 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_vl_core import PAGE, model_config, synthetic_crop  # noqa: E402
 
-from ocrvl.engine import InferenceEngine, InferenceOptions, RecognitionRequest  # noqa: E402
-from ocrvl.engine.remote import RemoteOptions, RemoteRecognizer  # noqa: E402
+from ocrvl.inference import InferenceEngine, InferenceOptions, RecognitionRequest  # noqa: E402
+from ocrvl.inference.remote import RemoteOptions, RemoteRecognizer  # noqa: E402
 from ocrvl.models.prompting import TASK_PROMPTS  # noqa: E402
-from ocrvl.models.testing import random_model, write_checkpoint  # noqa: E402
 from ocrvl.options import PipelineOptions  # noqa: E402
 from ocrvl.serve import ServeOptions, ServeService, create_app, serve_in_thread  # noqa: E402
+from ocrvl.testing.checkpoints import random_model, write_checkpoint  # noqa: E402
 
 PIXELS = {"min_pixels": 3_136, "max_pixels": 1_003_520}
 

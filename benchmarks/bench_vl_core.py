@@ -48,13 +48,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_models import DTYPES, build_models, current_rss_gb, format_rss, peak_rss_gb, synthetic_crop, to_dtype
 
-from ocrvl.engine import EngineStats, InferenceEngine, InferenceOptions, Placement, RecognitionRequest
-from ocrvl.engine.prepare import PreparedRequest, RequestEncoder
+from ocrvl.inference import EngineStats, InferenceEngine, InferenceOptions, Placement, RecognitionRequest
+from ocrvl.inference.prepare import PreparedRequest, RequestEncoder
 from ocrvl.models.config import ModelConfig, TextConfig, VisionConfig
 from ocrvl.models.image_processing import PIPELINE_MAX_PIXELS, PIPELINE_MIN_PIXELS, ImageProcessor
 from ocrvl.models.prompting import TASK_PROMPTS, Prompter
-from ocrvl.models.testing import write_tokenizer
 from ocrvl.models.weights import NATIVE, to_ocrvl
+from ocrvl.testing.checkpoints import write_tokenizer
 
 # One page of layout crops in reading order: (kind, width, height, forced output tokens). Sizes in pixels as a
 # layout model cuts them from a US-letter page rendered at 144 dpi (1224x1584), the text column ~1000 px wide;

@@ -21,7 +21,7 @@ import pymupdf
 
 from ocrvl import PaddleOCRVL
 from ocrvl.errors import OcrvlError
-from ocrvl.postprocess.cross_page import NO_RESTRUCTURING, RestructureOptions
+from ocrvl.postprocess.cross_page import NO_RESTRUCTURING
 from ocrvl.results import DocumentOutput
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ def predict_ocrvl(items: list[dict], dev: Path, out: Path, plain_out: Path, engi
     """Document Markdown per item into `out` (restructured) and `plain_out` (pages only); seconds and pages
     of the restructured run."""
     parser = PaddleOCRVL(engine=engine)
-    restructure = RestructureOptions.from_options(parser.options)
+    restructure = parser.options.restructure_options()
     out.mkdir(parents=True, exist_ok=True)
     plain_out.mkdir(parents=True, exist_ok=True)
     seconds, pages = 0.0, 0

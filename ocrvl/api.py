@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline, discover_inputs
-from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.results import DocumentOutput, PageOutput, join_pages
 
 
@@ -22,7 +21,7 @@ class PaddleOCRVL:
     def __init__(self, engine: str = "auto", **options: object):
         self.options = PipelineOptions.from_kwargs(engine=engine, **options)
         self.pipeline = Pipeline(self.options)
-        self.restructure = RestructureOptions.from_options(self.options)
+        self.restructure = self.options.restructure_options()
 
     def predict_iter(self, input: str | Path | Iterable[str | Path]) -> Iterator[PageOutput]:
         """Page results one at a time, documents in order; folders are searched recursively.

@@ -33,7 +33,7 @@ from ocrvl.outputs import (
     write_text,
 )
 from ocrvl.pipeline import Pipeline, discover_inputs, output_stem, safe_name
-from ocrvl.postprocess.cross_page import RestructureOptions, restructure_pages
+from ocrvl.postprocess.cross_page import restructure_pages
 from ocrvl.postprocess.json_output import document_json, page_json
 from ocrvl.postprocess.markdown import document_markdown, page_markdown
 from ocrvl.postprocess.visualize import layout_picture
@@ -223,7 +223,7 @@ def _write_document(
                 store.save(page)
             pages.append(page)
             yield page
-        document = restructure_pages(pages, RestructureOptions.from_options(pipeline.options))
+        document = restructure_pages(pages, pipeline.options.restructure_options())
         if "json" in formats:
             write_json(folder / f"{job.name}.json", document_json(document, job.source))
         if "md" in formats:

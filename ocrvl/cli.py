@@ -18,8 +18,8 @@ from tqdm import tqdm
 from ocrvl import __version__
 from ocrvl.batch import DEFAULT_FORMATS, ERRORS_FILE, FORMATS, BatchOptions, BatchReport, plan_batch, run_batch
 from ocrvl.documents import LoadOptions, iter_pages
-from ocrvl.engine.options import DEVICES, PRECISIONS, InferenceOptions
 from ocrvl.errors import OcrvlError
+from ocrvl.inference.options import DEVICES, PRECISIONS, InferenceOptions
 from ocrvl.log import configure
 from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.options import ENGINES, VL_REC_BACKENDS, PipelineOptions
@@ -275,8 +275,8 @@ def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose,
     them go through the batched inference core together. Results are printed in input order; an
     unreadable file is reported and skipped, and the exit code is 1 when any failed.
     """
-    from ocrvl.engine import InferenceEngine, RecognitionRequest
-    from ocrvl.recognition.vl_content import parse_spotting, spotting_text
+    from ocrvl.inference import InferenceEngine, RecognitionRequest
+    from ocrvl.recognition.vl.content import parse_spotting, spotting_text
 
     configure(verbose + 1)
     try:
@@ -422,7 +422,7 @@ def list_models(model_dir: Path | None, layout_model_dir: Path | None) -> None:
 def convert_models(source: Path, target: Path) -> None:
     """Convert the release's PP-DocLayoutV2 folder (inference.json + inference.pdiparams, Paddle format)
     into TARGET in transformers format (config.json + model.safetensors), without PaddlePaddle."""
-    from ocrvl.layout.convert import convert_layout_model
+    from ocrvl.layout.ppdoclayout.convert import convert_layout_model
 
     try:
         written = convert_layout_model(source, target)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
-from ocrvl.engine.options import InferenceOptions
 from ocrvl.errors import OptionsError
-from ocrvl.layout.vl_boxes import LayoutBoxOptions
+from ocrvl.inference.options import InferenceOptions
+from ocrvl.layout.ppdoclayout.box_rules import LayoutBoxOptions
+from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
-from ocrvl.recognition.vl_routing import RoutingOptions
+from ocrvl.recognition.vl.routing import RoutingOptions
 
 ENGINES = ("auto", "lite", "vl", "vl-server")
 # Where the vl engine's recognizer runs: in this process, or behind an OpenAI-compatible server.
@@ -116,7 +117,23 @@ class PipelineOptions:
 
     def layout_box_options(self) -> LayoutBoxOptions:
         """The vl engine's box rules (None here takes PaddleOCR-VL's defaults)."""
-        return LayoutBoxOptions.from_pipeline(self)
+        given: dict[str, object] = {
+            "layout_nms": self.layout_nms,
+            "merge_layout_blocks": self.merge_layout_blocks,
+            "use_chart_recognition": self.use_chart_recognition,
+            "use_seal_recognition": self.use_seal_recognition,
+        }
+        if self.layout_threshold is not None:
+            given["threshold"] = self.layout_threshold
+        if self.layout_unclip_ratio is not None:
+            given["unclip_ratio"] = self.layout_unclip_ratio
+        if self.layout_merge_bboxes_mode is not None:
+            given["merge_bboxes_mode"] = self.layout_merge_bboxes_mode
+        return LayoutBoxOptions(**given)  # type: ignore[arg-type]
+
+    def restructure_options(self) -> RestructureOptions:
+        """Which restructurings across pages the document outputs get."""
+        return RestructureOptions(self.merge_tables, self.relevel_titles, self.join_paragraphs)
 
     def routing_options(self) -> RoutingOptions:
         """Which blocks the vl engine reads with which prompt, and the crops' pixel limits."""

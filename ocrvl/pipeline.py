@@ -15,7 +15,7 @@ from ocrvl.errors import InputError
 from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
 from ocrvl.prefetch import prefetch
-from ocrvl.types import DocumentResult, Page, PageFailure, PageResult
+from ocrvl.types import Page, PageFailure, PageResult
 
 # Pages rendered ahead of layout, and analysed ahead of recognition: enough to keep every stage busy,
 # few enough that a long document is never held in memory at once.
@@ -147,10 +147,6 @@ class Pipeline:
             failed.set_result(analysis)
             return failed
         return self.engine.submit(analysis)
-
-    def run_document(self, path: Path | str) -> DocumentResult:
-        path = Path(path)
-        return DocumentResult(input_path=path, pages=list(self.iter_document(path)))
 
 
 def _unless_no_page_loads(results: Iterator[PageResult], path: Path) -> Iterator[PageResult]:

@@ -7,15 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from ocrvl.postprocess.headings import assign_heading_levels
 from ocrvl.postprocess.paragraphs import join_paragraphs_across_pages
 from ocrvl.postprocess.table_merge import merge_tables_across_pages
 from ocrvl.types import PageResult
-
-if TYPE_CHECKING:
-    from ocrvl.options import PipelineOptions
 
 
 @dataclass(frozen=True)
@@ -25,11 +21,6 @@ class RestructureOptions:
     merge_tables: bool = True
     relevel_titles: bool = True
     join_paragraphs: bool = True
-
-    @classmethod
-    def from_options(cls, options: PipelineOptions) -> RestructureOptions:
-        """The switches of a parsing run."""
-        return cls(options.merge_tables, options.relevel_titles, options.join_paragraphs)
 
 
 DEFAULT_RESTRUCTURING = RestructureOptions()

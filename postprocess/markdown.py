@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ocrvl.labels import PICTURE_LABELS
-from ocrvl.recognition.vl_content import formula_with_number, strip_math_delimiters
+from ocrvl.latex import strip_math_delimiters
 from ocrvl.types import Block, PageResult
 
 # PaddleOCR-VL leaves these out of Markdown by default (they stay in the JSON).
@@ -107,3 +107,13 @@ def document_markdown(
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def formula_with_number(formula: str, number: str) -> str:
+    """A display formula carrying its number, ``$$latex \\tag*{(1)}$$``, as PaddleX's Markdown writes it
+    when ``show_formula_number`` is on (``\\tag*`` prints the number as written, parentheses included)."""
+    body = formula.replace("$$", "").strip()
+    number = strip_math_delimiters(number)
+    if not number:
+        return f"$${body}$$" if body else ""
+    return f"$${body} \\tag*{{{number}}}$$"

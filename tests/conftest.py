@@ -19,8 +19,8 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 def release(tmp_path_factory) -> Path:
     """A tiny random PaddleOCR-VL release folder laid out like the official one: the recognizer at the top,
     PP-DocLayoutV2/ in Paddle format inside."""
-    from ocrvl.layout.ppdoclayout_testing import write_tiny_paddle_layout
-    from ocrvl.models.testing import write_tiny_checkpoint
+    from ocrvl.testing.checkpoints import write_tiny_checkpoint
+    from ocrvl.testing.ppdoclayout import write_tiny_paddle_layout
 
     root = tmp_path_factory.mktemp("PaddleOCR-VL")
     write_tiny_checkpoint(root)

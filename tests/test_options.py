@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ocrvl.engine import InferenceOptions
 from ocrvl.errors import OptionsError
+from ocrvl.inference import InferenceOptions
 from ocrvl.options import PipelineOptions
 
 

@@ -10,14 +10,14 @@ from click.testing import CliRunner
 
 from ocrvl import PaddleOCRVL
 from ocrvl.cli import main
-from ocrvl.engine import InferenceEngine, InferenceOptions, RecognitionRequest
 from ocrvl.engines import create_engine
+from ocrvl.engines.vl import VlEngine
+from ocrvl.inference import InferenceEngine, InferenceOptions, RecognitionRequest
 from ocrvl.models.locate import CheckpointError
-from ocrvl.models.testing import write_tiny_checkpoint
 from ocrvl.options import PipelineOptions
-from ocrvl.recognition.vl_content import clean_block_content
-from ocrvl.recognition.vl_routing import crop_box
-from ocrvl.vl_engine import VlEngine
+from ocrvl.recognition.vl.content import clean_block_content
+from ocrvl.recognition.vl.routing import crop_box
+from ocrvl.testing.checkpoints import write_tiny_checkpoint
 from tests.conftest import SAMPLES
 
 # Small crops and short answers keep the tiny recognizer fast; the point is the flow, not the text.

@@ -34,14 +34,14 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ocrvl.documents import SUPPORTED_SUFFIXES, LoadOptions, count_pages
-from ocrvl.engine import InferenceEngine, RecognitionRequest
-from ocrvl.engine.core import EngineClosedError
-from ocrvl.engines import Engine, LiteEngine, recognizer_if_found
+from ocrvl.engines import Engine, recognizer_if_found
+from ocrvl.engines.lite import LiteEngine
 from ocrvl.errors import InputError, OcrvlError, OptionsError
+from ocrvl.inference import InferenceEngine, RecognitionRequest
+from ocrvl.inference.core import EngineClosedError
 from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline, safe_name
-from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.results import DocumentOutput, PageOutput
 
 from .jobs import Job, JobManager, QueueFullError, ShuttingDownError
@@ -92,7 +92,7 @@ class ServeService:
 
     def __post_init__(self) -> None:
         self.page_engine = _SerialLayout(self.page_engine)
-        self.restructure = RestructureOptions.from_options(self.pipeline_options)
+        self.restructure = self.pipeline_options.restructure_options()
         self.jobs = JobManager(self.parse_document, self.options.max_concurrent_jobs, self.options.max_queued_jobs,
                                self.options.job_ttl_seconds)  # fmt: skip
         self._closed = threading.Lock()
@@ -101,8 +101,8 @@ class ServeService:
     @classmethod
     def load(cls, options: ServeOptions, pipeline_options: PipelineOptions) -> ServeService:
         """Load the recognizer the pipeline options name, and PP-DocLayoutV2 around it when it is found."""
+        from ocrvl.engines.vl import VlEngine, load_layout_detector, load_local_recognizer
         from ocrvl.models.locate import CheckpointError
-        from ocrvl.vl_engine import VlEngine, load_layout_detector, load_local_recognizer
 
         if pipeline_options.vl_rec_backend != "local":
             raise OptionsError("ocrvl serve runs the recognizer itself: use the local vl_rec_backend")

@@ -20,7 +20,7 @@ from typing import Any
 
 from PIL import Image
 
-from ocrvl.engine import RecognitionResult
+from ocrvl.inference import RecognitionResult
 from ocrvl.models.prompting import TASK_PROMPTS
 
 _ERROR_TYPES = {

@@ -18,7 +18,7 @@ from ocrvl.models.locate import (
     WeightsNotFoundError,
     resolve_model_dir,
 )
-from ocrvl.models.testing import write_tiny_checkpoint
+from ocrvl.testing.checkpoints import write_tiny_checkpoint
 
 
 @pytest.fixture()

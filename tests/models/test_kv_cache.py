@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ocrvl.models.kv_cache import KVCache
-from ocrvl.models.testing import random_model, tiny_config
+from ocrvl.testing.checkpoints import random_model, tiny_config
 
 
 def text_positions(start, length, batch=1):

@@ -11,8 +11,8 @@ from ocrvl.models.checkpoints import load_model
 from ocrvl.models.config import MoEConfig
 from ocrvl.models.image_processing import PIPELINE_MAX_PIXELS, PIPELINE_MIN_PIXELS, ImageProcessor
 from ocrvl.models.moe import SparseMoE
-from ocrvl.models.testing import random_model, tiny_config, write_tiny_checkpoint
 from ocrvl.models.weights import NATIVE, ORIGINAL, from_ocrvl
+from ocrvl.testing.checkpoints import random_model, tiny_config, write_tiny_checkpoint
 
 transformers = pytest.importorskip("transformers")
 TOLERANCE = 1e-4

@@ -11,7 +11,7 @@ from PIL import Image
 from ocrvl.models.checkpoints import load_model, read_config
 from ocrvl.models.image_processing import ImageProcessor, ImageSizeError, smart_resize
 from ocrvl.models.prompting import TASK_PROMPTS, Prompter, PromptError
-from ocrvl.models.testing import write_tiny_checkpoint
+from ocrvl.testing.checkpoints import write_tiny_checkpoint
 
 
 @pytest.fixture(scope="module")

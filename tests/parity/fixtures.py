@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from ocrvl.models.testing import CHARACTERS, SPECIAL_TOKENS, random_model, tiny_config, write_checkpoint
 from ocrvl.models.weights import ORIGINAL
+from ocrvl.testing.checkpoints import CHARACTERS, SPECIAL_TOKENS, random_model, tiny_config, write_checkpoint
 
 OFFICIAL_LAYOUT = Path(__file__).resolve().parents[3] / "shared" / "official" / "PP-DocLayoutV2"
 PACKING_POSITIONS = 32768  # rows of the release's (unused) packing position table
@@ -152,14 +152,21 @@ def write_random_layout_parameters(folder: Path, seed: int) -> Path:
     release's architecture, written under the program's own parameter names (read in execution order)."""
     from transformers import PPDocLayoutV2ForObjectDetection
 
-    from ocrvl.layout.convert import LABELS_FILE, _release_config, expected_uses, paddle_arrays
-    from ocrvl.layout.paddle_format import PARAMS_FILE, PROGRAM_FILE, PirProgram, stored_order, write_pdiparams
+    from ocrvl.layout.ppdoclayout.convert import LABELS_FILE, expected_uses, release_config
+    from ocrvl.layout.ppdoclayout.paddle_format import (
+        PARAMS_FILE,
+        PROGRAM_FILE,
+        PirProgram,
+        stored_order,
+        write_pdiparams,
+    )
+    from ocrvl.testing.paddle_layout import paddle_arrays
 
     folder.mkdir(parents=True, exist_ok=True)
     for name in (PROGRAM_FILE, LABELS_FILE):
         shutil.copyfile(OFFICIAL_LAYOUT / name, folder / name)
     torch.manual_seed(seed)
-    model = PPDocLayoutV2ForObjectDetection(_release_config()).eval()
+    model = PPDocLayoutV2ForObjectDetection(release_config()).eval()
     _spread_scores(model, seed)
     program = PirProgram.load(folder / PROGRAM_FILE)
     values: dict[str, np.ndarray] = {}

@@ -133,7 +133,7 @@ OFFICIAL_LAYOUT_OUTPUTS = ("rows", "order_boxes", "order_labels", "order_count",
 
 
 def prepare_layout(folder: Path) -> None:
-    from ocrvl.layout.ppdoclayout import INPUT_SIZE, preprocess
+    from ocrvl.layout.ppdoclayout.model import INPUT_SIZE, preprocess
 
     write_random_layout_parameters(folder / "model", seed=3)
     rng = np.random.default_rng(5)
@@ -150,8 +150,8 @@ def prepare_layout(folder: Path) -> None:
 def _with_thresholds_at_median(source: Path, target: Path, pixels: np.ndarray) -> None:
     """A copy of the parameter folder `source` whose class thresholds (the program's ``generated_tensor``
     constant that its ``index_select`` reads) are all the median top score of the queries of `pixels`."""
-    from ocrvl.layout.paddle_format import PARAMS_FILE, read_inference, stored_order, write_pdiparams
-    from ocrvl.layout.ppdoclayout import PPDocLayoutDetector
+    from ocrvl.layout.ppdoclayout.model import PPDocLayoutDetector
+    from ocrvl.layout.ppdoclayout.paddle_format import PARAMS_FILE, read_inference, stored_order, write_pdiparams
 
     detector = PPDocLayoutDetector.from_dir(source)
     with torch.inference_mode():
@@ -236,7 +236,7 @@ class _OrderAgreement:
 
 
 def _compare_layout(model_dir: Path, inputs, official: dict[str, np.ndarray], detection: _DetectionAgreement):
-    from ocrvl.layout.ppdoclayout import PPDocLayoutDetector, decode_page
+    from ocrvl.layout.ppdoclayout.model import PPDocLayoutDetector, decode_page
 
     detector = PPDocLayoutDetector.from_dir(model_dir)
     order_inputs: dict[str, torch.Tensor] = {}
@@ -292,7 +292,7 @@ def _order_inputs_differ(ours: dict[str, torch.Tensor], official, page: int) -> 
 
 def _order_of_program_inputs(detector, official, page: int) -> tuple[np.ndarray, np.ndarray]:
     """Ranks and votes per query of ocrvl's reading-order head given the program's own boxes, labels and count."""
-    from ocrvl.layout.ppdoclayout import reading_order
+    from ocrvl.layout.ppdoclayout.model import reading_order
 
     boxes = torch.from_numpy(official[f"order_boxes_{page}"][1:-1]).float()[None]
     labels = torch.from_numpy(official[f"order_labels_{page}"]).long()[None]

@@ -49,8 +49,8 @@ def _random_rows(rng: np.random.Generator, width: int, height: int) -> np.ndarra
 
 
 def prepare_boxes(folder: Path) -> None:
-    from ocrvl.layout.block_merge import DEFAULT_NON_MERGE_LABELS
-    from ocrvl.layout.vl_boxes import DEFAULT_MERGE_BBOXES_MODES, DEFAULT_THRESHOLDS, LAYOUT_LABELS
+    from ocrvl.layout.ppdoclayout.block_merge import DEFAULT_NON_MERGE_LABELS
+    from ocrvl.layout.ppdoclayout.box_rules import DEFAULT_MERGE_BBOXES_MODES, DEFAULT_THRESHOLDS, LAYOUT_LABELS
 
     rng = np.random.default_rng(19)
     sizes = [(int(rng.integers(300, 1700)), int(rng.integers(300, 1700))) for _ in range(PAGES)]
@@ -66,9 +66,9 @@ def prepare_boxes(folder: Path) -> None:
 
 
 def check_boxes(folder: Path) -> list[Row]:
-    from ocrvl.layout.block_merge import MergedBlock, stitch_crops
-    from ocrvl.layout.ppdoclayout import Detections, regions_from
-    from ocrvl.layout.vl_boxes import LayoutBoxOptions, parsing_blocks, postprocess_layout
+    from ocrvl.layout.ppdoclayout.block_merge import MergedBlock, stitch_crops
+    from ocrvl.layout.ppdoclayout.box_rules import LayoutBoxOptions, parsing_blocks, postprocess_layout
+    from ocrvl.layout.ppdoclayout.model import Detections, regions_from
 
     spec = read_json(folder / "inputs.json")
     rows = np.load(folder / "inputs.npz")
@@ -255,7 +255,7 @@ def prepare_otsl(folder: Path) -> None:
 def check_otsl(folder: Path) -> list[Row]:
     """Identical HTML required on every table except the kinds PaddleX mishandles; those are counted by kind,
     and there ocrvl's table must be sound (rectangular, every text kept)."""
-    from ocrvl.recognition.otsl import otsl_to_html
+    from ocrvl.recognition.vl.otsl import otsl_to_html
 
     inputs = read_json(folder / "inputs.json")
     official = read_json(folder / "official.json")
@@ -307,7 +307,7 @@ def prepare_formula(folder: Path) -> None:
 
 
 def check_formula(folder: Path) -> list[Row]:
-    from ocrvl.recognition.vl_routing import RoutingOptions, image_job
+    from ocrvl.recognition.vl.routing import RoutingOptions, image_job
 
     crops = np.load(folder / "inputs.npz")
     official = read_json(folder / "official.json")
@@ -343,13 +343,13 @@ def prepare_prompt(folder: Path) -> None:
 
 
 def check_prompt(folder: Path) -> list[Row]:
-    from ocrvl.engine.prepare import RequestEncoder
-    from ocrvl.engine.requests import RecognitionRequest
+    from ocrvl.inference.prepare import RequestEncoder
+    from ocrvl.inference.requests import RecognitionRequest
     from ocrvl.models.checkpoints import load_model
     from ocrvl.models.image_processing import ImageProcessor
     from ocrvl.models.prompting import Prompter
     from ocrvl.options import PipelineOptions
-    from ocrvl.recognition.vl_routing import image_job
+    from ocrvl.recognition.vl.routing import image_job
 
     spec = read_json(folder / "inputs.json")
     crops = np.load(folder / "inputs.npz")

@@ -63,7 +63,7 @@ def test_document_output_restructures_but_page_outputs_do_not():
     assert len(tables_in(doc.markdown)) == 1
     assert all(len(tables_in(p.markdown)) == 1 for p in pages), "each page keeps its own part"
     assert doc.pages[1].json["parsing_res_list"][0]["block_content"].startswith("<table>")
-    off = RestructureOptions.from_options(PipelineOptions(merge_tables=False))
+    off = PipelineOptions(merge_tables=False).restructure_options()
     assert off == RestructureOptions(merge_tables=False)
     assert len(tables_in(DocumentOutput([PageOutput(p, restructure=off) for p in _pages()]).markdown)) == 2
     assert len(tables_in(DocumentOutput(pages, restructure=replace(off)).markdown)) == 2

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image, ImageDraw
 
-from ocrvl.engine import InferenceOptions
+from ocrvl.inference import InferenceOptions
 from ocrvl.options import PipelineOptions
 from ocrvl.serve import ServeOptions, ServeService, create_app, serve_in_thread
 

@@ -12,7 +12,7 @@ import httpx
 import pymupdf
 import pytest
 
-from ocrvl.engine import InferenceEngine, InferenceOptions, RecognitionRequest
+from ocrvl.inference import InferenceEngine, InferenceOptions, RecognitionRequest
 from tests.conftest import SAMPLES
 
 from .conftest import MAX_NEW_TOKENS, PIXELS, chat_body, crop

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ocrvl import PaddleOCRVL
 from ocrvl.cli import main
-from ocrvl.engine.remote import RecognizerServerError
+from ocrvl.inference.remote import RecognizerServerError
 from tests.conftest import SAMPLES
 
 from .conftest import MAX_NEW_TOKENS, PIXELS

@@ -1,0 +1,45 @@
+"""From raw detections and the page's words to final regions in reading order, each with its words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ocrvl.layout.lite.regions import (
+    absorb_orphans,
+    assign_words,
+    clean_regions,
+    grow_tables_to_rulings,
+    merge_same_line_pieces,
+    order_regions,
+    regions_for_orphans,
+    tighten_to_words,
+)
+from ocrvl.layout.lite.relabel import drop_prose_pictures, mark_doc_title, promote_tables, relabel_by_content
+from ocrvl.types import Page, Region, Word
+
+
+def refine_layout(
+    detected: Sequence[Region], words: Sequence[Word], page: Page, ocr_words: bool = False
+) -> list[tuple[Region, list[Word]]]:
+    """All regions of the page, body regions first in reading order, then headers and footers,
+    each paired with the words whose centre it holds. Every word lands in exactly one region.
+
+    `ocr_words`: the words were read off the image (a scan, photo or screenshot), not a text layer;
+    only then may a page of grid-like text with no detected table become one table (a table crop)."""
+    regions = merge_same_line_pieces(clean_regions(detected, page.width, page.height))
+    grow_tables_to_rulings(regions, page.rulings)
+    per_region, orphans = assign_words(regions, words)
+    if drop_prose_pictures(regions, per_region):
+        per_region, orphans = assign_words(regions, words)
+    if orphans:
+        regions += regions_for_orphans(absorb_orphans(regions, orphans), page.width, page.height)
+        per_region, _ = assign_words(regions, words)
+    if promote_tables(regions, per_region, whole_page=ocr_words):
+        per_region, _ = assign_words(regions, words)
+    tighten_to_words(regions, per_region)
+    relabel_by_content(regions, per_region)
+    order_regions(regions)
+    mark_doc_title(regions, per_region, page.index)
+    pairs = list(zip(regions, per_region))
+    pairs.sort(key=lambda pair: (pair[0].order is None, pair[0].order or 0))
+    return pairs

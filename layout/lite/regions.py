@@ -1,0 +1,216 @@
+"""Cleaning up detector output so every piece of page text lands in exactly one region, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, row_overlap, union_box
+from ocrvl.labels import MARGINAL_LABELS
+from ocrvl.layout.lite.cdla import LABEL_IDS
+from ocrvl.layout.lite.reading_order import xy_cut_order
+from ocrvl.types import BBox, Region, Ruling, Word
+
+# When a word's centre lies in several regions, the first label here that matches wins (a caption box
+# overlapping its table keeps the caption; a table keeps its cells from stray text boxes).
+_ASSIGN_PRIORITY = ("figure_title", "table", "display_formula", "image", "chart", "doc_title", "paragraph_title")
+
+# Text-like regions swallowed by a table/figure are the detector echoing the cells or labels inside.
+_CONTAINER_LABELS = frozenset({"table", "image", "chart"})
+
+# Words further apart than this many line heights are not one line: column gutters are often
+# only about two line heights wide.
+_WORD_GAP = 1.2
+_CROSS_CLASS_NMS = 0.9
+_PAGE_COVERING = 0.7
+_CONTAINED = 0.9
+
+
+def clean_regions(regions: Sequence[Region], page_width: int, page_height: int) -> list[Region]:
+    """Drop a picture box covering nearly the whole page (the detector's view of a dense page, not a
+    figure), near-duplicate boxes across classes, and regions nested inside a table, figure or same-label box."""
+    page_area = float(page_width * page_height)
+    kept: list[Region] = []
+    for region in sorted(regions, key=lambda r: -r.score):
+        if region.label in ("image", "chart") and area(region.bbox) >= _PAGE_COVERING * page_area:
+            continue
+        if any(iou(region.bbox, k.bbox) > _CROSS_CLASS_NMS for k in kept):
+            continue
+        kept.append(region)
+    result = []
+    for region in kept:
+        nested = any(
+            other is not region
+            and covered_fraction(region.bbox, other.bbox) >= _CONTAINED
+            and area(other.bbox) > area(region.bbox)
+            and (other.label in _CONTAINER_LABELS or other.label == region.label)
+            and region.label not in _CONTAINER_LABELS
+            for other in kept
+        )
+        if not nested:
+            result.append(region)
+    return result
+
+
+_TEXT_LIKE = frozenset({"text", "paragraph_title", "doc_title", "reference", "abstract"})
+
+
+def merge_same_line_pieces(regions: Sequence[Region]) -> list[Region]:
+    """Join text-like boxes that overlap on one line: detectors cut a long large-font title into pieces."""
+    merged: list[Region] = []
+    for region in sorted(regions, key=lambda r: r.bbox[0]):
+        for i, kept in enumerate(merged):
+            if region.label in _TEXT_LIKE and kept.label in _TEXT_LIKE and _same_line_overlap(region.bbox, kept.bbox):
+                best = kept if kept.score >= region.score else region
+                merged[i] = Region(union_box([kept.bbox, region.bbox]), best.label, best.score, cls_id=best.cls_id)
+                break
+        else:
+            merged.append(region)
+    return merged
+
+
+def _same_line_overlap(a: BBox, b: BBox) -> bool:
+    h_overlap = min(a[2], b[2]) - max(a[0], b[0])
+    return h_overlap > 0 and row_overlap(a, b) > 0.7
+
+
+def assign_words(regions: Sequence[Region], words: Sequence[Word]) -> tuple[list[list[Word]], list[Word]]:
+    """Split words among regions by their centres; returns (words per region, words in no region)."""
+    per_region: list[list[Word]] = [[] for _ in regions]
+    orphans: list[Word] = []
+    for word in words:
+        cx, cy = center(word.bbox)
+        hits = [i for i, r in enumerate(regions) if contains_point(r.bbox, cx, cy)]
+        if not hits:
+            orphans.append(word)
+            continue
+        per_region[_best_region(hits, regions)].append(word)
+    return per_region, orphans
+
+
+def _best_region(hits: list[int], regions: Sequence[Region]) -> int:
+    def rank(i: int) -> tuple[int, float]:
+        label = regions[i].label
+        priority = _ASSIGN_PRIORITY.index(label) if label in _ASSIGN_PRIORITY else len(_ASSIGN_PRIORITY)
+        return (priority, area(regions[i].bbox))
+
+    return min(hits, key=rank)
+
+
+def absorb_orphans(regions: Sequence[Region], orphans: Sequence[Word]) -> list[Word]:
+    """Grow text-like regions over orphan words that continue one of their lines (a title box that
+    stops short of the title's first or last words); returns the orphans still left over."""
+    left = list(orphans)
+    grown = True
+    while grown and left:
+        grown = False
+        for word in list(left):
+            region = _line_neighbour(regions, word.bbox)
+            if region is not None:
+                region.bbox = union_box([region.bbox, word.bbox])
+                left.remove(word)
+                grown = True
+    return left
+
+
+def _line_neighbour(regions: Sequence[Region], b: BBox) -> Region | None:
+    height = b[3] - b[1]
+    for region in regions:
+        r = region.bbox
+        if region.label not in _TEXT_LIKE:
+            continue
+        v_overlap = min(b[3], r[3]) - max(b[1], r[1])
+        gap = max(r[0] - b[2], b[0] - r[2])
+        if v_overlap > 0.6 * height and gap < 1.5 * height:
+            return region
+    return None
+
+
+def regions_for_orphans(words: Sequence[Word], page_width: int, page_height: int) -> list[Region]:
+    """Text the detector missed becomes text regions: words grouped into lines, lines into blocks."""
+    if not words:
+        return []
+    lines = line_boxes(words)
+    blocks: list[list[BBox]] = []
+    for line in sorted(lines, key=lambda b: (b[1], b[0])):
+        height = line[3] - line[1]
+        for block in blocks:
+            last = block[-1]
+            gap = line[1] - last[3]
+            overlap = min(line[2], last[2]) - max(line[0], last[0])
+            if -height < gap < 1.2 * height and overlap > 0:
+                block.append(line)
+                break
+        else:
+            blocks.append([line])
+    regions = []
+    for block in blocks:
+        box = union_box(block)
+        label = "text"
+        if box[3] < 0.06 * page_height:
+            label = "header"
+        elif box[1] > 0.94 * page_height:
+            label = "footer"
+        regions.append(Region(box, label, 0.0, cls_id=LABEL_IDS[label]))
+    return regions
+
+
+def group_lines(words: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into text lines (vertically overlapping, close neighbours), each left to right."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.bbox[1], w.bbox[0])):
+        b = word.bbox
+        for line in lines:
+            last = line[-1].bbox
+            h_gap = b[0] - last[2]
+            if row_overlap(b, last) > 0.5 and -5 < h_gap < _WORD_GAP * (b[3] - b[1]):
+                line.append(word)
+                break
+        else:
+            lines.append([word])
+    return lines
+
+
+def line_boxes(words: Sequence[Word]) -> list[BBox]:
+    return [union_box([w.bbox for w in line]) for line in group_lines(words)]
+
+
+def expand_to_rulings(bbox: BBox, rulings: Sequence[Ruling], max_growth: float = 0.6) -> BBox:
+    """`bbox` grown to the ends of the rules that cross its border (a layout box that cut off
+    a column or a row of a ruled table). Rules more than `max_growth` times longer than the box
+    along them (page frames, column separators) are ignored."""
+    x0, y0, x1, y1 = bbox
+    tol = 4.0
+    for _ in range(2):  # wider, then taller (new rules may cross the grown border)
+        for r in rulings:
+            a, b = (min(r.x0, r.x1), max(r.x0, r.x1)) if r.horizontal else (min(r.y0, r.y1), max(r.y0, r.y1))
+            if r.horizontal and y0 - tol <= r.y0 <= y1 + tol and a < x1 and b > x0:
+                if b - a <= (1 + max_growth) * (x1 - x0):
+                    x0, x1 = min(x0, a), max(x1, b)
+            elif not r.horizontal and x0 - tol <= r.x0 <= x1 + tol and a < y1 and b > y0:
+                if b - a <= (1 + max_growth) * (y1 - y0):
+                    y0, y1 = min(y0, a), max(y1, b)
+    return x0, y0, x1, y1
+
+
+def grow_tables_to_rulings(regions: Sequence[Region], rulings: Sequence[Ruling]) -> None:
+    """Table boxes that stop short of their ruled grid (a cut-off first column) grow to cover it."""
+    for region in regions:
+        if region.label == "table":
+            region.bbox = expand_to_rulings(region.bbox, rulings)
+
+
+def tighten_to_words(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
+    """Shrink text-like boxes to the words they hold: detector boxes are padded, and padding that
+    reaches across a column gutter defeats the reading-order cut."""
+    for region, words in zip(regions, words_per_region):
+        if region.label in _TEXT_LIKE and words:
+            region.bbox = union_box([w.bbox for w in words])
+
+
+def order_regions(regions: list[Region]) -> None:
+    """Set `order` (1-based) on body regions by XY-cut; marginal regions get None."""
+    body = [r for r in regions if r.label not in MARGINAL_LABELS]
+    for r in regions:
+        r.order = None
+    for rank, i in enumerate(xy_cut_order([r.bbox for r in body]), start=1):
+        body[i].order = rank

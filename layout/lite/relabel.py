@@ -1,0 +1,162 @@
+"""Correcting layout labels from the text inside the boxes, where the small CDLA detector is weak."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+
+from ocrvl.geometry import row_overlap, union_box
+from ocrvl.layout.lite.cdla import LABEL_IDS
+from ocrvl.layout.lite.regions import group_lines, line_boxes
+from ocrvl.types import Region, Word
+
+
+def _set_label(region: Region, label: str) -> None:
+    region.label = label
+    region.cls_id = LABEL_IDS[label]
+
+
+def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
+    """Fix labels the CDLA detector gets wrong, from the text inside the boxes.
+
+    Short text set clearly larger than the body text (or numbered like a section) is a heading, also
+    when boxed as a page header; a long "title" is text; a short line made mostly of symbols around an
+    equals sign is a display formula.
+    """
+    body = _body_line_height(words_per_region)
+    if body is None:
+        return
+    for region, words in zip(regions, words_per_region):
+        if region.label not in ("text", "paragraph_title", "header") or not words:
+            continue
+        lines = line_boxes(words)
+        text = " ".join(w.text for w in words)
+        height = statistics.median(b[3] - b[1] for b in lines)
+        if region.label == "header":
+            # running headers are set small; a large line at the top of a page is a title
+            if len(lines) <= 2 and height >= 1.1 * body and _heading_like(text, len(lines), larger=True):
+                _set_label(region, "paragraph_title")
+        elif region.label == "text" and len(lines) <= 3 and _formula_like(text):
+            _set_label(region, "display_formula")
+        elif region.label == "text" and len(lines) <= 2 and _heading_like(text, len(lines), height >= 1.15 * body):
+            _set_label(region, "paragraph_title")
+        elif region.label == "paragraph_title" and (len(lines) >= 4 or len(text) > 250):
+            _set_label(region, "text")
+
+
+_SECTION_NUMBER = re.compile(r"^(\d+(\.\d+)*|[IVX]+|[A-Z])\.?\s+[A-Z]")
+
+
+def _heading_like(text: str, line_count: int, larger: bool) -> bool:
+    """Short, mostly letters, no sentence end or equation; when the text is not set larger than the
+    body it must also start with a section number ("2.1 Data") or be one line in Title Case."""
+    if len(text) > 120 or "=" in text or text.endswith((".", ",", ";", ":")):
+        return False
+    visible = [c for c in text if not c.isspace()]
+    if sum(c.isalpha() for c in visible) < 0.6 * len(visible):
+        return False
+    if larger or _SECTION_NUMBER.match(text):
+        return True
+    words = text.split()
+    long_words = [w for w in words if len(w) > 3]
+    title_case = bool(long_words) and sum(w[0].isupper() for w in long_words) >= 0.6 * len(long_words)
+    return line_count == 1 and len(words) <= 10 and "," not in text and title_case
+
+
+_MATH_RELATIONS = set("=≤≥≈≠∝∑∫√±×÷→∞∂")
+
+
+def _formula_like(text: str) -> bool:
+    visible = [c for c in text if not c.isspace()]
+    if not visible or len(visible) > 150 or not _MATH_RELATIONS & set(visible):
+        return False
+    return sum(c.isalpha() for c in visible) < 0.6 * len(visible)
+
+
+def _body_line_height(words_per_region: Sequence[Sequence[Word]]) -> float | None:
+    """Median height of the text lines on the page."""
+    heights: list[float] = []
+    for words in words_per_region:
+        for box in line_boxes(words):
+            heights.append(box[3] - box[1])
+    return statistics.median(heights) if heights else None
+
+
+def mark_doc_title(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], page_index: int) -> None:
+    """On the first page, an unnumbered title read before any body text is the document title."""
+    if page_index != 0:
+        return
+    ordered = sorted((pair for pair in zip(regions, words_per_region) if pair[0].order is not None),
+                     key=lambda pair: pair[0].order)  # fmt: skip
+    for region, words in ordered:
+        if region.label == "paragraph_title":
+            if not _SECTION_NUMBER.match(" ".join(w.text for w in words)):
+                _set_label(region, "doc_title")
+            return
+        if region.label in ("text", "table", "reference", "display_formula"):
+            return
+
+
+def drop_prose_pictures(regions: list[Region], words_per_region: list[list[Word]]) -> bool:
+    """Remove picture boxes that mostly hold running text (lines of 25+ characters): on low-resolution
+    pages the detector boxes whole text columns as a figure. Their words then form text regions.
+    Returns True when a box was removed."""
+    keep = [
+        not (region.label in ("image", "chart") and _mostly_prose(words))
+        for region, words in zip(regions, words_per_region)
+    ]
+    regions[:] = [r for r, k in zip(regions, keep) if k]
+    return not all(keep)
+
+
+def _mostly_prose(words: Sequence[Word]) -> bool:
+    lines = [" ".join(w.text for w in line) for line in group_lines(words)]
+    prose = [line for line in lines if len(line) >= 25]
+    return len(prose) >= 3 and sum(map(len, prose)) >= 0.5 * sum(map(len, lines))
+
+
+def promote_tables(regions: list[Region], words_per_region: list[list[Word]], whole_page: bool) -> bool:
+    """Turn text that is laid out as a grid into a table: a picture box holding a grid of short text
+    (a table the detector took for a figure), or, with `whole_page` (an image page), when no table was
+    found, the whole page (a screenshot or crop of a table). Returns True when the regions changed."""
+    changed = False
+    for region, words in zip(regions, words_per_region):
+        if region.label in ("image", "chart") and _grid_like(words):
+            _set_label(region, "table")
+            changed = True
+    if not whole_page or any(r.label == "table" for r in regions):
+        return changed
+    # A crop of a table often has its header row boxed as a page header: try with it first.
+    for kept_labels in ((), ("header", "footer")):
+        words = [w for r, ws in zip(regions, words_per_region) if r.label not in kept_labels for w in ws]
+        if _grid_like(words):
+            regions[:] = [r for r in regions if r.label in kept_labels]
+            regions.append(Region(union_box([w.bbox for w in words]), "table", 0.0, cls_id=LABEL_IDS["table"]))
+            return True
+    return changed
+
+
+def _grid_like(words: Sequence[Word]) -> bool:
+    """Rows of short pieces of text side by side: at least three rows, half of them with two or more
+    pieces and one with three; or, for two-column tables, at least four rows nearly all with two."""
+    if len(words) < 6:
+        return False
+    pieces = group_lines(words)
+    rows: list[list[list[Word]]] = []
+    for piece in sorted(pieces, key=lambda p: p[0].bbox[1]):
+        box = union_box([w.bbox for w in piece])
+        for row in rows:
+            ref = union_box([w.bbox for w in row[0]])
+            if row_overlap(box, ref) > 0.5:
+                row.append(piece)
+                break
+        else:
+            rows.append([piece])
+    multi = [row for row in rows if len(row) >= 2]
+    lengths = [sum(len(w.text) + 1 for w in piece) for piece in pieces]
+    if statistics.median(lengths) > 20 or len(rows) < 3:
+        return False
+    three_columns = len(multi) >= 0.5 * len(rows) and max(len(row) for row in rows) >= 3
+    two_columns = len(rows) >= 4 and len(multi) >= 0.8 * len(rows)
+    return three_columns or two_columns

@@ -1,0 +1,201 @@
+"""The PaddleOCR-VL engine: PP-DocLayoutV2 finds the blocks and their reading order, the recognizer reads them.
+
+``analyze`` (the pipeline's layout thread) runs the layout model and the box rules and cuts the crops;
+``submit`` hands every crop of the page to the shared inference core and returns a future that completes
+when the last of them is read, so crops of several pages are decoded together while later pages' layout
+runs. No thread waits per page.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ocrvl.inference import InferenceEngine, RecognitionRequest, RecognitionResult
+from ocrvl.layout.ppdoclayout.block_merge import MergedBlock, stitch_crops
+from ocrvl.layout.ppdoclayout.box_rules import parsing_blocks, postprocess_layout
+from ocrvl.log import logger
+from ocrvl.options import PipelineOptions
+from ocrvl.recognition.vl.content import clean_block_content
+from ocrvl.recognition.vl.routing import CropJob, crop_box, crop_job, image_job, task_for_label
+from ocrvl.types import Block, Page, PageResult, Region
+
+
+@dataclass
+class PlannedPage:
+    """A page after layout: its detections, the blocks to output in reading order, and the crops to read."""
+
+    page: Page
+    regions: list[Region]  # layout_det_res: the boxes after PaddleOCR-VL's box rules
+    blocks: list[Region | MergedBlock]  # what is read, in reading order (adjacent text blocks may be stitched)
+    jobs: list[CropJob] = field(default_factory=list)
+
+
+class VlEngine:
+    """PP-DocLayoutV2 layout + PaddleOCR-VL-0.9B recognition through the batched inference core."""
+
+    name = "vl"
+
+    def __init__(self, options: PipelineOptions, detector, recognizer: InferenceEngine, recognizer_name: str = ""):
+        self.options = options
+        self.detector = detector
+        self.recognizer = recognizer
+        self.recognizer_name = recognizer_name
+        self.box_options = options.layout_box_options()
+        self.routing = options.routing_options()
+
+    @classmethod
+    def from_options(cls, options: PipelineOptions) -> VlEngine:
+        """The layout model and the recognizer the options name: local weights found as ``ocrvl models list``
+        shows, or a recognizer server (``vl_rec_backend``)."""
+        from ocrvl.inference.device import resolve_placement
+
+        if options.vl_rec_backend == "local":
+            recognizer, recognizer_dir = load_local_recognizer(options)
+            device, name = recognizer.placement.device, recognizer_dir.name
+        else:
+            recognizer_dir = None
+            recognizer = _remote_recognizer(options)
+            device, name = resolve_placement(options.inference).device, options.vl_rec_server_url
+        detector, _ = load_layout_detector(options, recognizer_dir, device)
+        return cls(options, detector, recognizer, recognizer_name=name)
+
+    def close(self) -> None:
+        self.recognizer.close()
+
+    # ------------------------------------------------------------------ layout thread
+
+    def analyze(self, page: Page) -> PlannedPage:
+        raw = self.detector.detect(page.image, threshold=self.box_options.min_threshold)
+        regions = postprocess_layout(raw, page.width, page.height, self.box_options)
+        blocks = parsing_blocks(regions, self.box_options)
+        jobs = [job for index, block in enumerate(blocks) if (job := self._job(index, block, page)) is not None]
+        return PlannedPage(page, regions, blocks, jobs)
+
+    def _job(self, index: int, block: Region | MergedBlock, page: Page) -> CropJob | None:
+        if isinstance(block, MergedBlock):
+            return image_job(index, block.label, stitch_crops(page.image, block), self.routing)
+        return crop_job(index, block.label, block.bbox, page.image, self.routing)
+
+    # ------------------------------------------------------------------ recognition
+
+    def submit(self, planned: PlannedPage) -> Future[PageResult]:
+        done: Future[PageResult] = Future()
+        if not planned.jobs:
+            done.set_result(self._assemble(planned, {}))
+            return done
+        results: dict[int, RecognitionResult] = {}
+        lock = threading.Lock()
+
+        def collect(job: CropJob, future: Future[RecognitionResult]) -> None:
+            # An exception (a recognizer server that is down, say) fails the page with its message; a crop the
+            # recognizer could not read arrives as an error result instead and only leaves its block empty.
+            exception = future.exception()
+            with lock:
+                if done.done():
+                    return
+                if exception is not None:
+                    done.set_exception(exception)
+                    return
+                results[job.block_index] = future.result()
+                finished = len(results) == len(planned.jobs)
+            if finished:
+                try:
+                    done.set_result(self._assemble(planned, results))
+                except Exception as exc:  # the page fails with its cause, never leaves its future pending
+                    done.set_exception(exc)
+
+        for job in planned.jobs:
+            request = RecognitionRequest(
+                image=job.image,
+                prompt=job.prompt,
+                id=(planned.page.index, job.block_index),
+                min_pixels=job.min_pixels,
+                max_pixels=job.max_pixels,
+            )
+            self.recognizer.submit(request).add_done_callback(lambda future, job=job: collect(job, future))
+        return done
+
+    def _assemble(self, planned: PlannedPage, results: dict[int, RecognitionResult]) -> PageResult:
+        page = planned.page
+        blocks: list[Block] = []
+        failed = 0
+        for index, planned_block in enumerate(planned.blocks):
+            content = ""
+            result = results.get(index)
+            if result is not None and result.ok:
+                content = clean_block_content(planned_block.label, result.text)
+            elif result is not None:
+                failed += 1
+                logger.warning("%s page %d: %s block at %s could not be read: %s", page.source.name, page.index + 1,
+                               planned_block.label, [round(v) for v in planned_block.bbox], result.error)  # fmt: skip
+            blocks.extend(self._output_blocks(planned_block, content, page, first_id=len(blocks)))
+        settings: dict[str, object] = {
+            "engine": self.name,
+            "use_doc_preprocessor": False,
+            "use_layout_detection": True,
+            "use_chart_recognition": self.options.use_chart_recognition,
+            "use_seal_recognition": self.options.use_seal_recognition,
+            "format_block_content": False,
+            "merge_layout_blocks": self.options.merge_layout_blocks,
+            "markdown_ignore_labels": list(self.options.markdown_ignore_labels),
+            "layout_model": self.detector.name,
+            "recognizer": self.recognizer_name,
+            "dpi": round(page.dpi, 2),
+        }
+        if failed:
+            settings["unread_blocks"] = failed
+        return PageResult.of_page(page, planned.regions, blocks, settings)
+
+    def _output_blocks(self, block: Region | MergedBlock, content: str, page: Page, first_id: int) -> list[Block]:
+        """The output blocks of a read block: a stitched group gives its members back, the first holding the
+        text and all sharing its ``group_id`` (as PaddleOCR-VL writes them); a picture keeps its crop."""
+        if isinstance(block, MergedBlock):
+            return [
+                Block(region=member, content=content if k == 0 else "", block_id=first_id + k, group_id=first_id)
+                for k, member in enumerate(block.members)
+            ]
+        output = Block(region=block, content=content, block_id=first_id, group_id=first_id)
+        if task_for_label(block.label, self.routing) is None:
+            output.image = crop_box(page.image, block.bbox)
+        return [output]
+
+
+def load_local_recognizer(options: PipelineOptions) -> tuple[InferenceEngine, Path]:
+    """The recognizer in this process and its folder: the weights the options name, or where ``ocrvl models
+    list`` finds them; its CPU threads are the run's unless the inference options set their own."""
+    from ocrvl.models.locate import resolve_model_dir
+
+    recognizer_dir = resolve_model_dir(options.vl_rec_model_dir)
+    inference = options.inference
+    if inference.threads == 0 and options.threads:
+        inference = replace(inference, threads=options.threads)
+    return InferenceEngine.from_dir(recognizer_dir, inference), recognizer_dir
+
+
+def load_layout_detector(options: PipelineOptions, recognizer_dir: Path | None, device) -> tuple[object, Path]:
+    """PP-DocLayoutV2 from the options' folder or beside the recognizer's, and where it was found. It runs on the
+    recognizer's device but stays fp32: its scores are compared with thresholds."""
+    from ocrvl.layout.ppdoclayout.model import PPDocLayoutDetector
+    from ocrvl.models.locate import resolve_layout_dir
+
+    layout_dir = resolve_layout_dir(options.layout_detection_model_dir, recognizer_dir)
+    detector = PPDocLayoutDetector.from_dir(layout_dir, device=str(device))
+    logger.info("layout: %s from %s", detector.name, layout_dir)
+    return detector, layout_dir
+
+
+def _remote_recognizer(options: PipelineOptions):
+    from ocrvl.inference.remote import RemoteOptions, RemoteRecognizer
+
+    settings = {
+        "backend": options.vl_rec_backend,
+        "server_url": options.vl_rec_server_url,
+        "max_concurrency": options.vl_rec_max_concurrency,
+        "api_key": options.vl_rec_api_key,
+        "model_name": options.vl_rec_api_model_name,
+        "max_new_tokens": options.inference.max_new_tokens,
+    }
+    return RemoteRecognizer.from_options(RemoteOptions(**{k: v for k, v in settings.items() if v is not None}))

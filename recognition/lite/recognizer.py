@@ -1,0 +1,86 @@
+"""The embedded lite recognizer: the PDF text layer where there is one, PP-OCRv6 where there is not,
+tables rebuilt from words and ruling lines, pictures and formulas cropped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ocrvl.geometry import center, contains_point
+from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
+from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
+from ocrvl.recognition.lite.rulings import detect_rulings
+from ocrvl.recognition.lite.tables import table_html
+from ocrvl.recognition.lite.text_assembly import region_text
+from ocrvl.types import Block, Page, Region, Ruling, Word
+
+
+@dataclass(frozen=True)
+class LiteOptions:
+    """`ocr`: options of the PP-OCR line reader. `force_ocr`: ignore PDF text layers.
+    `crop_padding`: pixels added around pictures and formulas when they are cropped."""
+
+    ocr: OcrOptions = field(default_factory=OcrOptions)
+    force_ocr: bool = False
+    crop_padding: int = 4
+
+
+class LiteRecognizer:
+    """Reads every region of a page; the OCR model is loaded on first use only."""
+
+    def __init__(self, options: LiteOptions | None = None):
+        self.options = options or LiteOptions()
+        self.reader = LineReader(self.options.ocr)
+
+    def uses_text_layer(self, page: Page) -> bool:
+        return page.text_layer_ok and not self.options.force_ocr
+
+    def page_words(self, page: Page) -> list[Word]:
+        """The page's words: its text layer if usable, else OCR lines of the whole page."""
+        if self.uses_text_layer(page):
+            return list(page.words)
+        return self.reader.read(page.image)
+
+    def recognize(self, page: Page, regions: Sequence[Region], words_per_region: Sequence[list[Word]]) -> list[Block]:
+        """Blocks for the regions, in the order given, `words_per_region[i]` being the words inside
+        `regions[i]`. Text regions that end up empty are left out."""
+        blocks: list[Block] = []
+        image_rulings: list[Ruling] | None = None
+        for region, words in zip(regions, words_per_region):
+            if not words and self._holds_raster_text(page, region):
+                words = self.reader.read_region(page.image, region.bbox)
+            block = Block(region=region, content="", block_id=len(blocks))
+            if region.label in PICTURE_LABELS:
+                block.image = self._crop(page, region)
+            elif region.label == "table":
+                if self.uses_text_layer(page):
+                    rulings = page.rulings
+                else:
+                    if image_rulings is None:
+                        image_rulings = detect_rulings(page.image)
+                    rulings = image_rulings
+                block.content = table_html(words, rulings, region.bbox) if words else ""
+            else:
+                block.content = region_text(words)
+                if region.label == "display_formula":
+                    block.image = self._crop(page, region)
+            if block.content or block.image is not None:
+                blocks.append(block)
+        return blocks
+
+    def _holds_raster_text(self, page: Page, region: Region) -> bool:
+        """A body text or table region of a born-digital page with no text-layer words under it: text
+        drawn as an image. (A region whose words went to an overlapping region is not OCR'd again;
+        headers and footers, left out of the Markdown, are not worth an OCR run.)"""
+        if region.label in PICTURE_LABELS | MARGINAL_LABELS or not self.uses_text_layer(page):
+            return False
+        return not any(contains_point(region.bbox, *center(w.bbox)) for w in page.words)
+
+    def _crop(self, page: Page, region: Region) -> np.ndarray:
+        pad = self.options.crop_padding
+        x0, y0, x1, y1 = region.bbox
+        x0, y0 = max(0, int(x0) - pad), max(0, int(y0) - pad)
+        x1, y1 = min(page.width, int(np.ceil(x1)) + pad), min(page.height, int(np.ceil(y1)) + pad)
+        return page.image[y0:y1, x0:x1].copy()

@@ -1,0 +1,108 @@
+"""Layout refinement: no text lost, none duplicated, labels fixed from content."""
+
+from pathlib import Path
+
+import numpy as np
+
+from ocrvl.layout.lite.refine import refine_layout
+from ocrvl.layout.lite.regions import expand_to_rulings
+from ocrvl.types import Page, Region, Ruling, Word
+
+
+def _page(width=1200, height=1600) -> Page:
+    return Page(source=Path("x.pdf"), index=0, page_count=1, image=np.zeros((height, width, 3), np.uint8), dpi=144)
+
+
+def _line(text: str, x: float, y: float, h: float = 20, line: int = -1) -> list[Word]:
+    words, cursor = [], x
+    for token in text.split():
+        w = 11 * len(token)
+        words.append(Word(token, (cursor, y, cursor + w, y + h), line=line))
+        cursor += w + 8
+    return words
+
+
+def _labels_by_first_word(detected: list[Region], words: list[Word]) -> dict[str, str]:
+    return {ws[0].text: r.label for r, ws in refine_layout(detected, words, _page())}
+
+
+def test_words_outside_every_box_become_a_text_region_and_each_word_is_used_once():
+    inside = _line("Covered by the detector box", 100, 200)
+    outside = _line("Missed by the detector entirely", 100, 600) + _line("and its second line here", 100, 625)
+    detected = [Region((90, 190, 800, 230), "text", 0.9), Region((95, 195, 700, 225), "text", 0.5)]
+    pairs = refine_layout(detected, inside + outside, _page())
+    used = [w for _, ws in pairs for w in ws]
+    assert sorted(map(id, used)) == sorted(map(id, inside + outside))
+    assert [r.label for r, _ in pairs] == ["text", "text"]
+
+
+def test_title_box_that_stops_short_grows_over_the_rest_of_the_title():
+    words = _line("Compact Neural Models for Reading", 100, 100, h=40)
+    detected = [Region((250, 95, 500, 145), "paragraph_title", 0.4)]
+    ((region, region_words),) = refine_layout(detected, words, _page())
+    assert region.label == "doc_title" and len(region_words) == len(words)
+    assert region.bbox[0] <= 100
+
+
+def test_page_covering_picture_is_dropped_so_its_text_is_read():
+    words = _line("A dense page of ordinary prose that the detector took for one big picture", 80, 300)
+    detected = [Region((0, 0, 1200, 1600), "image", 0.8)]
+    pairs = refine_layout(detected, words, _page())
+    assert [r.label for r, _ in pairs] == ["text"]
+
+
+def test_grid_of_short_ocr_text_on_a_page_without_tables_becomes_one_table():
+    words = []
+    for row, y in enumerate((100, 140, 180, 220)):
+        for col, x in enumerate((100, 400, 700)):
+            words.append(Word(f"r{row}c{col}", (x, y, x + 60, y + 20)))
+    detected = [Region((90, 90, 800, 130), "text", 0.3), Region((90, 170, 800, 250), "text", 0.3)]
+    pairs = refine_layout(detected, words, _page(), ocr_words=True)
+    assert [r.label for r, _ in pairs] == ["table"]
+    assert len(pairs[0][1]) == len(words)
+    # a born-digital form laid out in columns is not turned into a table
+    assert "table" not in {r.label for r, _ in refine_layout(detected, words, _page())}
+
+
+def test_symbol_line_is_a_formula_and_short_numbered_line_a_heading():
+    body = _line("Plain body text that runs along the whole line of the column here", 100, 300)
+    formula = _line("a2 + b2 = c2", 300, 360)
+    heading = _line("2 Method", 100, 240)
+    detected = [
+        Region((90, 295, 900, 325), "text", 0.9),
+        Region((290, 355, 500, 385), "text", 0.9),
+        Region((90, 235, 300, 265), "text", 0.9),
+    ]
+    labels = _labels_by_first_word(detected, body + formula + heading)
+    assert labels == {"Plain": "text", "a2": "display_formula", "2": "paragraph_title"}
+
+
+def test_picture_box_over_running_text_is_dropped_but_a_labelled_diagram_is_kept():
+    prose = []
+    for i in range(4):
+        prose += _line("Accurate document layout analysis is a key requirement", 100, 200 + 30 * i)
+    labels = _line("Nut case", 700, 300) + _line("Keyway", 700, 400)
+    detected = [Region((90, 190, 650, 330), "image", 0.9), Region((680, 280, 900, 430), "image", 0.9)]
+    pairs = refine_layout(detected, prose + labels, _page())
+    assert sorted(r.label for r, _ in pairs) == ["image", "text"]
+    text = next(ws for r, ws in pairs if r.label == "text")
+    assert len(text) == len(prose)
+
+
+def test_large_line_boxed_as_page_header_is_a_title_but_a_small_running_header_stays():
+    title = _line("Improving Productivity With Programming", 300, 60, h=30)
+    running = _line("Chapter 3 Row Access", 800, 20, h=16)
+    body = _line("Plain body text that runs along the whole line of the column here", 100, 200, h=26)
+    detected = [
+        Region((290, 55, 900, 95), "header", 0.6),
+        Region((790, 15, 1100, 40), "header", 0.6),
+        Region((90, 195, 1000, 230), "text", 0.9),
+    ]
+    labels = _labels_by_first_word(detected, title + running + body)
+    assert labels == {"Improving": "doc_title", "Chapter": "header", "Plain": "text"}
+
+
+def test_table_box_that_cut_off_a_column_grows_to_its_rules():
+    rulings = [Ruling(0, y, 300, y) for y in (100, 130, 160)] + [Ruling(x, 100, x, 160) for x in (0, 120, 300)]
+    rulings.append(Ruling(20, 0, 20, 1000))  # a page-long line: not part of the table
+    assert expand_to_rulings((110, 98, 300, 162), rulings) == (0, 98, 300, 162)
