@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ocrvl.inference import InferenceEngine, RecognitionRequest, RecognitionResult
+from ocrvl.inference import InferenceEngine, RecognitionRequest, RecognitionResult, Recognizer
 from ocrvl.layout.ppdoclayout.block_merge import MergedBlock, stitch_crops
 from ocrvl.layout.ppdoclayout.box_rules import parsing_blocks, postprocess_layout
 from ocrvl.log import logger
@@ -38,7 +38,7 @@ class VlEngine:
 
     name = "vl"
 
-    def __init__(self, options: PipelineOptions, detector, recognizer: InferenceEngine, recognizer_name: str = ""):
+    def __init__(self, options: PipelineOptions, detector, recognizer: Recognizer, recognizer_name: str = ""):
         self.options = options
         self.detector = detector
         self.recognizer = recognizer
@@ -187,7 +187,7 @@ def load_layout_detector(options: PipelineOptions, recognizer_dir: Path | None, 
     return detector, layout_dir
 
 
-def _remote_recognizer(options: PipelineOptions):
+def _remote_recognizer(options: PipelineOptions) -> Recognizer:
     from ocrvl.inference.remote import RemoteOptions, RemoteRecognizer
 
     settings = {

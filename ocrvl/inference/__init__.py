@@ -15,6 +15,7 @@ _EXPORTS = {
     "RepetitionLimits": "options",
     "RecognitionRequest": "requests",
     "RecognitionResult": "requests",
+    "Recognizer": "recognizer",
 }
 __all__ = sorted(_EXPORTS)
 
