@@ -34,11 +34,11 @@ class PlannedPage:
 
 
 class VlEngine:
-    """PP-DocLayoutV2 layout + PaddleOCR-VL-0.9B recognition through the batched inference core."""
-
-    name = "vl"
+    """PP-DocLayoutV2 layout + PaddleOCR-VL-0.9B recognition, by the batched inference core in this process
+    (``vl``) or by a recognizer server (``vl-server``, the options' ``vl_rec_backend``)."""
 
     def __init__(self, options: PipelineOptions, detector, recognizer: Recognizer, recognizer_name: str = ""):
+        self.name = "vl" if options.vl_rec_backend == "local" else "vl-server"
         self.options = options
         self.detector = detector
         self.recognizer = recognizer
@@ -133,7 +133,7 @@ class VlEngine:
                                planned_block.label, [round(v) for v in planned_block.bbox], result.error)  # fmt: skip
             blocks.extend(self._output_blocks(planned_block, content, page, first_id=len(blocks)))
         settings: dict[str, object] = {
-            "engine": self.name,
+            "engine": "vl",  # PaddleOCR-VL's pipeline wherever its recognizer runs (vl_rec_backend says where)
             "use_doc_preprocessor": False,
             "use_layout_detection": True,
             "use_chart_recognition": self.options.use_chart_recognition,
@@ -145,6 +145,8 @@ class VlEngine:
             "recognizer": self.recognizer_name,
             "dpi": round(page.dpi, 2),
         }
+        if self.options.vl_rec_backend != "local":
+            settings["vl_rec_backend"] = self.options.vl_rec_backend
         if failed:
             settings["unread_blocks"] = failed
         return PageResult.of_page(page, planned.regions, blocks, settings)

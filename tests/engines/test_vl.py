@@ -121,6 +121,17 @@ def test_page_result_holds_cleaned_content_in_paddleocr_vl_json():
     assert data["model_settings"]["use_chart_recognition"] is False
 
 
+def test_vl_server_says_it_reads_through_a_server_and_keeps_the_vl_json():
+    local = _engine(ScriptedRecognizer())
+    remote = _engine(ScriptedRecognizer(), vl_rec_backend="sglang-server", vl_rec_server_url="http://127.0.0.1:9/v1")
+    assert (local.name, remote.name) == ("vl", "vl-server")
+    local_settings = page_json(_run(local))["model_settings"]
+    remote_settings = page_json(_run(remote))["model_settings"]
+    assert "vl_rec_backend" not in local_settings
+    assert remote_settings.pop("vl_rec_backend") == "sglang-server"
+    assert remote_settings == local_settings  # engine "vl": the same pipeline, its recognizer elsewhere
+
+
 def test_block_order_numbers_formula_numbers_and_seals_as_paddlex_does():
     # PaddleX 3.4+ numbers every label but pictures, tables, captions, headers, footers, footnotes, aside text
     # and the run's markdown_ignore_labels.

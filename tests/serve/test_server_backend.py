@@ -19,10 +19,13 @@ SAMPLE = SAMPLES / "table_two_pages.pdf"
 
 
 def _parsed(parser: PaddleOCRVL) -> list[dict]:
-    """What a user gets, less the one field that says where the recognizer ran."""
+    """What a user gets, less the fields that say where the recognizer ran (its folder or URL, and for a server
+    the backend, which must be said)."""
     document = parser.join(parser.predict(SAMPLE))[0].json
     for page in document["pages"]:
-        page["model_settings"].pop("recognizer")
+        settings = page["model_settings"]
+        settings.pop("recognizer")
+        assert settings.pop("vl_rec_backend", "local") == parser.options.vl_rec_backend
     return document["pages"]
 
 
