@@ -4,13 +4,18 @@ from the options (the engines themselves: `lite`, `vl`)."""
 from __future__ import annotations
 
 from concurrent.futures import Future
-from typing import Protocol
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from ocrvl.engines.lite import LiteEngine
 from ocrvl.log import logger
 from ocrvl.models.locate import candidates, layout_candidates
 from ocrvl.options import PipelineOptions
 from ocrvl.types import Page, PageResult
+
+if TYPE_CHECKING:
+    from ocrvl.engines.vl import LocalRecognizer
 
 
 class Engine(Protocol):
@@ -29,24 +34,41 @@ class Engine(Protocol):
     def submit(self, analysis: object) -> Future[PageResult]: ...
 
 
+@dataclass(frozen=True)
+class EngineChoice:
+    """The engine the options ask for, and why it is the one (``ocrvl serve`` shows the reason at ``/health``)."""
+
+    engine: Engine
+    reason: str
+
+
 def create_engine(options: PipelineOptions) -> Engine:
     """The engine the options ask for; ``auto`` says which one it chose and why."""
-    if options.engine in ("vl", "vl-server"):
-        from ocrvl.engines.vl import VlEngine
+    return choose_engine(options).engine
 
-        return VlEngine.from_options(options)
+
+def choose_engine(options: PipelineOptions, local: LocalRecognizer | None = None) -> EngineChoice:
+    """The engine the options ask for and why; ``auto`` (the vl engine when its weights are found, else lite) logs
+    its choice. ``local`` is a recognizer already loaded in this process (``ocrvl serve`` shares its own with the
+    chat API): a vl engine reads with it, and ``auto`` then looks only for the layout weights."""
+    if options.engine == "lite":
+        return EngineChoice(LiteEngine(options), "lite asked for")
     if options.engine == "auto":
-        missing = _missing_vl_weights(options)
-        if missing is None:
-            from ocrvl.engines.vl import VlEngine
+        missing = _missing_vl_weights(options, local.directory if local is not None else None)
+        if missing is not None:
+            reason = f"auto; {missing}, `ocrvl models list` shows where ocrvl looks"
+            logger.info("engine: lite (%s)", reason)
+            return EngineChoice(LiteEngine(options), reason)
+        reason = "auto; PaddleOCR-VL and PP-DocLayoutV2 weights found"
+        logger.info("engine: vl (%s)", reason)
+    else:
+        reason = f"{options.engine} asked for"
+    from ocrvl.engines.vl import VlEngine
 
-            logger.info("engine: vl (auto; PaddleOCR-VL and PP-DocLayoutV2 weights found)")
-            return VlEngine.from_options(options)
-        logger.info("engine: lite (auto; %s, `ocrvl models list` shows where ocrvl looks)", missing)
-    return LiteEngine(options)
+    return EngineChoice(VlEngine.from_options(options, local), reason)
 
 
-def recognizer_if_found(options: PipelineOptions):
+def recognizer_if_found(options: PipelineOptions) -> LocalRecognizer | None:
     """The PaddleOCR-VL recognizer for a server whose documents go through the lite engine: loaded when its
     weights are found (a folder named in the options must load), None when there are none (one log line)."""
     from ocrvl.engines.vl import load_local_recognizer
@@ -55,15 +77,18 @@ def recognizer_if_found(options: PipelineOptions):
         logger.info("no PaddleOCR-VL weights found: documents are parsed with the lite engine and chat completions "
                     "are refused (`ocrvl models list` shows where ocrvl looks)")  # fmt: skip
         return None
-    return load_local_recognizer(options)[0]
+    return load_local_recognizer(options)
 
 
-def _missing_vl_weights(options: PipelineOptions) -> str | None:
-    """What keeps the vl engine from running here, or None when both models are found."""
-    recognizer = next((c for c in candidates(options.vl_rec_model_dir) if c.usable), None)
-    if recognizer is None:
-        return "no PaddleOCR-VL weights found"
-    layout = next((c for c in layout_candidates(options.layout_detection_model_dir, recognizer.path) if c.usable), None)
+def _missing_vl_weights(options: PipelineOptions, recognizer_dir: Path | None) -> str | None:
+    """What keeps the vl engine from running here (its recognizer already loaded from `recognizer_dir`, or to be
+    looked for), or None when both models are found."""
+    if recognizer_dir is None:
+        recognizer = next((c for c in candidates(options.vl_rec_model_dir) if c.usable), None)
+        if recognizer is None:
+            return "no PaddleOCR-VL weights found"
+        recognizer_dir = recognizer.path
+    layout = next((c for c in layout_candidates(options.layout_detection_model_dir, recognizer_dir) if c.usable), None)
     if layout is None:
-        return f"PaddleOCR-VL weights are at {recognizer.path}, but no PP-DocLayoutV2 layout weights were found"
+        return f"PaddleOCR-VL weights are at {recognizer_dir}, but no PP-DocLayoutV2 layout weights were found"
     return None

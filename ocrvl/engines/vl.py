@@ -47,13 +47,14 @@ class VlEngine:
         self.routing = options.routing_options()
 
     @classmethod
-    def from_options(cls, options: PipelineOptions) -> VlEngine:
+    def from_options(cls, options: PipelineOptions, local: LocalRecognizer | None = None) -> VlEngine:
         """The layout model and the recognizer the options name: local weights found as ``ocrvl models list``
-        shows, or a recognizer server (``vl_rec_backend``)."""
+        shows (or `local`, already loaded), or a recognizer server (``vl_rec_backend``)."""
         from ocrvl.inference.device import resolve_placement
 
         if options.vl_rec_backend == "local":
-            recognizer, recognizer_dir = load_local_recognizer(options)
+            local = local or load_local_recognizer(options)
+            recognizer, recognizer_dir = local.core, local.directory
             device, name = recognizer.placement.device, recognizer_dir.name
         else:
             recognizer_dir = None
@@ -165,16 +166,24 @@ class VlEngine:
         return [output]
 
 
-def load_local_recognizer(options: PipelineOptions) -> tuple[InferenceEngine, Path]:
-    """The recognizer in this process and its folder: the weights the options name, or where ``ocrvl models
-    list`` finds them; its CPU threads are the run's unless the inference options set their own."""
+@dataclass(frozen=True)
+class LocalRecognizer:
+    """The inference core in this process, and the folder its weights were loaded from."""
+
+    core: InferenceEngine
+    directory: Path
+
+
+def load_local_recognizer(options: PipelineOptions) -> LocalRecognizer:
+    """The recognizer in this process: the weights the options name, or where ``ocrvl models list`` finds them;
+    its CPU threads are the run's unless the inference options set their own."""
     from ocrvl.models.locate import resolve_model_dir
 
     recognizer_dir = resolve_model_dir(options.vl_rec_model_dir)
     inference = options.inference
     if inference.threads == 0 and options.threads:
         inference = replace(inference, threads=options.threads)
-    return InferenceEngine.from_dir(recognizer_dir, inference), recognizer_dir
+    return LocalRecognizer(InferenceEngine.from_dir(recognizer_dir, inference), recognizer_dir)
 
 
 def load_layout_detector(options: PipelineOptions, recognizer_dir: Path | None, device) -> tuple[object, Path]:

@@ -34,8 +34,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ocrvl.documents import SUPPORTED_SUFFIXES, LoadOptions, count_pages
-from ocrvl.engines import Engine, recognizer_if_found
-from ocrvl.engines.lite import LiteEngine
+from ocrvl.engines import Engine, choose_engine, recognizer_if_found
 from ocrvl.errors import InputError, OcrvlError, OptionsError
 from ocrvl.inference import InferenceEngine, RecognitionRequest
 from ocrvl.inference.core import EngineClosedError
@@ -100,32 +99,24 @@ class ServeService:
 
     @classmethod
     def load(cls, options: ServeOptions, pipeline_options: PipelineOptions) -> ServeService:
-        """Load the recognizer the pipeline options name, and PP-DocLayoutV2 around it when it is found."""
-        from ocrvl.engines.vl import VlEngine, load_layout_detector, load_local_recognizer
-        from ocrvl.models.locate import CheckpointError
+        """Load the recognizer the pipeline options name (it must be found unless the engine is lite), and the
+        page engine around it as `choose_engine` picks it."""
+        from ocrvl.engines.vl import load_local_recognizer
 
         if pipeline_options.vl_rec_backend != "local":
             raise OptionsError("ocrvl serve runs the recognizer itself: use the local vl_rec_backend")
         if pipeline_options.engine == "lite":
-            recognizer = recognizer_if_found(pipeline_options)
-            return cls(options, pipeline_options, recognizer, LiteEngine(pipeline_options), "lite asked for")
-        recognizer, recognizer_dir = load_local_recognizer(pipeline_options)
+            local = recognizer_if_found(pipeline_options)
+        else:
+            local = load_local_recognizer(pipeline_options)
         try:
-            try:
-                detector, layout_dir = load_layout_detector(
-                    pipeline_options, recognizer_dir, recognizer.placement.device
-                )
-            except CheckpointError:
-                if pipeline_options.engine != "auto":
-                    raise
-                reason = "no PP-DocLayoutV2 layout weights found (`ocrvl models list` shows where ocrvl looks)"
-                logger.info("parse engine: lite (%s)", reason)
-                return cls(options, pipeline_options, recognizer, LiteEngine(pipeline_options), reason)
-            engine = VlEngine(pipeline_options, detector, recognizer, recognizer_name=recognizer_dir.name)
-            return cls(options, pipeline_options, recognizer, engine, f"PP-DocLayoutV2 found at {layout_dir}")
+            choice = choose_engine(pipeline_options, local)
         except BaseException:
-            recognizer.close()
+            if local is not None:
+                local.core.close()
             raise
+        recognizer = local.core if local is not None else None
+        return cls(options, pipeline_options, recognizer, choice.engine, choice.reason)
 
     # ------------------------------------------------------------------------------------------ parsing
 

@@ -44,7 +44,7 @@ def test_models_lists_the_served_model_and_health_describes_the_service(server):
     assert models["object"] == "list"
     assert [(m["id"], m["object"]) for m in models["data"]] == [("PaddleOCR-VL-0.9B", "model")]
     assert health["status"] == "ok"
-    assert health["parse_engine"] == "vl" and "PP-DocLayoutV2" in health["parse_engine_reason"]
+    assert health["parse_engine"] == "vl" and health["parse_engine_reason"] == "vl asked for"
     assert health["jobs"]["max_concurrent_jobs"] == 2
 
 
