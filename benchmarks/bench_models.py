@@ -45,9 +45,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocrvl.models.config import ModelConfig
 from ocrvl.models.image_processing import PIPELINE_MAX_PIXELS, PIPELINE_MIN_PIXELS, ImageProcessor
-from ocrvl.models.kv_cache import KVCache
 from ocrvl.models.model import PaddleOCRVL
 from ocrvl.models.weights import NATIVE, to_ocrvl
+from ocrvl.testing.reference import KVCache, generate_greedy
 
 CROP_SIZES = ((1000, 200), (600, 400), (300, 80))
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
@@ -188,7 +188,7 @@ def warm_up(ref, ours: PaddleOCRVL) -> None:
     input_ids = prompt_ids(ours, grids[0])
     mm = (input_ids == ours.config.image_token_id).int()
     ref(input_ids=input_ids, pixel_values=patches, image_grid_thw=torch.tensor(grids), mm_token_type_ids=mm)
-    ours.generate_greedy(input_ids, patches, grids, 2, stop_ids=[])
+    generate_greedy(ours, input_ids, patches, grids, 2, stop_ids=[])
 
 
 def bench_crop(
@@ -291,7 +291,7 @@ def bench_crop(
     )
     ref_s = time.perf_counter() - start
     start = time.perf_counter()
-    ours_new = ours.generate_greedy(input_ids, patches, grids, k, stop_ids=[ours.config.eos_token_id])[0]
+    ours_new = generate_greedy(ours, input_ids, patches, grids, k, stop_ids=[ours.config.eos_token_id])[0]
     ours_s = time.perf_counter() - start
     ref_new = generated[0, input_ids.shape[1] :].tolist()
     if ours.config.eos_token_id in ref_new:

@@ -10,7 +10,7 @@ from torch import nn
 from ocrvl.errors import OcrvlError
 
 from .config import ModelConfig
-from .kv_cache import KVCache
+from .kv_cache import DecoderCache
 from .layers import Linear
 from .text import TextModel
 from .vision import Projector, VisionEncoder
@@ -99,7 +99,7 @@ class PaddleOCRVL(nn.Module):
         self,
         embeddings: torch.Tensor,
         positions: torch.Tensor,
-        cache: KVCache | None = None,
+        cache: DecoderCache | None = None,
         key_mask: torch.Tensor | None = None,
         last_only: bool = False,
     ) -> torch.Tensor:
@@ -107,43 +107,3 @@ class PaddleOCRVL(nn.Module):
         if last_only:
             hidden = hidden[:, -1:]
         return self.lm_head(hidden)
-
-    @torch.inference_mode()
-    def generate_greedy(
-        self,
-        input_ids: torch.Tensor,
-        patches: torch.Tensor | None,
-        grids: Sequence[Grid],
-        max_new_tokens: int,
-        stop_ids: Sequence[int],
-        key_mask: torch.Tensor | None = None,
-    ) -> list[list[int]]:
-        """Greedy decoding of a (left-padded) batch; returns each row's new tokens without the stop token.
-
-        A plain reference loop: the batched inference core is the fast path.
-        """
-        image_tokens = torch.cat(self.encode_images(patches, grids)) if grids else None
-        embeddings = self.embed(input_ids, image_tokens)
-        positions, next_positions = self.rope_positions(input_ids, grids, key_mask)
-        cache = KVCache(len(self.text.layers))
-        logits = self(embeddings, positions, cache, key_mask, last_only=True)
-        batch = input_ids.shape[0]
-        outputs: list[list[int]] = [[] for _ in range(batch)]
-        done = [False] * batch
-        stop = set(stop_ids)
-        for _ in range(max_new_tokens):
-            tokens = logits[:, -1].argmax(-1)
-            for row, token in enumerate(tokens.tolist()):
-                if not done[row]:
-                    if token in stop:
-                        done[row] = True
-                    else:
-                        outputs[row].append(token)
-            if all(done):
-                break
-            if key_mask is not None:
-                key_mask = torch.cat([key_mask, key_mask.new_ones(batch, 1)], dim=1)
-            step_positions = next_positions.view(1, batch, 1).expand(3, batch, 1)
-            logits = self(self.text.embed_tokens(tokens[:, None]), step_positions, cache, key_mask)
-            next_positions = next_positions + 1
-        return outputs

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import TextConfig
-from .kv_cache import KVCache
+from .kv_cache import DecoderCache
 from .layers import Linear, RMSNorm, RotaryFrequencies, rotate_half
 from .moe import GatedMLP, SparseMoE
 
@@ -50,7 +50,7 @@ class TextAttention(nn.Module):
         x: torch.Tensor,
         rotary: tuple[torch.Tensor, torch.Tensor],
         mask: torch.Tensor | None,
-        cache: KVCache | None,
+        cache: DecoderCache | None,
     ) -> torch.Tensor:
         batch, length, _ = x.shape
         q = self.q_proj(x).view(batch, length, self.num_heads, self.head_dim).transpose(1, 2)
@@ -94,7 +94,7 @@ class TextModel(nn.Module):
         self,
         embeddings: torch.Tensor,
         positions: torch.Tensor,
-        cache: KVCache | None = None,
+        cache: DecoderCache | None = None,
         key_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Hidden states after the final norm.

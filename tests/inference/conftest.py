@@ -15,6 +15,7 @@ from ocrvl.models.checkpoints import load_model, read_config
 from ocrvl.models.image_processing import ImageProcessor
 from ocrvl.models.prompting import Prompter
 from ocrvl.testing.checkpoints import write_tiny_checkpoint
+from ocrvl.testing.reference import generate_greedy
 
 CPU_FP32 = Placement(torch.device("cpu"), torch.float32)
 # Small resize limits keep the tiny model's prompts short.
@@ -39,9 +40,10 @@ class Recognizer:
         return dataclasses.replace(self.prompter, stop_ids=stop_ids)
 
     def reference(self, request: RecognitionRequest) -> list[int]:
-        """Greedy tokens of one request alone, through the model's plain reference loop."""
+        """Greedy tokens of one request alone, through the plain reference loop."""
         prepared = RequestEncoder(self.model, self.prompter, self.processor)(request)
-        return self.model.generate_greedy(
+        return generate_greedy(
+            self.model,
             torch.tensor([prepared.input_ids]),
             prepared.patches,
             [prepared.grid],

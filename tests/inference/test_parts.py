@@ -10,7 +10,10 @@ from ocrvl.inference import InferenceEngine, InferenceOptions, RepetitionLimits,
 from ocrvl.inference.cache import SlotCache
 from ocrvl.inference.repetition import RepetitionGuard
 from ocrvl.inference.scheduler import vision_groups
+from ocrvl.models.kv_cache import DecoderCache
 from ocrvl.models.locate import CheckpointError
+from ocrvl.testing.checkpoints import random_model, tiny_config
+from ocrvl.testing.reference import KVCache
 
 from .conftest import page_requests
 
@@ -68,6 +71,39 @@ def test_slot_cache_decode_writes_each_row_at_its_own_length():
     view.update(1, new, new)
     view.advance(1)
     assert cache.lengths == [4, 8, 6]
+
+
+def test_the_slot_cache_views_decode_as_the_reference_cache_does():
+    """The decoder takes any `DecoderCache`: the core's prefill and decode views give the logits the plain
+    reference cache gives, rows of different lengths included."""
+    model = random_model(tiny_config(), seed=4)
+    text = model.config.text
+    slots = SlotCache(text.num_hidden_layers, 2, text.num_key_value_heads, text.head_dim, torch.float32,
+                      torch.device("cpu"))  # fmt: skip
+    prompts = [[1, 40, 41, 42], [1, 50, 51, 52, 53, 54]]
+    next_tokens = torch.tensor([[60], [61]])
+
+    def positions(start: int, length: int) -> torch.Tensor:
+        return torch.arange(start, start + length).view(1, 1, -1).expand(3, 1, -1)
+
+    def embed(ids) -> torch.Tensor:
+        return model.text.embed_tokens(torch.as_tensor(ids).view(1, -1))
+
+    expected = []
+    with torch.inference_mode():
+        for row, prompt in enumerate(prompts):
+            view = slots.prefill_view(row, len(prompt))
+            assert isinstance(view, DecoderCache)
+            model(embed(prompt), positions(0, len(prompt)), view)
+            reference = KVCache(text.num_hidden_layers)
+            assert isinstance(reference, DecoderCache)
+            model(embed(prompt), positions(0, len(prompt)), reference)
+            expected.append(model(embed(next_tokens[row]), positions(len(prompt), 1), reference))
+        decode = slots.decode_view(2)
+        assert isinstance(decode, DecoderCache)
+        step_positions = torch.tensor([len(p) for p in prompts]).view(1, -1, 1).expand(3, -1, 1)
+        got = model(model.text.embed_tokens(next_tokens), step_positions, decode, decode.key_mask())
+    assert (got - torch.cat(expected)).abs().max() < 1e-5
 
 
 def test_slot_cache_move_and_growth_keep_rows_intact():

@@ -1,11 +1,12 @@
-"""The cache the inference core drives: decoding step by step equals one full pass; rows can be dropped."""
+"""The reference key/value cache: decoding step by step equals one full pass; rows can be dropped; it and the
+inference core's views are the cache the decoder is typed with."""
 
 from __future__ import annotations
 
 import torch
 
-from ocrvl.models.kv_cache import KVCache
 from ocrvl.testing.checkpoints import random_model, tiny_config
+from ocrvl.testing.reference import KVCache
 
 
 def text_positions(start, length, batch=1):

@@ -13,6 +13,7 @@ from ocrvl.models.image_processing import PIPELINE_MAX_PIXELS, PIPELINE_MIN_PIXE
 from ocrvl.models.moe import SparseMoE
 from ocrvl.models.weights import NATIVE, ORIGINAL, from_ocrvl
 from ocrvl.testing.checkpoints import random_model, tiny_config, write_tiny_checkpoint
+from ocrvl.testing.reference import generate_greedy
 
 transformers = pytest.importorskip("transformers")
 TOLERANCE = 1e-4
@@ -113,7 +114,7 @@ def test_greedy_tokens_match(models, grid):
     patches = patches_for([grid], seed=4)
     input_ids = torch.tensor([prompt_ids(ours, grid)])
     expected = reference_generate(reference, input_ids, patches, [grid])
-    got = ours.generate_greedy(input_ids, patches, [grid], 12, stop_ids=[2])
+    got = generate_greedy(ours, input_ids, patches, [grid], 12, stop_ids=[2])
     assert len(set(got[0])) > 1, "random weights should not collapse to one token"
     assert got == [strip_after_stop(expected[0])]
 
@@ -128,10 +129,10 @@ def test_batch_of_mixed_size_images_matches(models):
     key_mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
     patches = patches_for(grids, seed=5)
     expected = reference_generate(reference, input_ids, patches, grids, attention_mask=key_mask)
-    got = ours.generate_greedy(input_ids, patches, grids, 12, stop_ids=[2], key_mask=key_mask)
+    got = generate_greedy(ours, input_ids, patches, grids, 12, stop_ids=[2], key_mask=key_mask)
     assert got == [strip_after_stop(e) for e in expected]
     singles = [
-        ours.generate_greedy(torch.tensor([r]), p, [g], 12, stop_ids=[2])[0]
+        generate_greedy(ours, torch.tensor([r]), p, [g], 12, stop_ids=[2])[0]
         for r, g, p in zip(rows, grids, patches.split([g[1] * g[2] for g in grids]))
     ]
     assert got == singles
@@ -163,7 +164,7 @@ def test_moe_recognizer_runs_end_to_end(tmp_path):
     model = load_model(directory, torch.float32)
     assert sum(layer.mlp.__class__ is SparseMoE for layer in model.text.layers) == 1  # layer 1 of 2 is MoE
     grid = (1, 4, 6)
-    tokens = model.generate_greedy(torch.tensor([prompt_ids(model, grid)]), patches_for([grid]), [grid], 8, [2])
+    tokens = generate_greedy(model, torch.tensor([prompt_ids(model, grid)]), patches_for([grid]), [grid], 8, [2])
     assert len(tokens[0]) > 0
 
 

@@ -64,6 +64,7 @@ def _key(name: str) -> str:
 
 def check_recognizer(folder: Path) -> list[Row]:
     from ocrvl.models.checkpoints import load_model
+    from ocrvl.testing.reference import generate_greedy
 
     cases = np.load(folder / "inputs.npz")
     official = np.load(folder / "official.npz")
@@ -82,7 +83,7 @@ def check_recognizer(folder: Path) -> list[Row]:
                 image_tokens = torch.cat(model.encode_images(patches, [grid]))
                 positions, _ = model.rope_positions(input_ids, [grid])
                 logits = model(model.embed(input_ids, image_tokens), positions)[0]
-                greedy = model.generate_greedy(input_ids, patches, [grid], NEW_TOKENS, stop_ids=stop)[0]
+                greedy = generate_greedy(model, input_ids, patches, [grid], NEW_TOKENS, stop_ids=stop)[0]
             token_diff = max(token_diff, max_abs(image_tokens.float(), official[f"image_tokens_{key}"]))
             logit_diff = max(logit_diff, max_abs(logits.float(), official[f"logits_{key}"]))
             expected = _until_stop(official[f"greedy_{key}"].tolist(), stop)
