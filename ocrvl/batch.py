@@ -54,7 +54,9 @@ class BatchOptions:
 
 
 @dataclass(frozen=True)
-class Job:
+class DocumentJob:
+    """One input document of a batch run, and where its outputs go."""
+
     source: Path
     folder: Path  # the document's output folder
     name: str  # file-name stem of its outputs
@@ -63,7 +65,7 @@ class Job:
 @dataclass(frozen=True)
 class Batch:
     out_dir: Path
-    jobs: list[Job]
+    jobs: list[DocumentJob]
 
 
 @dataclass
@@ -72,7 +74,7 @@ class BatchReport:
     skipped: list[Path] = field(default_factory=list)  # already finished, left as they were
     failed: list[dict] = field(default_factory=list)  # {"input", "error"}: documents not written
     failed_pages: list[dict] = field(default_factory=list)  # {"input", "page", "error"}: pages of written documents
-    interrupted: Job | None = None  # the document being parsed when the run was interrupted
+    interrupted: DocumentJob | None = None  # the document being parsed when the run was interrupted
     interrupted_pages: int = 0  # its pages finished (kept in its staging folder for the next run)
     settled: list[Path] = field(default_factory=list)  # inputs written, skipped or failed by this run
 
@@ -86,7 +88,7 @@ def plan_batch(inputs: Iterable[Path | str], out_dir: Path | str) -> Batch:
     input. A document's folder is the first of ``name``, ``name_2``, ... that no other document of this run
     takes and that does not hold another input's results."""
     out_dir = ensure_output_dir(Path(out_dir))
-    jobs: list[Job] = []
+    jobs: list[DocumentJob] = []
     used: set[Path] = set()
     for file, root in discover_inputs(inputs, exclude=[out_dir]):
         rel = output_stem(file, root)
@@ -97,7 +99,7 @@ def plan_batch(inputs: Iterable[Path | str], out_dir: Path | str) -> Batch:
             n += 1
             candidate = rel.with_name(f"{rel.name}_{n}")
         used.add(out_dir / candidate)
-        jobs.append(Job(source=file, folder=out_dir / candidate, name=candidate.name))
+        jobs.append(DocumentJob(source=file, folder=out_dir / candidate, name=candidate.name))
     return Batch(out_dir, jobs)
 
 
@@ -121,7 +123,7 @@ def run_batch(
     batch: Batch,
     options: BatchOptions | None = None,
     on_page: Callable[[], None] | None = None,
-    on_document: Callable[[Job, int], None] | None = None,
+    on_document: Callable[[DocumentJob, int], None] | None = None,
 ) -> BatchReport:
     """Parse every job of `batch`. `on_page` is called per finished page; `on_document(job, pages_left)` when a
     document ends, with the number of its counted pages that were not processed (skips and failures).
@@ -158,7 +160,7 @@ def run_batch(
     return report
 
 
-def _skip(job: Job, manifest: Manifest, report: BatchReport) -> None:
+def _skip(job: DocumentJob, manifest: Manifest, report: BatchReport) -> None:
     report.skipped.append(job.folder)
     report.failed_pages += [{"input": str(job.source), **error} for error in manifest.page_errors]
     discard_staging(job.folder)
@@ -166,7 +168,7 @@ def _skip(job: Job, manifest: Manifest, report: BatchReport) -> None:
 
 def _parse_document(
     pipeline: Pipeline,
-    job: Job,
+    job: DocumentJob,
     formats: Sequence[str],
     provenance: Provenance | None,
     recipe: OutputRecipe,
@@ -192,7 +194,7 @@ def _parse_document(
         report.failed_pages += page_errors
 
 
-def _finished(job: Job, provenance: Provenance | None, formats: Sequence[str]) -> Manifest | None:
+def _finished(job: DocumentJob, provenance: Provenance | None, formats: Sequence[str]) -> Manifest | None:
     """The manifest of the job's folder when it is the finished result of this input and these options."""
     if provenance is None:
         return None
@@ -206,7 +208,7 @@ def _finished(job: Job, provenance: Provenance | None, formats: Sequence[str]) -
 
 
 def _write_document(
-    pipeline: Pipeline, job: Job, formats: Sequence[str], provenance: Provenance | None, recipe: OutputRecipe
+    pipeline: Pipeline, job: DocumentJob, formats: Sequence[str], provenance: Provenance | None, recipe: OutputRecipe
 ) -> Iterator[PageResult]:
     """Yields after each page; the folder appears only once the whole document is written."""
     with StagedFolder(job.folder) as staged:
@@ -246,7 +248,7 @@ def _write_page_files(page: PageResult, folder: Path, name: str, formats: Sequen
         write_block_pictures(page.blocks, folder)
 
 
-def _resumable_pages(staged: StagedFolder, store: PageStore, provenance: Provenance | None, job: Job) -> list:
+def _resumable_pages(staged: StagedFolder, store: PageStore, provenance: Provenance | None, job: DocumentJob) -> list:
     """The finished pages an interrupted run left in the staging folder, when it parsed the same input with the
     same options and formats; otherwise the staging folder is emptied and nothing is resumed."""
     if provenance is not None and store.provenance() == provenance:

@@ -43,7 +43,7 @@ from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline, safe_name
 from ocrvl.results import DocumentOutput, PageOutput
 
-from .jobs import Job, JobManager, QueueFullError, ShuttingDownError
+from .jobs import JobManager, ParseJob, QueueFullError, ShuttingDownError
 from .openai_api import ApiError, chat_completion, decode_image, error_body, model_list, parse_chat_request
 from .options import ServeOptions
 
@@ -120,7 +120,7 @@ class ServeService:
 
     # ------------------------------------------------------------------------------------------ parsing
 
-    def parse_document(self, job: Job, checkpoint: Callable[[], None]) -> dict[str, Any]:
+    def parse_document(self, job: ParseJob, checkpoint: Callable[[], None]) -> dict[str, Any]:
         """A job's work (in a job worker thread): its pages through the shared page engine, joined."""
         pipeline = Pipeline(job.options, engine=self.page_engine)
         pages = []
@@ -269,7 +269,7 @@ async def _parse(service: ServeService, request: Request) -> JSONResponse:
                 raise ApiError(413, f"{filename} has {page_count} pages to parse; this server parses at most "
                                     f"{service.options.max_pages} per request (select some with the 'pages' field)",
                                "too_many_pages", "pages")  # fmt: skip
-            job = Job(filename, path, workdir, job_options, page_count, formats)
+            job = ParseJob(filename, path, workdir, job_options, page_count, formats)
             service.jobs.submit(job)
         except QueueFullError as exc:
             shutil.rmtree(workdir, ignore_errors=True)

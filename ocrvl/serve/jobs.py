@@ -42,7 +42,7 @@ class ShutdownInterrupt(OcrvlError):
 
 
 @dataclass
-class Job:
+class ParseJob:
     """One uploaded document to parse. ``done`` completes (with the job) when the job is done or failed."""
 
     filename: str
@@ -58,7 +58,7 @@ class Job:
     result: dict[str, Any] | None = None
     error: str | None = None
     failure: FailureKind | None = None
-    done: Future[Job] = field(default_factory=Future, repr=False)
+    done: Future[ParseJob] = field(default_factory=Future, repr=False)
 
     @property
     def final(self) -> bool:
@@ -74,7 +74,7 @@ class Job:
         return view
 
 
-JobRunner = Callable[[Job, Callable[[], None]], dict[str, Any]]
+JobRunner = Callable[[ParseJob, Callable[[], None]], dict[str, Any]]
 
 
 class JobManager:
@@ -86,8 +86,8 @@ class JobManager:
         self.max_concurrent = max_concurrent
         self.max_queued = max_queued
         self.ttl_seconds = ttl_seconds
-        self._jobs: dict[str, Job] = {}
-        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._jobs: dict[str, ParseJob] = {}
+        self._queue: queue.Queue[ParseJob | None] = queue.Queue()
         self._lock = threading.Lock()
         self._stopping = False
         self._interrupting = False
@@ -101,7 +101,7 @@ class JobManager:
     def stopping(self) -> bool:
         return self._stopping
 
-    def submit(self, job: Job) -> Job:
+    def submit(self, job: ParseJob) -> ParseJob:
         with self._lock:
             if self._stopping:
                 raise ShuttingDownError(SHUTTING_DOWN)
@@ -114,7 +114,7 @@ class JobManager:
         self._queue.put(job)
         return job
 
-    def get(self, job_id: str) -> Job | None:
+    def get(self, job_id: str) -> ParseJob | None:
         with self._lock:
             self._purge()
             return self._jobs.get(job_id)
@@ -179,10 +179,10 @@ class JobManager:
         if self._interrupting:
             raise ShutdownInterrupt(SHUTTING_DOWN)
 
-    def _fail(self, job: Job, message: str, failure: FailureKind) -> None:
+    def _fail(self, job: ParseJob, message: str, failure: FailureKind) -> None:
         self._settle(job, "failed", error=message, failure=failure)
 
-    def _settle(self, job: Job, status: JobStatus, **outcome: Any) -> None:
+    def _settle(self, job: ParseJob, status: JobStatus, **outcome: Any) -> None:
         with self._lock:
             if job.final:
                 return
