@@ -7,23 +7,26 @@ import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
+from click import Command
 from tqdm import tqdm
 
 from ocrvl import __version__
 from ocrvl.batch import DEFAULT_FORMATS, ERRORS_FILE, FORMATS, BatchOptions, BatchReport, plan_batch, run_batch
 from ocrvl.documents import LoadOptions, iter_pages
 from ocrvl.errors import OcrvlError
-from ocrvl.inference.options import DEVICES, PRECISIONS, InferenceOptions
+from ocrvl.flags import FlagField, build_options, flag_fields
+from ocrvl.inference.options import InferenceOptions
 from ocrvl.log import configure
 from ocrvl.models.prompting import TASK_PROMPTS
-from ocrvl.options import ENGINES, VL_REC_BACKENDS, PipelineOptions
+from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline, discover_inputs
+from ocrvl.serve.options import ServeOptions
 
 # Exit codes of `ocrvl parse`: all parsed; some document or page could not be parsed; interrupted (SIGINT,
 # SIGTERM), as shells report a run stopped with Ctrl-C.
@@ -38,35 +41,26 @@ def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[
     return chosen
 
 
-def inference_options(command):
-    """The recognizer's options (``InferenceOptions``) as command-line flags, with its defaults."""
-    defaults = InferenceOptions()
-    flags = [
-        click.option("--device", default=defaults.device, show_default=True,
-                     help=f"Where the recognizer runs: {', '.join(DEVICES)} or cuda:N."),
-        click.option("--precision", type=click.Choice(PRECISIONS), default=defaults.precision, show_default=True,
-                     help="auto: bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16/AMX), fp32 elsewhere."),
-        click.option("--threads", type=int, default=defaults.threads, show_default=True,
-                     help="CPU threads (0: one per core)."),
-        click.option("--batch-size", type=int, default=defaults.max_batch_size, show_default=True,
-                     help="Sequences decoded together (continuous batching)."),
-        click.option("--max-batch-patches", type=int, default=defaults.max_batch_patches, show_default=True,
-                     help="Vision patches encoded in one packed call."),
-        click.option("--max-new-tokens", type=int, default=defaults.max_new_tokens, show_default=True,
-                     help="Generation limit per crop."),
-        click.option("--no-repetition-guard", is_flag=True,
-                     help="Do not stop sequences caught in a loop (they run to --max-new-tokens)."),
-    ]  # fmt: skip
-    for flag in reversed(flags):
-        command = flag(command)
-    return command
+def option_flags(cls: type, only: Collection[str] | None = None) -> Callable[[Command], Command]:
+    """A flag per field of the options dataclass ``cls`` (and of the options it holds), made from the field's
+    ``ocrvl.flags`` metadata; ``only`` keeps the named top-level fields. ``build_options`` turns the values back."""
+
+    def decorate(command: Command) -> Command:
+        chosen = [f for f in flag_fields(cls) if only is None or f.path[0] in only]
+        for field in reversed(chosen):
+            command = click.option(field.option, field.dest, help=field.flag.help, **_click_value(field))(command)
+        return command
+
+    return decorate
 
 
-def _inference_options(device, precision, threads, batch_size, max_batch_patches, max_new_tokens,
-                       no_repetition_guard) -> InferenceOptions:  # fmt: skip
-    options = InferenceOptions(device=device, precision=precision, threads=threads, max_batch_size=batch_size,
-                               max_batch_patches=max_batch_patches, max_new_tokens=max_new_tokens)  # fmt: skip
-    return replace(options, repetition=None) if no_repetition_guard else options
+def _click_value(field: FlagField) -> dict[str, Any]:
+    if field.is_switch:
+        return {"is_flag": True}
+    kind = (click.Choice(field.flag.choices) if field.flag.choices else
+            click.Path(path_type=Path) if field.flag.path else field.value_type)  # fmt: skip
+    return {"type": kind, "default": field.default, "show_default": field.default is not None,
+            "envvar": field.flag.envvar}  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,15 +80,6 @@ def main() -> None:
     help="Folder for the results (one sub-folder per document).",
 )
 @click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="auto",
-    show_default=True,
-    help="auto: PaddleOCR-VL where its weights are found, else lite.",
-)
-@click.option("--pages", default=None, help="Pages to parse, 1-based, e.g. 1-3,7 (default: all).")
-@click.option("--password", default=None, help="Password of encrypted PDFs.")
-@click.option(
     "--format",
     "formats",
     default=",".join(DEFAULT_FORMATS),
@@ -104,71 +89,10 @@ def main() -> None:
     "pages (per-page Markdown and PaddleOCR-VL JSON as <name>_<page>.md / <name>_<page>_res.json).",
 )
 @click.option("--overwrite", is_flag=True, help="Parse documents again even if their results exist.")
-@click.option("--dpi", type=float, default=144.0, show_default=True, help="Resolution PDF pages are rendered at.")
-@click.option("--no-text-layer", is_flag=True, help="OCR every page, ignoring PDF text layers.")
-@click.option("--no-deskew", is_flag=True, help="Do not straighten skewed scans before reading them.")
-@click.option(
-    "--layout-threshold",
-    type=float,
-    default=None,
-    help="Minimum layout box score (default: lite 0.4; vl PaddleOCR-VL's per-class thresholds).",
-)
-@click.option("--no-layout-nms", is_flag=True, help="Keep overlapping duplicate layout boxes.")
-@click.option("--layout-unclip-ratio", type=float, default=None, help="Grow (>1) or shrink layout boxes.  [vl]")
-@click.option(
-    "--layout-merge-bboxes-mode",
-    type=click.Choice(["large", "small", "union"]),
-    default=None,
-    help="How nested layout boxes are resolved (default: PaddleOCR-VL's per-class modes).  [vl]",
-)
-@click.option("--no-merge-layout-blocks", is_flag=True, help="Read every text block as its own crop.  [vl]")
-@click.option("--use-chart-recognition", is_flag=True, help="Read charts into tables instead of pictures.  [vl]")
-@click.option("--use-seal-recognition", is_flag=True, help="Read seals instead of keeping pictures.  [vl]")
-@click.option("--min-pixels", type=int, default=None, help="Smallest resize of a crop (default: 112896).  [vl]")
-@click.option("--max-pixels", type=int, default=None, help="Largest resize of a crop (default: 1003520).  [vl]")
-@click.option(
-    "--model-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="PaddleOCR-VL recognizer weights (default: found as `ocrvl models list` shows).  [vl]",
-)
-@click.option(
-    "--layout-model-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="PP-DocLayoutV2 weights: the release's Paddle folder or a converted one.  [vl]",
-)
-@click.option(
-    "--vl-rec-backend",
-    type=click.Choice(VL_REC_BACKENDS),
-    default="local",
-    show_default=True,
-    help="Where the recognizer runs: here, or an OpenAI-compatible server (vLLM, SGLang, FastDeploy, "
-    "`ocrvl serve`).  [vl]",
-)
-@click.option("--vl-rec-server-url", default=None, help="The recognizer server, e.g. http://127.0.0.1:8000/v1.")
-@click.option("--vl-rec-max-concurrency", type=int, default=None, help="Requests in flight to the server at most.")
-@click.option("--vl-rec-api-key", default=None, envvar="OCRVL_API_KEY", help="The server's API key ($OCRVL_API_KEY).")
-@click.option("--vl-rec-api-model-name", default=None, help="The served model's name (default: asked from the server).")
-@click.option("--no-merge-tables", is_flag=True, help="Keep a table continued on the next page as two tables.")
-@click.option("--no-relevel-titles", is_flag=True, help="Heading levels from each title alone, not the document.")
-@click.option("--no-join-paragraphs", is_flag=True, help="Keep a paragraph cut by a page break as two.")
-@click.option(
-    "--max-image-pixels",
-    type=int,
-    default=100_000_000,
-    show_default=True,
-    help="Refuse images larger than this (decompression bombs).",
-)
-@inference_options
+@option_flags(PipelineOptions)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, errors only.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_text_layer, no_deskew,
-          layout_threshold, no_layout_nms, layout_unclip_ratio, layout_merge_bboxes_mode, no_merge_layout_blocks,
-          use_chart_recognition, use_seal_recognition, min_pixels, max_pixels, model_dir, layout_model_dir,
-          vl_rec_backend, vl_rec_server_url, vl_rec_max_concurrency, vl_rec_api_key, vl_rec_api_model_name,
-          no_merge_tables, no_relevel_titles, no_join_paragraphs, max_image_pixels, quiet, verbose,
-          **flags) -> None:  # fmt: skip
+def parse(inputs, out_dir, formats, overwrite, quiet, verbose, **flags) -> None:
     """Parse PDFs, images and folders of them into OUT_DIR.
 
     Each document gets OUT_DIR/<name>/ with <name>.md, <name>.json, imgs/ and a layout
@@ -181,21 +105,7 @@ def parse(inputs, out_dir, engine, pages, password, formats, overwrite, dpi, no_
     configure(-1 if quiet else verbose + 1)
     with _sigterm_as_interrupt():
         try:
-            inference = _inference_options(**flags)
-            options = PipelineOptions(
-                engine=engine, pages=pages, password=password, dpi=dpi, use_text_layer=not no_text_layer,
-                deskew=not no_deskew, layout_threshold=layout_threshold, layout_nms=not no_layout_nms,
-                layout_unclip_ratio=layout_unclip_ratio, layout_merge_bboxes_mode=layout_merge_bboxes_mode,
-                merge_layout_blocks=not no_merge_layout_blocks, use_chart_recognition=use_chart_recognition,
-                use_seal_recognition=use_seal_recognition, min_pixels=min_pixels, max_pixels=max_pixels,
-                vl_rec_model_dir=str(model_dir) if model_dir else None,
-                layout_detection_model_dir=str(layout_model_dir) if layout_model_dir else None,
-                inference=inference, threads=inference.threads, merge_tables=not no_merge_tables,
-                relevel_titles=not no_relevel_titles, join_paragraphs=not no_join_paragraphs,
-                max_image_pixels=max_image_pixels, vl_rec_backend=vl_rec_backend, vl_rec_server_url=vl_rec_server_url,
-                vl_rec_max_concurrency=vl_rec_max_concurrency, vl_rec_api_key=vl_rec_api_key,
-                vl_rec_api_model_name=vl_rec_api_model_name,
-            )  # fmt: skip
+            options = build_options(PipelineOptions, flags)
             report = _parse(inputs, out_dir, options, BatchOptions(formats, overwrite), quiet)
         except OcrvlError as exc:
             click.echo(f"ocrvl: error: {exc}", err=True)
@@ -266,7 +176,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 @click.option("--max-pixels", type=int, default=None,
               help="Larger images are downscaled to this many pixels (default: the checkpoint's setting).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per image instead of plain text.")
-@inference_options
+@option_flags(InferenceOptions)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose, **flags) -> None:
     """Read whole images (or PDF pages) with the PaddleOCR-VL recognizer, without layout analysis.
@@ -280,7 +190,7 @@ def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose,
 
     configure(verbose + 1)
     try:
-        engine = InferenceEngine.from_dir(model_dir, _inference_options(**flags))
+        engine = InferenceEngine.from_dir(model_dir, build_options(InferenceOptions, flags))
     except OcrvlError as exc:
         click.echo(f"ocrvl: error: {exc}", err=True)
         sys.exit(1)
@@ -325,43 +235,22 @@ def recognize(inputs, task, model_dir, min_pixels, max_pixels, as_json, verbose,
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (loopback by default).")
-@click.option("--port", type=int, default=8080, show_default=True, help="Port to listen on (0: any free one).")
-@click.option("--api-key", default=None, envvar="OCRVL_API_KEY",
-              help="Require `Authorization: Bearer KEY` on every endpoint but /health ($OCRVL_API_KEY).")
-@click.option("--model-name", default=None, help="The model id served (default: PaddleOCR-VL-0.9B).")
+@option_flags(ServeOptions)
 @click.option("--engine", type=click.Choice(["auto", "vl", "lite"]), default="auto", show_default=True,
               help="Page engine of /v1/parse: vl when a PP-DocLayoutV2 model is found (auto), else lite. lite also "
                    "serves without PaddleOCR-VL weights (chat completions are then refused).")
-@click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="PaddleOCR-VL recognizer weights.")
-@click.option("--layout-model-dir", type=click.Path(path_type=Path), default=None, help="PP-DocLayoutV2 weights.")
-@click.option("--max-upload-mb", type=float, default=100.0, show_default=True, help="Largest request body.")
-@click.option("--max-pages", type=int, default=500, show_default=True, help="Most pages one /v1/parse may parse.")
-@click.option("--max-concurrent-jobs", type=int, default=2, show_default=True, help="Parse jobs running at once.")
-@click.option("--sync-page-limit", type=int, default=4, show_default=True,
-              help="Documents of at most this many pages are answered at once; longer ones get a job id to poll.")
-@inference_options
+@option_flags(PipelineOptions, only=("vl_rec_model_dir", "layout_detection_model_dir", "inference"))
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def serve(host, port, api_key, model_name, engine, model_dir, layout_model_dir, max_upload_mb, max_pages,
-          max_concurrent_jobs, sync_page_limit, verbose, **flags) -> None:  # fmt: skip
+def serve(engine, verbose, **flags) -> None:
     """Serve the recognizer over HTTP: an OpenAI-compatible /v1/chat/completions and /v1/models (what
     `ocrvl parse --vl-rec-backend vllm-server --vl-rec-server-url http://HOST:PORT/v1` uses), /v1/parse for
     whole documents, and /health. Stops cleanly on Ctrl-C or SIGTERM."""
-    from ocrvl.serve import ServeOptions, run_server
+    from ocrvl.serve import run_server
 
     configure(verbose + 1)
     try:
-        serve_options = ServeOptions(
-            host=host, port=port, api_key=api_key, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
-            max_pages=max_pages, max_concurrent_jobs=max_concurrent_jobs, sync_page_limit=sync_page_limit,
-            **({"model_name": model_name} if model_name else {}),
-        )  # fmt: skip
-        inference = _inference_options(**flags)
-        pipeline_options = PipelineOptions(
-            engine=engine, vl_rec_model_dir=str(model_dir) if model_dir else None,
-            layout_detection_model_dir=str(layout_model_dir) if layout_model_dir else None,
-            inference=inference, threads=inference.threads,
-        )  # fmt: skip
+        serve_options = build_options(ServeOptions, flags)
+        pipeline_options = build_options(PipelineOptions, flags, engine=engine)
         run_server(serve_options, pipeline_options)
     except OcrvlError as exc:
         click.echo(f"ocrvl: error: {exc}", err=True)

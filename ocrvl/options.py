@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 from ocrvl.errors import OptionsError
+from ocrvl.flags import api_only, flag, follows, nested
 from ocrvl.inference.options import InferenceOptions
-from ocrvl.layout.ppdoclayout.box_rules import LayoutBoxOptions
+from ocrvl.layout.ppdoclayout.box_rules import MERGE_BBOXES_MODES, LayoutBoxOptions
 from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
 from ocrvl.recognition.vl.routing import RoutingOptions
@@ -23,75 +24,98 @@ PixelLimits = tuple[int | None, int | None]
 
 @dataclass(frozen=True)
 class PipelineOptions:
-    """Everything that changes what a parse produces.
+    """Everything that changes what a parse produces; each field's help is in its ``metadata`` (``ocrvl.flags``),
+    which is also what ``ocrvl parse --help`` shows.  [vl] marks what only the vl engine uses, [lite] the lite one."""
 
-    engine: ``auto`` (PaddleOCR-VL where its weights are found, else ``lite``), ``lite``, ``vl``, ``vl-server``.
-    pages: 1-based page selection such as ``"1-3,7"``; None for all pages.
-    password: for encrypted PDFs.
-    dpi: resolution PDF pages are rendered at (the pixel grid of all boxes in the output).
-    max_image_pixels: images above this many pixels are refused (decompression bombs).
-    layout_threshold: minimum score of a layout box: one number, or per class (``{"table": 0.5, ...}``, by
-        label or class id); None takes the engine's default (lite 0.4; vl PaddleOCR-VL's per-class table).
-    layout_nms: drop overlapping duplicate layout boxes.
-    layout_unclip_ratio: grow (>1) or shrink layout boxes around their centre: one factor, (width, height),
-        or per class; None: PaddleOCR-VL's default.  [vl]
-    layout_merge_bboxes_mode: ``large``, ``small`` or ``union`` for nested boxes, or per class; None:
-        PaddleOCR-VL's default.  [vl]
-    merge_layout_blocks: read adjacent text blocks of one column as one crop.  [vl]
-    use_text_layer: read born-digital PDFs from their text layer; False forces OCR everywhere.  [lite]
-    deskew: straighten pages that are OCR'd (scans, photos) before layout; boxes then refer to the
-        straightened page image.  [lite]
-    use_chart_recognition / use_seal_recognition: read charts (into tables) and seals instead of keeping
-        them as pictures.  [vl]
-    min_pixels / max_pixels: resize limits of every crop the recognizer reads (None: PaddleOCR-VL's pipeline
-        defaults, 112 896 and 1 003 520);
-        pixel_limits overrides them per task (``{"table": (None, 2_000_000)}``).  [vl]
-    layout_detection_model_dir / vl_rec_model_dir: where the PP-DocLayoutV2 and PaddleOCR-VL-0.9B weights
-        are (None: found as ``ocrvl models list`` shows).  [vl]
-    inference: how the recognizer runs (device, precision, batch limits, generation limits).  [vl]
-    vl_rec_backend: ``local`` (the inference core in this process) or a server: ``vllm-server``,
-        ``sglang-server``, ``fastdeploy-server`` (``ocrvl serve`` speaks the same API); engine ``vl-server``
-        is ``vl`` with a server backend (``vllm-server`` unless another is named).  [vl]
-    vl_rec_server_url / vl_rec_max_concurrency / vl_rec_api_key / vl_rec_api_model_name: the server's base
-        URL, requests in flight at most, its API key, and the served model's name (None: asked from the
-        server).  [vl with a server backend]
-    merge_tables / relevel_titles / join_paragraphs: document-level restructuring across pages (a table
-        continued on the next page merged, heading levels over the whole document, a paragraph cut by a
-        page break joined); per-page outputs are left as they are.
-    markdown_ignore_labels: block labels left out of Markdown (they stay in the JSON).
-    threads: CPU threads for the models (0: all cores).
-    """
-
-    engine: str = "auto"
-    pages: str | None = None
-    password: str | None = None
-    dpi: float = 144.0
-    max_image_pixels: int = 100_000_000
-    layout_threshold: float | Mapping[str | int, float] | None = None
-    layout_nms: bool = True
-    layout_unclip_ratio: float | tuple[float, float] | Mapping[str | int, object] | None = None
-    layout_merge_bboxes_mode: str | Mapping[str | int, str] | None = None
-    merge_layout_blocks: bool = True
-    use_text_layer: bool = True
-    deskew: bool = True
-    use_chart_recognition: bool = False
-    use_seal_recognition: bool = False
-    min_pixels: int | None = None
-    max_pixels: int | None = None
-    pixel_limits: Mapping[str, PixelLimits] = field(default_factory=dict)
-    layout_detection_model_dir: str | None = None
-    vl_rec_model_dir: str | None = None
-    inference: InferenceOptions = field(default_factory=InferenceOptions)
-    vl_rec_backend: str = "local"
-    vl_rec_server_url: str | None = None
-    vl_rec_max_concurrency: int | None = None
-    vl_rec_api_key: str | None = None
-    vl_rec_api_model_name: str | None = None
-    merge_tables: bool = True
-    relevel_titles: bool = True
-    join_paragraphs: bool = True
-    markdown_ignore_labels: tuple[str, ...] = field(default=DEFAULT_MARKDOWN_IGNORE_LABELS)
-    threads: int = 0
+    engine: str = flag(
+        "auto",
+        "auto: PaddleOCR-VL where its weights are found, else lite.",
+        choices=ENGINES,
+        api="vl-server is vl with a server backend (vllm-server unless vl_rec_backend names another).",
+    )
+    pages: str | None = flag(
+        None, "Pages to parse, 1-based, e.g. 1-3,7 (default: all).", api="Pages past the end are ignored."
+    )
+    password: str | None = flag(None, "Password of encrypted PDFs.")
+    dpi: float = flag(144.0, "Resolution PDF pages are rendered at.", api="The pixel grid of every box in the output.")
+    max_image_pixels: int = flag(
+        100_000_000,
+        "Refuse images larger than this (decompression bombs).",
+        api="Every frame is checked before any is decoded.",
+    )
+    layout_threshold: float | Mapping[str | int, float] | None = flag(
+        None,
+        "Minimum layout box score (default: lite 0.4; vl PaddleOCR-VL's per-class thresholds).",
+        api='Or per class, by label or class id ({"table": 0.5, ...}). The vl defaults: 0.4 text, titles, '
+        "formulas, vertical text; 0.45 seal; 0.5 the rest and any class a mapping leaves out.",
+    )
+    layout_nms: bool = flag(
+        True, "Keep overlapping duplicate layout boxes.", api="Duplicates: IoU >= 0.6 within a class, >= 0.98 across."
+    )
+    layout_unclip_ratio: float | tuple[float, float] | Mapping[str | int, object] | None = flag(
+        None,
+        "Grow (>1) or shrink layout boxes.  [vl]",
+        api="Around their centre: one factor, (width, height), or per class; PaddleOCR-VL's default is (1.0, 1.0).",
+    )
+    layout_merge_bboxes_mode: str | Mapping[str | int, str] | None = flag(
+        None,
+        "How nested layout boxes are resolved (default: PaddleOCR-VL's per-class modes).  [vl]",
+        choices=MERGE_BBOXES_MODES,
+        api="Or per class. The default: large for chart, display_formula, doc_title, "
+        "inline_formula and paragraph_title; union for the rest.",
+    )
+    merge_layout_blocks: bool = flag(True, "Read every text block as its own crop.  [vl]")
+    use_text_layer: bool = flag(True, "OCR every page, ignoring PDF text layers.  [lite]", name="--no-text-layer")
+    deskew: bool = flag(
+        True,
+        "Do not straighten skewed scans before reading them.  [lite]",
+        api="By default a page read by OCR and skewed by 1 degree or more is turned upright first; its boxes then "
+        "refer to the straightened image.",
+    )
+    use_chart_recognition: bool = flag(False, "Read charts into tables instead of pictures.  [vl]")
+    use_seal_recognition: bool = flag(False, "Read seals instead of keeping pictures.  [vl]")
+    min_pixels: int | None = flag(None, "Smallest resize of a crop (default: 112896).  [vl]")
+    max_pixels: int | None = flag(
+        None,
+        "Largest resize of a crop (default: 1003520).  [vl]",
+        api="These are PaddleOCR-VL's pipeline limits; requests that name none (`ocrvl recognize`, `ocrvl serve` "
+        "chat) use the checkpoint's 147384 / 2822400.",
+    )
+    pixel_limits: Mapping[str, PixelLimits] = api_only(
+        why='min_pixels / max_pixels per task, e.g. {"table": (None, 2_000_000)}: a mapping.', default_factory=dict
+    )
+    layout_detection_model_dir: str | None = flag(
+        None,
+        "PP-DocLayoutV2 weights: the release's Paddle folder or a converted one.  [vl]",
+        name="--layout-model-dir",
+        path=True,
+    )
+    vl_rec_model_dir: str | None = flag(
+        None,
+        "PaddleOCR-VL recognizer weights (default: found as `ocrvl models list` shows).  [vl]",
+        name="--model-dir",
+        path=True,
+    )
+    inference: InferenceOptions = nested(InferenceOptions)  # from_kwargs also takes its fields flat
+    vl_rec_backend: str = flag(
+        "local",
+        "Where the recognizer runs: here, or an OpenAI-compatible server (vLLM, SGLang, FastDeploy, "
+        "`ocrvl serve`).  [vl]",
+        choices=VL_REC_BACKENDS,
+    )
+    vl_rec_server_url: str | None = flag(None, "The recognizer server, e.g. http://127.0.0.1:8000/v1.")
+    vl_rec_max_concurrency: int | None = flag(None, "Requests in flight to the server at most.")
+    vl_rec_api_key: str | None = flag(None, "The server's API key ($OCRVL_API_KEY).", envvar="OCRVL_API_KEY")
+    vl_rec_api_model_name: str | None = flag(None, "The served model's name (default: asked from the server).")
+    merge_tables: bool = flag(
+        True, "Keep a table continued on the next page as two tables.", api="Per-page outputs are left as they are."
+    )
+    relevel_titles: bool = flag(True, "Heading levels from each title alone, not the document.")
+    join_paragraphs: bool = flag(True, "Keep a paragraph cut by a page break as two.")
+    markdown_ignore_labels: tuple[str, ...] = api_only(
+        DEFAULT_MARKDOWN_IGNORE_LABELS, "Block labels left out of Markdown (they stay in the JSON)."
+    )
+    threads: int = follows("inference.threads", 0)  # CPU threads for the models (0: all cores)
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ocrvl.errors import OptionsError
+from ocrvl.flags import flag
 
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -32,25 +33,37 @@ class RepetitionLimits:
 
 @dataclass(frozen=True)
 class InferenceOptions:
-    """How the recognizer runs.
+    """How the recognizer runs; each field's help is in its ``metadata`` (``ocrvl.flags``)."""
 
-    device: ``auto`` (CUDA when available, else CPU), ``cpu`` or ``cuda`` (``cuda:N`` for one GPU).
-    precision: ``auto`` (bf16 on CUDA and on CPUs with native bf16 matrix instructions, fp32 elsewhere:
-        on AVX2-only CPUs bf16 is several times slower), ``fp32`` or ``bf16``.
-    threads: CPU threads for torch (0: torch's default, one per physical core).
-    max_batch_size: sequences decoded together; a finished one leaves and a waiting one joins at once.
-    max_batch_patches: vision patches encoded in one packed call (a larger crop goes alone).
-    max_new_tokens: default generation limit of a request.
-    repetition: when to stop a sequence caught in a loop; None never stops one early.
-    """
-
-    device: str = "auto"
-    precision: str = "auto"
-    threads: int = 0
-    max_batch_size: int = 16
-    max_batch_patches: int = 16384
-    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
-    repetition: RepetitionLimits | None = field(default_factory=RepetitionLimits)
+    device: str = flag(
+        "auto",
+        f"Where the recognizer runs: {', '.join(DEVICES)} or cuda:N.",
+        api="auto: CUDA when available, else CPU.",
+    )
+    precision: str = flag(
+        "auto",
+        "auto: bf16 on CUDA and on CPUs with native bf16 (AVX512-BF16/AMX), fp32 elsewhere.",
+        choices=PRECISIONS,
+        api="On AVX2-only CPUs bf16 is several times slower.",
+    )
+    threads: int = flag(0, "CPU threads (0: one per core).")
+    max_batch_size: int = flag(
+        16,
+        "Sequences decoded together (continuous batching).",
+        name="--batch-size",
+        api="A finished one leaves and a waiting one joins at once.",
+    )
+    max_batch_patches: int = flag(16384, "Vision patches encoded in one packed call.", api="A larger crop goes alone.")
+    max_new_tokens: int = flag(
+        DEFAULT_MAX_NEW_TOKENS, "Generation limit per crop.", api="The default of a request; a request may set its own."
+    )
+    repetition: RepetitionLimits | None = flag(
+        help="Do not stop sequences caught in a loop (they run to --max-new-tokens).",
+        name="--no-repetition-guard",
+        switch_off=True,
+        default_factory=RepetitionLimits,
+        api="When a sequence counts as caught in a loop (RepetitionLimits); None never stops one.",
+    )
 
     def __post_init__(self) -> None:
         if self.device.split(":")[0] not in DEVICES:

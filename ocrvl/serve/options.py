@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ocrvl.errors import OptionsError
+from ocrvl.flags import api_only, flag
 
 # The served model's id when none is given: the name PaddleOCR's own genai server serves the recognizer under.
 DEFAULT_MODEL_NAME = "PaddleOCR-VL-0.9B"
@@ -12,33 +13,38 @@ DEFAULT_MODEL_NAME = "PaddleOCR-VL-0.9B"
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """How the server runs.
+    """How the server runs; each field's help is in its ``metadata`` (``ocrvl.flags``)."""
 
-    host / port: where it listens (loopback by default; port 0 picks a free one).
-    api_key: when set, every endpoint except ``/health`` wants ``Authorization: Bearer <api_key>``.
-    model_name: the model id ``/v1/models`` lists and chat completions answer for.
-    max_upload_bytes: the largest request body taken (a chat image or an uploaded document).
-    max_pages: the most pages one ``/v1/parse`` request may parse (select fewer with its ``pages`` field).
-    max_concurrent_jobs: parse jobs running at once; the others wait in the queue.
-    max_queued_jobs: parse jobs waiting at most; one more is refused with 429.
-    sync_page_limit: a document of at most this many pages is answered in the upload's response; a longer one
-        gets a job id to poll (0: always a job id).
-    job_ttl_seconds: how long a finished job's result stays available.
-    shutdown_grace_seconds: on shutdown, how long running requests and jobs may still take before they are
-        cut off (jobs then fail with "server shutting down").
-    """
-
-    host: str = "127.0.0.1"
-    port: int = 8080
-    api_key: str | None = None
-    model_name: str = DEFAULT_MODEL_NAME
-    max_upload_bytes: int = 100 * 1024 * 1024
-    max_pages: int = 500
-    max_concurrent_jobs: int = 2
-    max_queued_jobs: int = 16
-    sync_page_limit: int = 4
-    job_ttl_seconds: float = 3600.0
-    shutdown_grace_seconds: float = 30.0
+    host: str = flag("127.0.0.1", "Interface to listen on (loopback by default).")
+    port: int = flag(8080, "Port to listen on (0: any free one).")
+    api_key: str | None = flag(
+        None,
+        "Require `Authorization: Bearer KEY` on every endpoint but /health ($OCRVL_API_KEY).",
+        envvar="OCRVL_API_KEY",
+    )
+    model_name: str = flag(DEFAULT_MODEL_NAME, "The model id /v1/models lists and chat completions answer for.")
+    max_upload_bytes: int = flag(
+        100 * 1024 * 1024,
+        "Largest request body (a chat image or an uploaded document).",
+        name="--max-upload-mb",
+        unit=1024 * 1024,
+    )
+    max_pages: int = flag(
+        500, "Most pages one /v1/parse may parse.", api="A request selects fewer with its pages field."
+    )
+    max_concurrent_jobs: int = flag(2, "Parse jobs running at once.", api="The others wait in the queue.")
+    max_queued_jobs: int = api_only(16, "Parse jobs waiting at most; one more gets 429.")
+    sync_page_limit: int = flag(
+        4,
+        "Documents of at most this many pages are answered at once; longer ones get a job id to poll.",
+        api="0: always a job id.",
+    )
+    job_ttl_seconds: float = api_only(3600.0, "How long a finished job's result stays available.")
+    shutdown_grace_seconds: float = api_only(
+        30.0,
+        "On shutdown, how long running requests and jobs may still take before they are cut off (jobs then "
+        'fail with "server shutting down").',
+    )
 
     def __post_init__(self) -> None:
         if not self.host:
