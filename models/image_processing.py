@@ -13,11 +13,8 @@ import torch
 from PIL import Image
 
 from ocrvl.errors import OcrvlError
+from ocrvl.models.pixel_limits import PIPELINE_MAX_PIXELS, PIPELINE_MIN_PIXELS  # noqa: F401  (re-exported)
 
-# The limits PaddleX's PaddleOCR-VL pipeline passes for every crop when the user sets none (its
-# get_layout_parsing_results); the checkpoint's own defaults, used when a request names none, are larger.
-PIPELINE_MIN_PIXELS = 112_896
-PIPELINE_MAX_PIXELS = 1_003_520
 MAX_ASPECT_RATIO = 200
 
 

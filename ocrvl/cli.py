@@ -17,6 +17,7 @@ from click import Command
 from tqdm import tqdm
 
 from ocrvl import __version__
+from ocrvl.allocator import return_large_blocks_at_once
 from ocrvl.batch import DEFAULT_FORMATS, ERRORS_FILE, FORMATS, BatchOptions, BatchReport, plan_batch, run_batch
 from ocrvl.documents import LoadOptions, iter_pages
 from ocrvl.errors import OcrvlError
@@ -67,6 +68,7 @@ def _click_value(field: FlagField) -> dict[str, Any]:
 @click.version_option(__version__, prog_name="ocrvl")
 def main() -> None:
     """ocrvl: PDFs and images to Markdown and JSON, the PaddleOCR-VL way, offline."""
+    return_large_blocks_at_once()
 
 
 @main.command()

@@ -277,6 +277,10 @@ def _render_pdf_page(path: Path, pdf_page: pymupdf.Page, index: int, page_count:
     if rect.width * zoom < 1 or rect.height * zoom < 1:
         raise _PageProblem(f"has no area ({rect.width:.3g} x {rect.height:.3g} pt): there is nothing to render")
     pix = pdf_page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False, colorspace=pymupdf.csRGB)
+    if pdf_page.get_images(full=False):
+        # MuPDF would keep every decoded page image of the document (2-7 MB a scanned page, up to 256 MB);
+        # emptied only after pages with images, since born-digital pages would pay to parse their fonts again.
+        pymupdf.TOOLS.store_shrink(100)
     image = np.frombuffer(pix.samples_mv, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
     scale = pix.width / rect.width
     words = _text_layer_words(pdf_page, scale)

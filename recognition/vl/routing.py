@@ -16,7 +16,7 @@ import numpy as np
 from ocrvl.errors import OptionsError
 from ocrvl.geometry import crop_bounds
 from ocrvl.labels import unread_labels
-from ocrvl.models.image_processing import PIPELINE_MAX_PIXELS, PIPELINE_MIN_PIXELS
+from ocrvl.models.pixel_limits import PIPELINE_MAX_PIXELS, PIPELINE_MIN_PIXELS
 from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.types import BBox
 
