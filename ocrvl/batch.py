@@ -180,7 +180,7 @@ def _parse_document(
     try:
         for page in _write_document(pipeline, job, formats, provenance, recipe):
             if page.error is not None:
-                page_errors.append({"input": str(job.source), "page": page.page_index + 1, "error": page.error})
+                page_errors.append({"input": str(job.source), **_page_error(page)})
             yield page
     except OcrvlError as exc:
         report.failed.append({"input": str(job.source), "error": str(exc)})
@@ -203,7 +203,7 @@ def _finished(job: DocumentJob, provenance: Provenance | None, formats: Sequence
         return None
     if not set(formats) <= set(manifest.provenance.formats):
         return None
-    needed = [f"{job.name}.{suffix}" for fmt, suffix in (("md", "md"), ("json", "json")) if fmt in formats]
+    needed = [f"{job.name}.{fmt}" for fmt in ("md", "json") if fmt in formats]
     return manifest if all((job.folder / name).is_file() for name in needed) else None
 
 
@@ -232,9 +232,14 @@ def _write_document(
             write_text(folder / f"{job.name}.md", document_markdown(document, pipeline.options.markdown_ignore_labels))
         store.finish()
         if provenance is not None:
-            page_errors = tuple({"page": p.page_index + 1, "error": p.error} for p in pages if p.error is not None)
+            page_errors = tuple(_page_error(p) for p in pages if p.error is not None)
             Manifest(provenance, len(pages), page_errors, recipe.options, __version__).write(folder)
         staged.commit()
+
+
+def _page_error(page: PageResult) -> dict:
+    """A page that could not be read, as errors.json and the manifest list it (page counted from 1)."""
+    return {"page": page.page_index + 1, "error": page.error}
 
 
 def _write_page_files(page: PageResult, folder: Path, name: str, formats: Sequence[str], pipeline: Pipeline) -> None:
