@@ -86,6 +86,8 @@ class Region:
     score: float
     order: int | None = None  # 1-based reading order; None for regions outside the body flow
     cls_id: int = -1
+    # The region's outline in page pixels, for detectors that give one (PP-DocLayoutV3); None means `bbox`.
+    polygon: tuple[tuple[float, float], ...] | None = None
 
     @property
     def width(self) -> float:
