@@ -1,4 +1,4 @@
-"""PP-OCRv6 text detection + recognition, with the ONNX weights bundled in the `rapidocr` wheel."""
+"""PP-OCR text detection + recognition on ocrvl's own ONNX Runtime sessions, with model files from installed wheels."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocrvl.log import muted_third_party
+from ocrvl.recognition.lite.line_orientation import LineOrientation
+from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, find_ocr_model
+from ocrvl.recognition.lite.onnx_sessions import open_session
+from ocrvl.recognition.lite.text_detection import DetectionOptions, TextDetector
+from ocrvl.recognition.lite.text_recognition import RecognitionOptions, TextRecognizer, crop_line, read_dictionary
 from ocrvl.types import BBox, Word
 
 
@@ -16,20 +20,46 @@ from ocrvl.types import BBox, Word
 class OcrOptions:
     """Options of the PP-OCR line reader.
 
+    `model`: which OCR model reads (see `ocr_models.OCR_MODELS`).
     `det_limit_side_len`: the longer image side is scaled down to this many pixels for
     detection (recognition always reads from the full-resolution image).
     `text_score`: lines recognized with a lower confidence are dropped.
     `use_angle_cls`: run the 0/180 degree line classifier (upside-down text lines).
-    `threads`: ONNX Runtime intra-op threads (0 lets ONNX Runtime decide).
+    `threads`: ONNX Runtime intra-op threads (0: every core).
     `upscale_to`: images whose longer side is shorter than this are enlarged to it before
     reading (small text in 72-dpi pages and table crops is otherwise missed by the detector).
     """
 
+    model: str = DEFAULT_OCR_MODEL
     det_limit_side_len: int = 1600
     text_score: float = 0.5
     use_angle_cls: bool = False
     threads: int = 0
     upscale_to: int = 1600
+    recognition: RecognitionOptions = RecognitionOptions()
+
+
+_MAX_UPSCALE = 3.0
+# A strip of text (a single line, a table row) is detected with black bands above and below it, which give the
+# detector the context of a page: at least this tall, and no flatter than 1 : _STRIP_RATIO.
+_STRIP_MIN_HEIGHT = 30
+_STRIP_RATIO = 8
+
+
+class _Models:
+    """The sessions of one OCR model, opened together on first use."""
+
+    def __init__(self, options: OcrOptions):
+        model = find_ocr_model(options.model)
+        detector_session = open_session(model.detector, options.threads)
+        recognizer_session = open_session(model.recognizer, options.threads)
+        self.detector = TextDetector(detector_session, DetectionOptions(max_side=options.det_limit_side_len))
+        self.recognizer = TextRecognizer(
+            recognizer_session, read_dictionary(recognizer_session, model.dictionary), options.recognition
+        )
+        self.orientation = (
+            LineOrientation(open_session(model.line_classifier, options.threads)) if options.use_angle_cls else None
+        )
 
 
 class LineReader:
@@ -37,49 +67,42 @@ class LineReader:
 
     def __init__(self, options: OcrOptions | None = None):
         self.options = options or OcrOptions()
-        self._engine = None
+        self._models: _Models | None = None
         self._lock = threading.Lock()
 
-    def _load(self):
-        from rapidocr import RapidOCR
-
-        opts = self.options
-        params: dict[str, object] = {
-            "Global.log_level": "error",
-            "Global.text_score": opts.text_score,
-            "Global.use_cls": opts.use_angle_cls,
-            "Det.limit_type": "max",
-            "Det.limit_side_len": opts.det_limit_side_len,
-            "Rec.rec_batch_num": 8,
-        }
-        if opts.threads > 0:
-            params["EngineConfig.onnxruntime.intra_op_num_threads"] = opts.threads
-        with muted_third_party():
-            return RapidOCR(params=params)
+    def models(self) -> _Models:
+        with self._lock:
+            if self._models is None:
+                self._models = _Models(self.options)
+            return self._models
 
     def read(self, image: np.ndarray) -> list[Word]:
         """OCR an RGB image; returns lines top-to-bottom as Words with axis-aligned boxes."""
         if image.size == 0 or min(image.shape[:2]) < 4:
             return []
-        scale = max(1.0, min(3.0, self.options.upscale_to / max(image.shape[:2])))
+        h, w = image.shape[:2]
+        scale = max(1.0, min(_MAX_UPSCALE, self.options.upscale_to / max(h, w)))
+        scale = max(scale, _STRIP_MIN_HEIGHT / min(h, w))  # the detector needs a few pixels of height
         bgr = np.ascontiguousarray(image[:, :, ::-1])  # the models expect BGR
         if scale > 1.0:
             bgr = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        with self._lock:
-            if self._engine is None:
-                self._engine = self._load()
-            result = self._engine(bgr)
-        if result.boxes is None or result.txts is None:
-            return []
+        bgr, top = _with_bands(bgr)
+        models = self.models()
+        with self._lock:  # one page at a time through the sessions: they already use every thread given
+            quads = models.detector.detect(bgr)
+            lines = [crop_line(bgr, quad) for quad in quads]
+            if models.orientation is not None:
+                lines = models.orientation.upright(lines)
+            read = models.recognizer.read(lines)
         words = []
-        for quad, text, score in zip(result.boxes, result.txts, result.scores):
+        for quad, (text, score) in zip(quads, read):
             text = text.strip()
-            if not text:
+            if not text or score < self.options.text_score:
                 continue
-            xs, ys = quad[:, 0] / scale, quad[:, 1] / scale
-            bbox = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
-            words.append(Word(text=text, bbox=bbox, score=float(score)))
-        words.sort(key=lambda w: (w.bbox[1], w.bbox[0]))
+            xs, ys = quad[:, 0] / scale, (quad[:, 1] - top) / scale
+            bbox = (float(xs.min()), float(max(ys.min(), 0.0)), float(xs.max()), float(min(ys.max(), h)))
+            words.append(Word(text=text, bbox=bbox, score=score))
+        words.sort(key=lambda word: (word.bbox[1], word.bbox[0]))
         return words
 
     def read_region(self, image: np.ndarray, bbox: BBox) -> list[Word]:
@@ -92,3 +115,12 @@ class LineReader:
             Word(w.text, (w.bbox[0] + x0, w.bbox[1] + y0, w.bbox[2] + x0, w.bbox[3] + y0), w.score)
             for w in self.read(image[y0:y1, x0:x1])
         ]
+
+
+def _with_bands(bgr: np.ndarray) -> tuple[np.ndarray, int]:
+    """A flat strip with black bands added above and below (see _STRIP_RATIO), and the top band's height."""
+    h, w = bgr.shape[:2]
+    if h > _STRIP_MIN_HEIGHT and w / h <= _STRIP_RATIO:
+        return bgr, 0
+    band = abs(max(int(w / _STRIP_RATIO), _STRIP_MIN_HEIGHT) * 2 - h) // 2
+    return cv2.copyMakeBorder(bgr, band, band, 0, 0, cv2.BORDER_CONSTANT, value=(0, 0, 0)), band

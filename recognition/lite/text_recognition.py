@@ -1,0 +1,127 @@
+"""Text-line recognition with a PP-OCR CTC model: the characters of each cropped line.
+
+Lines are read in batches of similar shape: sorted by width / height, each batch padded only to its own
+widest line, so a batch of short table cells costs what short cells cost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+LINE_HEIGHT = 48  # the recognizers' input height
+MIN_WIDTH_RATIO = 320 / 48  # PP-OCR pads every batch to at least this width / height
+
+
+@dataclass(frozen=True)
+class RecognitionOptions:
+    """`batch_size`: lines per model call at most. `max_pad_ratio`: a batch is closed when its widest line
+    would be more than this many times as wide as its narrowest (padding is compute for nothing)."""
+
+    batch_size: int = 8
+    max_pad_ratio: float = 3.0
+
+
+def read_dictionary(session: ort.InferenceSession, dictionary: Path | None) -> list[str]:
+    """The model's output classes: CTC's blank, the characters (from `dictionary`, or the ONNX file's
+    metadata when None), and the space PP-OCR appends."""
+    if dictionary is None:
+        text = session.get_modelmeta().custom_metadata_map.get("character")
+        if text is None:
+            raise ValueError("the recognizer's ONNX file has no character metadata and no dictionary was given")
+    else:
+        text = dictionary.read_text(encoding="utf-8")
+    characters = text.split("\n")
+    if characters and characters[-1] == "":
+        characters.pop()
+    return ["", *(c.rstrip("\r") for c in characters), " "]
+
+
+class TextRecognizer:
+    """Reads cropped BGR line images with a CTC model's session."""
+
+    def __init__(
+        self, session: ort.InferenceSession, characters: list[str], options: RecognitionOptions | None = None
+    ):
+        self.session = session
+        self.characters = characters
+        self.options = options or RecognitionOptions()
+        self._input = session.get_inputs()[0].name
+        classes = session.get_outputs()[0].shape[-1]
+        if isinstance(classes, int) and classes != len(characters):
+            raise ValueError(f"the recognizer has {classes} classes but its dictionary gives {len(characters)}")
+
+    def read(self, lines: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        """(text, mean character confidence) for each line image, in the order given."""
+        results: list[tuple[str, float]] = [("", 0.0)] * len(lines)
+        for batch in width_batches([_width_ratio(line) for line in lines], self.options):
+            widest = max(MIN_WIDTH_RATIO, *(_width_ratio(lines[i]) for i in batch))
+            width = int(LINE_HEIGHT * widest)
+            x = np.stack([normalized_line(lines[i], width) for i in batch])
+            probabilities = self.session.run(None, {self._input: x})[0]
+            for i, row in zip(batch, probabilities):
+                results[i] = ctc_decode(row, self.characters)
+        return results
+
+
+def width_batches(ratios: Sequence[float], options: RecognitionOptions) -> list[list[int]]:
+    """Indices of lines grouped into batches, narrowest lines first."""
+    batches: list[list[int]] = []
+    for i in np.argsort(np.asarray(ratios, dtype=np.float64), kind="stable").tolist():
+        current = batches[-1] if batches else None
+        if (
+            current is None
+            or len(current) >= options.batch_size
+            or max(ratios[i], MIN_WIDTH_RATIO) > options.max_pad_ratio * max(ratios[current[0]], MIN_WIDTH_RATIO)
+        ):
+            batches.append([i])
+        else:
+            current.append(i)
+    return batches
+
+
+def _width_ratio(line: np.ndarray) -> float:
+    return line.shape[1] / max(line.shape[0], 1)
+
+
+def normalized_line(line: np.ndarray, width: int, height: int = LINE_HEIGHT) -> np.ndarray:
+    """The line scaled to `height` (keeping its shape, at most `width` wide), channels first in [-1, 1],
+    right-padded with zeros to `width`."""
+    scaled_w = min(width, math.ceil(height * _width_ratio(line)))
+    scaled = cv2.resize(line, (scaled_w, height)).astype(np.float32).transpose(2, 0, 1)
+    out = np.zeros((3, height, width), dtype=np.float32)
+    out[:, :, :scaled_w] = scaled / 127.5 - 1.0
+    return out
+
+
+def ctc_decode(probabilities: np.ndarray, characters: list[str]) -> tuple[str, float]:
+    """Greedy CTC: the best class per step, repeats merged, blanks dropped; the score is the mean
+    probability of the characters kept (0 when none)."""
+    best = probabilities.argmax(axis=1)
+    keep = best != 0
+    keep[1:] &= best[1:] != best[:-1]
+    if not keep.any():
+        return "", 0.0
+    text = "".join(characters[c] for c in best[keep])
+    return text, float(probabilities.max(axis=1)[keep].mean())
+
+
+def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The line inside `quad` cut out of `image` and straightened; a line much taller than wide (vertical
+    text) is turned to lie on its side."""
+    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    transform = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
+    line = cv2.warpPerspective(
+        image, transform, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
+    )
+    if line.shape[0] >= 1.5 * line.shape[1]:
+        line = np.rot90(line)
+    return line

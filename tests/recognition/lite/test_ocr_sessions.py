@@ -1,0 +1,116 @@
+"""The lite engine's OCR on its own ONNX Runtime sessions: what it reads, the models it offers, how it batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocrvl import PaddleOCRVL
+from ocrvl.errors import EngineUnavailableError, OptionsError
+from ocrvl.options import PipelineOptions
+from ocrvl.recognition.lite import ocr_models
+from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
+from ocrvl.recognition.lite.text_recognition import RecognitionOptions, ctc_decode, width_batches
+
+LINES = ("Invoice number 4711", "Total due: 1,250.00 EUR", "Payable within 30 days")
+
+
+def text_page(lines: tuple[str, ...] = LINES) -> np.ndarray:
+    """An RGB image of black text lines on white, as a scan of a short letter."""
+    page = Image.new("RGB", (900, 80 + 70 * len(lines)), "white")
+    draw = ImageDraw.Draw(page)
+    for i, line in enumerate(lines):
+        draw.text((40, 40 + 70 * i), line, fill="black", font=ImageFont.load_default(size=40))
+    return np.asarray(page)
+
+
+@pytest.fixture(scope="module")
+def reader() -> LineReader:
+    return LineReader(OcrOptions(threads=1))
+
+
+def test_reads_each_line_of_a_page(reader):
+    assert [word.text for word in reader.read(text_page())] == list(LINES)
+
+
+def test_reads_the_text_rapidocr_reads(reader):
+    """Own pre- and post-processing (DB boxes, CTC decoding): the same lines as rapidocr's pipeline with the
+    same model and settings."""
+    from rapidocr import RapidOCR
+
+    image = text_page(("Scanned pages are read line by line", "by PP-OCRv6 on ocrvl's own sessions", "42 %"))
+    theirs = RapidOCR(
+        params={"Global.log_level": "error", "Global.use_cls": False, "Det.limit_type": "max",
+                "Det.limit_side_len": 1600, "EngineConfig.onnxruntime.intra_op_num_threads": 1}
+    )(np.ascontiguousarray(cv2_upscaled(image)[:, :, ::-1]))  # fmt: skip
+    assert [word.text for word in reader.read(image)] == [text.strip() for text in theirs.txts]
+
+
+def cv2_upscaled(image: np.ndarray) -> np.ndarray:
+    """The image as the reader enlarges it before reading (longer side to 1600 pixels)."""
+    import cv2
+
+    scale = 1600 / max(image.shape[:2])
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+
+
+def test_upside_down_lines_are_read_upright_with_the_line_classifier():
+    upside_down = np.ascontiguousarray(text_page()[::-1, ::-1])
+    reader = LineReader(OcrOptions(threads=1, use_angle_cls=True))
+    assert sorted(word.text for word in reader.read(upside_down)) == sorted(LINES)
+
+
+def test_sessions_use_the_threads_given_and_do_not_spin(reader):
+    models = reader.models()
+    for session in (models.detector.session, models.recognizer.session):
+        options = session.get_session_options()
+        assert options.intra_op_num_threads == 1
+        assert options.inter_op_num_threads == 1
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_a_batch_holds_lines_of_similar_width_only():
+    ratios = [40.0, 2.0, 3.0, 38.0, 1.0, 9.0, 25.0, 2.5]
+    batches = width_batches(ratios, RecognitionOptions(batch_size=3, max_pad_ratio=3.0))
+    assert sorted(i for batch in batches for i in batch) == list(range(len(ratios)))
+    assert all(len(batch) <= 3 for batch in batches)
+    for batch in batches:  # short lines are not padded to the width of a long one
+        widths = [max(ratios[i], 320 / 48) for i in batch]
+        assert max(widths) <= 3.0 * min(widths)
+
+
+def test_ctc_merges_repeats_but_keeps_letters_a_blank_separates():
+    characters = ["", "l", "o", " "]
+    steps = [1, 1, 0, 1, 2, 2, 0, 0]  # l l _ l o o _ _  ->  "llo"
+    probabilities = np.full((len(steps), len(characters)), 0.01, dtype=np.float32)
+    probabilities[np.arange(len(steps)), steps] = 0.9
+    assert ctc_decode(probabilities, characters)[0] == "llo"
+
+
+def test_an_unknown_ocr_model_is_refused_naming_the_choices():
+    with pytest.raises(OptionsError, match="pp-ocrv6-small"):
+        PipelineOptions(ocr_model="pp-ocrv9")
+
+
+def test_a_model_whose_wheel_is_missing_says_what_to_install(monkeypatch):
+    missing = ocr_models.OcrModelFiles("PP-OCRv6", "no_such_ocr_wheel", "pip install no-such-ocr-wheel", "d", "r")
+    monkeypatch.setitem(ocr_models.OCR_MODELS, "pp-ocrv6-tiny", missing)
+    with pytest.raises(EngineUnavailableError, match="pip install no-such-ocr-wheel"):
+        ocr_models.find_ocr_model("pp-ocrv6-tiny")
+
+
+@pytest.mark.parametrize("model", ["pp-ocrv6-tiny", "pp-ocrv5-mobile"])
+def test_the_wheel_models_read_the_page(model):
+    if model not in ocr_models.installed_ocr_models():
+        pytest.skip(f"{model} needs pip install 'ocrvl[ocr-models]'")
+    reader = LineReader(OcrOptions(model=model, threads=1))
+    assert [word.text for word in reader.read(text_page())] == list(LINES)
+
+
+def test_the_page_json_names_the_ocr_model(tmp_path):
+    path = tmp_path / "letter.png"
+    Image.fromarray(text_page()).save(path)
+    page = PaddleOCRVL(engine="lite", threads=1).predict(path)[0]
+    assert page.page.model_settings["ocr_model"] == "pp-ocrv6-small"
+    assert "Total due: 1,250.00 EUR" in page.markdown
