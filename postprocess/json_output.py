@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
-from ocrvl.types import BBox, Block, DocumentResult, PageResult
+from ocrvl.types import BBox, Block, DocumentResult, PageResult, Region
 
 # PaddleX (3.4 on, PaddleOCR-VL's SKIP_ORDER_LABELS) numbers every block 1, 2, ... in list order except these and
 # the run's markdown_ignore_labels, whose block_order is null; formula numbers and seals are numbered.
@@ -53,6 +53,12 @@ def _int_box(b: BBox) -> list[int]:
     return [int(round(v)) for v in b]
 
 
+def _outline(key: str, region: Region) -> dict:
+    """A polygon layout model's outline of the region under PaddleOCR-VL's `key`, as [x, y] points; nothing for a
+    box."""
+    return {key: [[x, y] for x, y in region.polygon]} if region.polygon is not None else {}
+
+
 def page_json(page: PageResult) -> dict:
     return {
         "input_path": str(page.input_path),
@@ -70,6 +76,7 @@ def page_json(page: PageResult) -> dict:
                 "block_id": b.block_id,
                 "block_order": order,
                 "group_id": b.group_id,
+                **_outline("block_polygon_points", b.region),
                 **({"block_image": b.image_path} if b.image_path else {}),
                 **_restructuring(b),
             }
@@ -82,6 +89,7 @@ def page_json(page: PageResult) -> dict:
                     "label": r.label,
                     "score": round(float(r.score), 4),
                     "coordinate": [round(float(v), 2) for v in r.bbox],
+                    **_outline("polygon_points", r),
                 }
                 for r in page.regions
             ]

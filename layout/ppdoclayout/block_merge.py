@@ -26,6 +26,7 @@ import numpy as np
 
 from ocrvl.geometry import crop_bounds, union_box
 from ocrvl.labels import unread_labels
+from ocrvl.layout.ppdoclayout.polygons import crop_region
 from ocrvl.types import BBox, Region
 
 ALIGN_TOLERANCE = 5  # pixels by which two edges may differ and still line up
@@ -80,6 +81,13 @@ class MergedBlock:
     @property
     def cls_id(self) -> int:
         return self.members[0].cls_id
+
+
+def _member_crop(page_image: np.ndarray, member: Region) -> np.ndarray:
+    height, width = page_image.shape[:2]
+    x0, y0, x1, y1 = crop_bounds(member.bbox, width, height)
+    crop = crop_region(page_image, member.bbox, member.polygon) if member.polygon is not None else None
+    return crop if crop is not None else page_image[y0:y1, x0:x1]
 
 
 def _crop_size(bbox: BBox) -> tuple[int, int]:
@@ -202,13 +210,10 @@ def stitch_crops(page_image: np.ndarray, block: MergedBlock) -> np.ndarray:
     """The image PaddleOCR-VL reads for a merged block: member crops stacked top to bottom on white.
 
     Each step widens the canvas to the wider of (stitched so far, next crop) and places both by that step's
-    alignment: ``left`` flush left, ``right`` flush right, ``center`` centred (rounded down).
+    alignment: ``left`` flush left, ``right`` flush right, ``center`` centred (rounded down). A member with an
+    outline is cut as `crop_region` cuts it, white outside the outline.
     """
-    height, width = page_image.shape[:2]
-    crops = []
-    for member in block.members:
-        x0, y0, x1, y1 = crop_bounds(member.bbox, width, height)
-        crops.append(page_image[y0:y1, x0:x1])
+    crops = [_member_crop(page_image, member) for member in block.members]
     stitched = crops[0]
     for crop, align in zip(crops[1:], block.aligns, strict=True):
         canvas_w = max(stitched.shape[1], crop.shape[1])

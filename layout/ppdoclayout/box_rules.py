@@ -6,12 +6,13 @@ Two stages, as in PaddleX (``LayoutAnalysisProcess.apply`` of ``models/layout_an
 1. `postprocess_layout` gives the boxes PaddleOCR-VL reports as ``layout_det_res``: coordinates rounded to
    whole pixels, per-class score thresholds, NMS (IoU 0.6 within a class, 0.98 across classes), an ``image``
    box covering nearly the whole page dropped, nested boxes resolved per class (``large`` / ``small`` /
-   ``union``), reading order of the model, boxes grown or shrunk around their centre (``unclip_ratio``) and
-   clipped to the page.
+   ``union``), reading order of the model, outlines of a polygon detector shaped by ``layout_shape_mode``
+   (`ocrvl.layout.ppdoclayout.polygons`), boxes grown or shrunk around their centre (``unclip_ratio``) and
+   clipped to the page. NMS and nesting look at the boxes only, as in PaddleX.
 2. `parsing_blocks` gives the blocks PaddleOCR-VL crops and reads (``parsing_res_list``): `parsing_regions`
    (no ``reference`` container boxes, no boxes under 6 px, the smaller of two heavily overlapping boxes
-   dropped) then, when ``merge_layout_blocks`` is on, adjacent text blocks stitched into one crop
-   (`ocrvl.layout.ppdoclayout.block_merge`).
+   dropped, unless their outlines overlap less) then, when ``merge_layout_blocks`` is on, adjacent text blocks
+   stitched into one crop (`ocrvl.layout.ppdoclayout.block_merge`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ import numpy as np
 
 from ocrvl.errors import OptionsError
 from ocrvl.layout.ppdoclayout.block_merge import MergedBlock, merge_layout_blocks, non_merge_labels
+from ocrvl.layout.ppdoclayout.polygons import (
+    DEFAULT_SHAPE_MODE,
+    SHAPE_MODES,
+    box_corners,
+    overlap_of_smaller,
+    shape_outlines,
+)
 from ocrvl.types import BBox, Region
 
 __all__ = [
@@ -91,6 +99,8 @@ class LayoutBoxOptions:
     merge_layout_blocks: stitch adjacent text blocks into one crop for the recognizer.
     use_chart_recognition / use_seal_recognition: when off, charts / seals are pictures, which text blocks
         are never merged with.
+    layout_shape_mode: what a polygon detector's outlines become (``rect``, ``quad``, ``poly`` or ``auto``; see
+        `ocrvl.layout.ppdoclayout.polygons`); a box detector's regions stay boxes whatever it says.
     labels: class names in class-id order, to read class-id keys.
     """
 
@@ -101,6 +111,7 @@ class LayoutBoxOptions:
     merge_layout_blocks: bool = True
     use_chart_recognition: bool = False
     use_seal_recognition: bool = False
+    layout_shape_mode: str = DEFAULT_SHAPE_MODE
     labels: tuple[str, ...] = LAYOUT_LABELS
 
     def __post_init__(self) -> None:
@@ -112,6 +123,8 @@ class LayoutBoxOptions:
         for name in ("layout_nms", "merge_layout_blocks", "use_chart_recognition", "use_seal_recognition"):
             if not isinstance(getattr(self, name), bool):
                 raise OptionsError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.layout_shape_mode not in SHAPE_MODES:
+            raise OptionsError(f"layout_shape_mode {self.layout_shape_mode!r} must be one of {', '.join(SHAPE_MODES)}")
 
     def threshold_for(self, label: str) -> float:
         if isinstance(self.threshold, Mapping):
@@ -199,7 +212,8 @@ def postprocess_layout(
 ) -> list[Region]:
     """PaddleOCR-VL's ``layout_det_res`` from the detector's raw regions (``order`` = the model's rank).
 
-    Returns new regions in the model's reading order with ``order`` renumbered 1, 2, ...
+    Returns new regions in the model's reading order with ``order`` renumbered 1, 2, ... Outlines (``polygon``) go
+    with their boxes and take the shape ``layout_shape_mode`` gives them; they are neither unclipped nor clipped.
     """
     options = options or LayoutBoxOptions()
     kept = snap_to_pixels(regions)
@@ -209,6 +223,7 @@ def postprocess_layout(
     kept = drop_page_covering_images(kept, page_width, page_height)
     kept = resolve_nested_boxes(kept, options.merge_bboxes_mode)
     kept = sort_by_reading_order(kept)
+    kept = shape_outlines(kept, options.layout_shape_mode)
     kept = unclip(kept, options.unclip_ratio)
     kept = clip_to_page(kept, page_width, page_height)
     return renumber(kept)
@@ -378,8 +393,8 @@ def parsing_regions(regions: Sequence[Region]) -> list[Region]:
     Left out: ``reference`` boxes (containers of the ``reference_content`` entries), boxes under 6 px wide or
     high, and, walking pairs in reading order, an ``inline_formula`` overlapping another box by more than half
     of the smaller one, then the smaller of two boxes overlapping by more than 70 % of the smaller (the earlier
-    one on a tie). A picture-like box (image, table, seal, chart) and a box of another label both stay, except
-    a table against a text-like box.
+    one on a tie) unless their outlines overlap by less than that. A picture-like box (image, table, seal, chart)
+    and a box of another label both stay, except a table against a text-like box.
     """
     boxes = [r for r in regions if r.label != "reference"]
     if not boxes:
@@ -400,7 +415,7 @@ def parsing_regions(regions: Sequence[Region]) -> list[Region]:
                 if overlap[i, j] > INLINE_FORMULA_OVERLAP_SHARE:
                     dropped.update(k for k, label in ((i, label_i), (j, label_j)) if label == "inline_formula")
                     continue
-            if overlap[i, j] <= OVERLAP_SHARE or _both_stay((label_i, label_j)):
+            if overlap[i, j] <= OVERLAP_SHARE or _outlines_apart(boxes[i], boxes[j]) or _both_stay((label_i, label_j)):
                 continue
             dropped.add(j if areas[i] >= areas[j] else i)
     return [r for k, r in enumerate(boxes) if k not in dropped]
@@ -413,6 +428,15 @@ def _overlap_of_smaller(coords: np.ndarray, areas: np.ndarray) -> np.ndarray:
     smaller = np.minimum(areas[:, None], areas[None])
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(smaller > 0, iw * ih / smaller, 0.0)
+
+
+def _outlines_apart(first: Region, second: Region) -> bool:
+    """Boxes that overlap heavily may hold outlines that do not (two slanted columns): PaddleX then keeps both.
+    It asks when the earlier region has an outline; a later one without is taken as its box."""
+    if first.polygon is None:
+        return False
+    other = second.polygon if second.polygon is not None else box_corners(second.bbox)
+    return overlap_of_smaller(first.polygon, other) < OVERLAP_SHARE
 
 
 def _both_stay(pair: tuple[str, str]) -> bool:
