@@ -26,12 +26,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import torch
 
 from ocrvl.types import Region
+
+if TYPE_CHECKING:
+    from ocrvl.layout.ppdoclayout.model_v3 import PPDocLayoutV3Detector
 
 INPUT_SIZE = 800
 MASKED_PAIR = 1e4  # how far the program pushes order logits of pairs involving a box below its class threshold
@@ -44,6 +48,13 @@ def preprocess(image: np.ndarray) -> torch.Tensor:
     resized = cv2.resize(np.ascontiguousarray(image), (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_CUBIC)
     scaled = resized.astype(np.float32) * np.float32(1.0 / 255.0)
     return torch.from_numpy(np.ascontiguousarray(scaled.transpose(2, 0, 1)))
+
+
+def network_outputs(model, images: Sequence[np.ndarray], device: torch.device, dtype: torch.dtype):
+    """The network's outputs for a batch of RGB uint8 pages, pre-processed as the release does."""
+    pixels = torch.stack([preprocess(image) for image in images]).to(device, dtype)
+    with torch.inference_mode():
+        return model(pixel_values=pixels)
 
 
 def reading_order(order_logits: torch.Tensor, num_valid: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -93,21 +104,30 @@ def decode_page(
     logits, boxes, order_logits = logits.float(), boxes.float(), order_logits.float()
     ranks, votes = reading_order(order_logits, num_valid)
 
+    class_ids, scores, corners, queries = top_rows(logits, boxes, page_size)
+    return Detections(
+        class_ids=class_ids,
+        scores=scores,
+        boxes=corners,
+        orders=ranks[queries].numpy(),
+        votes=votes[queries].numpy(),
+    )
+
+
+def top_rows(
+    logits: torch.Tensor, boxes: torch.Tensor, page_size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, torch.Tensor]:
+    """Class ids, scores and box corners (page pixels) of the program's rows, and the query of each row: sigmoid
+    scores, top-k over queries x classes with k = number of queries (a query may come back with several
+    classes), centre/size boxes in [0, 1] to corners times the page size (width, height)."""
     width, height = page_size
     centres, sizes = boxes.split(2, dim=-1)
     corners = torch.cat([centres - sizes * 0.5, centres + sizes * 0.5], dim=-1)
     corners = corners * torch.tensor([width, height, width, height], dtype=corners.dtype)
-
     num_queries, num_classes = logits.shape
     scores, flat = torch.topk(torch.sigmoid(logits).flatten(), num_queries)
     queries = flat // num_classes
-    return Detections(
-        class_ids=(flat % num_classes).numpy(),
-        scores=scores.numpy(),
-        boxes=corners[queries].numpy(),
-        orders=ranks[queries].numpy(),
-        votes=votes[queries].numpy(),
-    )
+    return (flat % num_classes).numpy(), scores.numpy(), corners[queries].numpy(), queries
 
 
 def regions_from(detections: Detections, labels: Sequence[str], threshold: float) -> list[Region]:
@@ -152,13 +172,19 @@ class PPDocLayoutDetector:
         self.class_thresholds = torch.tensor(config.class_thresholds, dtype=torch.float32)
 
     @classmethod
-    def from_dir(cls, path: Path | str, device: str = "cpu", dtype: torch.dtype = torch.float32) -> PPDocLayoutDetector:
+    def from_dir(
+        cls, path: Path | str, device: str = "cpu", dtype: torch.dtype = torch.float32
+    ) -> PPDocLayoutDetector | PPDocLayoutV3Detector:
         """A transformers-format folder (config.json + model.safetensors) or the release's Paddle folder
-        (inference.json + inference.pdiparams + inference.yml), converted in memory."""
+        (inference.json + inference.pdiparams + inference.yml), converted in memory; a PP-DocLayoutV3 folder gives
+        a `PPDocLayoutV3Detector`."""
         from ocrvl.layout.ppdoclayout.convert import load_paddle_layout
+        from ocrvl.layout.ppdoclayout.model_v3 import PPDocLayoutV3Detector, is_pp_doclayout_v3
         from ocrvl.layout.ppdoclayout.paddle_format import PROGRAM_FILE, PaddleFormatError
 
         path = Path(path)
+        if is_pp_doclayout_v3(path):
+            return PPDocLayoutV3Detector.from_dir(path, device, dtype)
         if (path / PROGRAM_FILE).is_file() or (path / "inference.pdiparams").is_file():
             return cls(load_paddle_layout(path), device, dtype)
         if not (path / "config.json").is_file():
@@ -179,9 +205,7 @@ class PPDocLayoutDetector:
     def detect_batch(self, images: Sequence[np.ndarray], threshold: float = 0.3) -> list[list[Region]]:
         if not images:
             return []
-        pixels = torch.stack([preprocess(image) for image in images]).to(self.device, self.dtype)
-        with torch.inference_mode():
-            output = self.model(pixel_values=pixels)
+        output = network_outputs(self.model, images, self.device, self.dtype)
         results = []
         for i, image in enumerate(images):
             detections = decode_page(
