@@ -20,6 +20,7 @@ from ocrvl import __version__
 from ocrvl.documents import load_pages
 from ocrvl.errors import InputError, OcrvlError
 from ocrvl.log import logger
+from ocrvl.naming import output_stem, safe_name
 from ocrvl.outputs import (
     StagedFolder,
     discard_staging,
@@ -27,27 +28,20 @@ from ocrvl.outputs import (
     read_json,
     staging_path,
     sweep_staging,
-    write_block_pictures,
-    write_image,
     write_json,
-    write_text,
 )
-from ocrvl.pipeline import Pipeline, discover_inputs, output_stem, safe_name
-from ocrvl.postprocess.cross_page import restructure_pages
-from ocrvl.postprocess.json_output import document_json, page_json
-from ocrvl.postprocess.markdown import document_markdown, page_markdown
-from ocrvl.postprocess.visualize import layout_picture
+from ocrvl.pipeline import Pipeline, discover_inputs
+from ocrvl.results import DEFAULT_FORMATS, DocumentOutput, PageOutput
 from ocrvl.resume import Manifest, OutputRecipe, PageStore, Provenance
 from ocrvl.types import PageFailure, PageResult
 
-FORMATS = ("md", "json", "img", "pages")
-DEFAULT_FORMATS = ("md", "json", "img")
 ERRORS_FILE = "errors.json"
 
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """formats: the outputs to write (see FORMATS). overwrite: parse documents again even when finished."""
+    """formats: the outputs to write (see `ocrvl.results.OUTPUT_FORMATS`). overwrite: parse documents again even
+    when finished."""
 
     formats: tuple[str, ...] = DEFAULT_FORMATS
     overwrite: bool = False
@@ -60,6 +54,7 @@ class DocumentJob:
     source: Path
     folder: Path  # the document's output folder
     name: str  # file-name stem of its outputs
+    page_count: int | None = None  # pages the run will process, when counted (0: the file cannot be opened)
 
 
 @dataclass(frozen=True)
@@ -83,10 +78,13 @@ class BatchReport:
         return not self.failed and not self.failed_pages
 
 
-def plan_batch(inputs: Iterable[Path | str], out_dir: Path | str) -> Batch:
-    """One job per input document (a file reached twice is one document). The output folder is never read as
-    input. A document's folder is the first of ``name``, ``name_2``, ... that no other document of this run
-    takes and that does not hold another input's results."""
+def plan_batch(
+    inputs: Iterable[Path | str], out_dir: Path | str, count_pages: Callable[[Path], int] | None = None
+) -> Batch:
+    """One job per input document (a file reached twice is one document), its pages counted by `count_pages`
+    when given (for progress). The output folder is never read as input. A document's folder is the first of
+    ``name``, ``name_2``, ... that no other document of this run takes and that does not hold another input's
+    results."""
     out_dir = ensure_output_dir(Path(out_dir))
     jobs: list[DocumentJob] = []
     used: set[Path] = set()
@@ -99,7 +97,8 @@ def plan_batch(inputs: Iterable[Path | str], out_dir: Path | str) -> Batch:
             n += 1
             candidate = rel.with_name(f"{rel.name}_{n}")
         used.add(out_dir / candidate)
-        jobs.append(DocumentJob(source=file, folder=out_dir / candidate, name=candidate.name))
+        count = count_pages(file) if count_pages is not None else None
+        jobs.append(DocumentJob(file, out_dir / candidate, candidate.name, count))
     return Batch(out_dir, jobs)
 
 
@@ -140,7 +139,6 @@ def run_batch(
     try:
         for job in batch.jobs:
             done = 0
-            expected = pipeline.count_pages(job.source)
             provenance = Provenance.of(job.source, recipe, options.formats)
             manifest = None if options.overwrite else _finished(job, provenance, options.formats)
             if manifest is not None:
@@ -152,7 +150,7 @@ def run_batch(
                         on_page()
             report.settled.append(job.source)
             if on_document:
-                on_document(job, max(0, expected - done))
+                on_document(job, max(0, (job.page_count or 0) - done))
     except KeyboardInterrupt:
         report.interrupted, report.interrupted_pages = job, done
     finally:
@@ -217,7 +215,7 @@ def _write_document(
         pages = _resumable_pages(staged, store, provenance, job)
         yield from pages
         for page in _remaining_pages(pipeline, job.source, pages):
-            _write_page_files(page, folder, job.name, formats, pipeline)
+            _output(page, pipeline, job).save_page_files(folder, formats)
             for block in page.blocks:
                 block.image = None  # pictures are on disk; keep memory flat on long documents
             page.image = None
@@ -225,11 +223,8 @@ def _write_document(
                 store.save(page)
             pages.append(page)
             yield page
-        document = restructure_pages(pages, pipeline.options.restructure_options())
-        if "json" in formats:
-            write_json(folder / f"{job.name}.json", document_json(document, job.source))
-        if "md" in formats:
-            write_text(folder / f"{job.name}.md", document_markdown(document, pipeline.options.markdown_ignore_labels))
+        outputs = [_output(page, pipeline, job) for page in pages]
+        DocumentOutput(outputs, pipeline.options.restructure_options(), job.name).save_document_files(folder, formats)
         store.finish()
         if provenance is not None:
             page_errors = tuple(_page_error(p) for p in pages if p.error is not None)
@@ -242,15 +237,9 @@ def _page_error(page: PageResult) -> dict:
     return {"page": page.page_index + 1, "error": page.error}
 
 
-def _write_page_files(page: PageResult, folder: Path, name: str, formats: Sequence[str], pipeline: Pipeline) -> None:
-    if "img" in formats:
-        write_image(folder / f"{name}_{page.page_index}_layout.png", layout_picture(page))
-    if "pages" in formats:
-        stem = f"{name}_{page.page_index}"
-        write_json(folder / f"{stem}_res.json", page_json(page))
-        write_text(folder / f"{stem}.md", page_markdown(page, pipeline.options.markdown_ignore_labels))
-    if "md" in formats or "pages" in formats:
-        write_block_pictures(page.blocks, folder)
+def _output(page: PageResult, pipeline: Pipeline, job: DocumentJob) -> PageOutput:
+    options = pipeline.options
+    return PageOutput(page, options.markdown_ignore_labels, options.restructure_options(), job.name)
 
 
 def _resumable_pages(staged: StagedFolder, store: PageStore, provenance: Provenance | None, job: DocumentJob) -> list:

@@ -18,16 +18,16 @@ from tqdm import tqdm
 
 from ocrvl import __version__
 from ocrvl.allocator import return_large_blocks_at_once
-from ocrvl.batch import DEFAULT_FORMATS, ERRORS_FILE, FORMATS, BatchOptions, BatchReport, plan_batch, run_batch
+from ocrvl.batch import ERRORS_FILE, BatchOptions, BatchReport, plan_batch, run_batch
 from ocrvl.documents import LoadOptions, iter_pages
-from ocrvl.errors import OcrvlError
+from ocrvl.errors import OcrvlError, OptionsError
 from ocrvl.flags import FlagField, build_options, flag_fields
 from ocrvl.inference.options import InferenceOptions
 from ocrvl.log import configure
 from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline, discover_inputs
-from ocrvl.releases import PIPELINE_VERSIONS
+from ocrvl.results import DEFAULT_FORMATS, output_formats
 from ocrvl.serve.options import ServeOptions
 
 # Exit codes of `ocrvl parse`: all parsed; some document or page could not be parsed; interrupted (SIGINT,
@@ -36,11 +36,10 @@ EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
-    chosen = tuple(v.strip() for v in value.split(",") if v.strip())
-    bad = [v for v in chosen if v not in FORMATS]
-    if bad or not chosen:
-        raise click.BadParameter(f"use a comma-separated subset of {','.join(FORMATS)}")
-    return chosen
+    try:
+        return output_formats(value)
+    except OptionsError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def option_flags(cls: type, only: Collection[str] | None = None) -> Callable[[Command], Command]:
@@ -121,8 +120,8 @@ def parse(inputs, out_dir, formats, overwrite, quiet, verbose, **flags) -> None:
 
 def _parse(inputs, out_dir: Path, options: PipelineOptions, batch_options: BatchOptions, quiet: bool) -> BatchReport:
     pipeline = Pipeline(options)
-    batch = plan_batch(inputs, out_dir)
-    total = sum(pipeline.count_pages(job.source) for job in batch.jobs)
+    batch = plan_batch(inputs, out_dir, pipeline.count_pages)
+    total = sum(job.page_count or 0 for job in batch.jobs)
     with tqdm(total=total, unit="page", disable=quiet, file=sys.stderr, dynamic_ncols=True) as bar:
 
         def on_document(job, pages_left: int) -> None:
@@ -268,17 +267,14 @@ def models() -> None:
 @models.command("list")
 @click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="A directory to check first.")
 @click.option("--layout-model-dir", type=click.Path(path_type=Path), default=None,
-              help="A PP-DocLayoutV2 or PP-DocLayoutV3 directory to check first.")  # fmt: skip
-@click.option("--pipeline-version", type=click.Choice(PIPELINE_VERSIONS), default="auto", show_default=True,
-              help="Look for this release's models only.")  # fmt: skip
-def list_models(model_dir: Path | None, layout_model_dir: Path | None, pipeline_version: str) -> None:
-    """Show every place weights are looked for, in order, what is there, and which release they are."""
+              help="A PP-DocLayoutV2 directory to check first.")  # fmt: skip
+def list_models(model_dir: Path | None, layout_model_dir: Path | None) -> None:
+    """Show every place weights are looked for, in order, and what is there."""
     from ocrvl.models.checkpoints import describe
     from ocrvl.models.locate import DOWNLOAD_COMMAND, LAYOUT_DOWNLOAD_COMMAND, candidates, layout_candidates
-    from ocrvl.releases import download_commands, layout_models, recognizer_repos, resolve_release
 
     click.echo("Recognizer (PaddleOCR-VL-0.9B):")
-    found = candidates(model_dir, recognizer_repos(pipeline_version))
+    found = candidates(model_dir)
     for candidate in found:
         if candidate.usable:
             try:
@@ -292,30 +288,23 @@ def list_models(model_dir: Path | None, layout_model_dir: Path | None, pipeline_
             status = f"not found: {candidate.problem}"
         click.echo(f"  {candidate.source}\n    {candidate.path}\n    {status}")
     chosen = next((c for c in found if c.usable), None)
-    recognizer_dir = chosen.path if chosen else None
-    wanted = layout_models(pipeline_version, recognizer_dir)
-    click.echo(f"Layout ({' / '.join(wanted)}):")
-    layouts = layout_candidates(layout_model_dir, recognizer_dir, wanted, recognizer_repos(pipeline_version))
+    click.echo("Layout (PP-DocLayoutV2):")
+    layouts = layout_candidates(layout_model_dir, chosen.path if chosen else None)
     for candidate in layouts:
-        status = f"found: {candidate.model}" if candidate.usable else f"not found: {candidate.problem}"
+        status = "found" if candidate.usable else f"not found: {candidate.problem}"
         click.echo(f"  {candidate.source}\n    {candidate.path}\n    {status}")
     layout = next((c for c in layouts if c.usable), None)
     if chosen is not None:
         click.echo(f"\nrecognizer: {chosen.path}")
     if layout is not None:
-        click.echo(f"layout:     {layout.path} ({layout.model})")
+        click.echo(f"layout:     {layout.path}")
     if chosen is not None and layout is not None:
-        release = resolve_release(pipeline_version, layout.model, recognizer_dir)
-        click.echo(f"release:    {release.pipeline_name} (pipeline_version {release.version})")
         click.echo("ocrvl uses the vl engine (PaddleOCR-VL) with these.")
     else:
         missing = " and ".join(n for n, c in (("the recognizer", chosen), ("the layout model", layout)) if c is None)
-        click.echo(f"\nMissing: {missing}; the lite engine runs instead. To get both (once, with network):")
-        if pipeline_version == "auto":
-            click.echo(f"  {LAYOUT_DOWNLOAD_COMMAND}\n(PaddleOCR-VL-1.5's recognizer, {DOWNLOAD_COMMAND}, "
-                       "works with that release's PP-DocLayoutV2.)")  # fmt: skip
-        else:
-            click.echo("\n".join(f"  {command}" for command in download_commands(pipeline_version)))
+        click.echo(f"\nMissing: {missing}; the lite engine runs instead. To get both (once, with network):\n"
+                   f"  {LAYOUT_DOWNLOAD_COMMAND}\n(PaddleOCR-VL-1.5's recognizer, {DOWNLOAD_COMMAND}, "
+                   "works with that release's PP-DocLayoutV2.)")  # fmt: skip
 
 
 @models.command("convert")

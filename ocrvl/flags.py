@@ -8,7 +8,6 @@ and builds the options object back from them. The module knows nothing of click,
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -55,13 +54,6 @@ class Nested:
     """A field holding another options object whose own fields are flags."""
 
 
-@dataclass(frozen=True)
-class Follows:
-    """A field the command line sets to the value of another field (``inference.threads``)."""
-
-    path: tuple[str, ...]
-
-
 def flag(default: Any = MISSING, help: str = "", *, default_factory: Any = MISSING, **details: Any) -> Any:
     """A field set by a flag: ``dpi: float = flag(144.0, "Resolution PDF pages are rendered at.")``."""
     return field(default=default, default_factory=default_factory, metadata={CLI: Flag(help, **details)})
@@ -75,11 +67,6 @@ def api_only(default: Any = MISSING, why: str = "", *, default_factory: Any = MI
 def nested(options: type) -> Any:
     """A field holding an ``options`` object (made with its defaults) whose own fields are flags."""
     return field(default_factory=options, metadata={CLI: Nested()})
-
-
-def follows(path: str, default: Any) -> Any:
-    """A field the command line sets to the value of the field at ``path`` (``"inference.threads"``)."""
-    return field(default=default, metadata={CLI: Follows(tuple(path.split(".")))})
 
 
 @dataclass(frozen=True)
@@ -148,10 +135,6 @@ def build_options(cls: type[T], given: Mapping[str, Any], prefix: tuple[str, ...
             kwargs[spec.name] = build_options(hints[spec.name], given, path)
         elif isinstance(marker, Flag) and "__".join(path) in given:
             kwargs[spec.name] = by_dest["__".join(path)].value(given["__".join(path)])
-    for spec in dataclasses.fields(cls):
-        marker = spec.metadata.get(CLI)
-        if isinstance(marker, Follows) and marker.path[0] in kwargs:
-            kwargs[spec.name] = functools.reduce(getattr, marker.path[1:], kwargs[marker.path[0]])
     return cls(**{**kwargs, **fixed})
 
 
@@ -181,8 +164,6 @@ def markdown_table(cls: type) -> str:
             rows.append((f"`{spec.name}`", _code(default), f"{marker.why} (Python only)"))
         elif isinstance(marker, Nested):
             rows.append((f"`{spec.name}`", "", f"`{type(default).__name__}`: its flags are in its own table"))
-        elif isinstance(marker, Follows):
-            rows.append((f"`{spec.name}`", _code(default), f"on the command line: `{'.'.join(marker.path)}`"))
     return "\n".join("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows)
 
 

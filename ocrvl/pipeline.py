@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
@@ -13,6 +11,7 @@ from ocrvl.documents import SUPPORTED_SUFFIXES, LoadOptions, count_pages, load_p
 from ocrvl.engines import Engine, create_engine
 from ocrvl.errors import InputError
 from ocrvl.log import logger
+from ocrvl.naming import document_name, name_pictures
 from ocrvl.options import PipelineOptions
 from ocrvl.prefetch import prefetch
 from ocrvl.types import Page, PageFailure, PageResult
@@ -23,11 +22,6 @@ LOAD_AHEAD = 2
 LAYOUT_AHEAD = 2
 # Pages whose regions may be in recognition together (the inference core batches across them).
 RECOGNITION_WINDOW = 4
-# Longest output name stem, in bytes. File systems allow 255 bytes per name, and outputs add to the stem: page
-# files (``_12345_layout.png``), pictures (``_p12345_reference_content_12.jpg``), the affixes of staging folders
-# and temporary files.
-MAX_NAME_BYTES = 160
-_NAME_HASH_CHARS = 12
 
 
 def discover_inputs(paths: Iterable[Path | str], exclude: Iterable[Path | str] = ()) -> list[tuple[Path, Path]]:
@@ -66,29 +60,6 @@ def discover_inputs(paths: Iterable[Path | str], exclude: Iterable[Path | str] =
     return list(unique.values())
 
 
-def output_stem(file: Path, root: Path) -> Path:
-    """Relative output location of a document, e.g. ``reports/2024/q1`` for ``reports/2024/q1.pdf``."""
-    try:
-        rel = file.relative_to(root)
-    except ValueError:
-        rel = Path(file.name)
-    return rel.with_suffix("") if rel.suffix else rel
-
-
-def safe_name(text: str) -> str:
-    """`text` as a file-name stem: letters, digits, ``.``, ``-`` and ``_`` kept, other runs turned into ``_``.
-
-    A stem over MAX_NAME_BYTES is cut there and ends with a hash of the whole text instead, so every output
-    name fits the file system's limit and stays unique and the same from run to run.
-    """
-    name = re.sub(r"[^\w.-]+", "_", text).strip("._") or "document"
-    if len(name.encode()) <= MAX_NAME_BYTES:
-        return name
-    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:_NAME_HASH_CHARS]
-    head = name.encode()[: MAX_NAME_BYTES - _NAME_HASH_CHARS - 1].decode("utf-8", "ignore").rstrip("._")
-    return f"{head}_{digest}"
-
-
 class Pipeline:
     """Runs documents through the chosen engine; models load once and serve every document."""
 
@@ -122,17 +93,17 @@ class Pipeline:
         yield from _unless_no_page_loads(self._results(path), path)
 
     def _results(self, path: Path) -> Iterator[PageResult]:
-        stem = safe_name(path.stem)
+        stem = document_name(path)
         pages = prefetch(load_pages(path, self.load_options), LOAD_AHEAD, "load")
         analyses = prefetch(map(self._analyze, pages), LAYOUT_AHEAD, "layout")
         in_flight: deque[Future[PageResult]] = deque()
         try:
             for analysis in analyses:
-                in_flight.append(self._submit(analysis))
+                in_flight.append(self._recognize(analysis))
                 while len(in_flight) > RECOGNITION_WINDOW or (in_flight and in_flight[0].done()):
-                    yield _name_pictures(in_flight.popleft().result(), stem)
+                    yield name_pictures(in_flight.popleft().result(), stem)
             while in_flight:
-                yield _name_pictures(in_flight.popleft().result(), stem)
+                yield name_pictures(in_flight.popleft().result(), stem)
         finally:
             analyses.close()
             pages.close()
@@ -141,12 +112,12 @@ class Pipeline:
         """The layout stage of a page; a page that could not be loaded goes on as its failed result."""
         return PageResult.failed(loaded) if isinstance(loaded, PageFailure) else self.engine.analyze(loaded)
 
-    def _submit(self, analysis: object) -> Future[PageResult]:
+    def _recognize(self, analysis: object) -> Future[PageResult]:
         if isinstance(analysis, PageResult) and analysis.error is not None:
             failed: Future[PageResult] = Future()
             failed.set_result(analysis)
             return failed
-        return self.engine.submit(analysis)
+        return self.engine.recognize(analysis)
 
 
 def _unless_no_page_loads(results: Iterator[PageResult], path: Path) -> Iterator[PageResult]:
@@ -175,13 +146,4 @@ def _unless_no_page_loads(results: Iterator[PageResult], path: Path) -> Iterator
 def _reported(result: PageResult) -> PageResult:
     if result.error is not None:
         logger.warning("%s (the other pages are parsed)", result.error)
-    return result
-
-
-def _name_pictures(result: PageResult, stem: str) -> PageResult:
-    picture_count = 0
-    for block in result.blocks:
-        if block.image is not None:
-            picture_count += 1
-            block.image_path = f"imgs/{stem}_p{result.page_index + 1}_{block.label}_{picture_count}.jpg"
     return result

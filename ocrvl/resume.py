@@ -33,7 +33,7 @@ RESUME_STATE = ".ocrvl-resume.json"
 PAGES_FOLDER = ".ocrvl-pages"
 # Options that never change what is written: how fast, where and with which secrets the work runs.
 _RUN_ONLY_OPTIONS = frozenset({
-    "password", "threads", "max_image_pixels", "vl_rec_backend", "vl_rec_server_url", "vl_rec_max_concurrency",
+    "password", "max_image_pixels", "vl_rec_backend", "vl_rec_server_url", "vl_rec_max_concurrency",
     "vl_rec_api_key",
 })  # fmt: skip
 _OUTPUT_INFERENCE_OPTIONS = ("precision", "max_new_tokens", "repetition")

@@ -13,7 +13,7 @@ import ocrvl.serve
 from ocrvl import cli
 from ocrvl.batch import BatchReport
 from ocrvl.errors import OcrvlError
-from ocrvl.flags import CLI, ApiOnly, Flag, Follows, Nested, flag_fields, markdown_table
+from ocrvl.flags import CLI, ApiOnly, Flag, Nested, flag_fields, markdown_table
 from ocrvl.inference import InferenceEngine, InferenceOptions
 from ocrvl.options import PipelineOptions
 from ocrvl.serve.options import ServeOptions
@@ -26,8 +26,7 @@ API_ONLY = {
 
 # Every PipelineOptions flag away from its default, spelled as scripts spell it today.
 PARSE_ARGS = [
-    "--engine", "lite", "--pipeline-version", "v1.5", "--layout-shape-mode", "poly",
-    "--pages", "2-3", "--password", "pw", "--dpi", "200", "--max-image-pixels", "5000000",
+    "--engine", "lite", "--pages", "2-3", "--password", "pw", "--dpi", "200", "--max-image-pixels", "5000000",
     "--layout-threshold", "0.3", "--no-layout-nms", "--layout-unclip-ratio", "1.2",
     "--layout-merge-bboxes-mode", "small", "--no-merge-layout-blocks", "--no-text-layer", "--no-deskew",
     "--use-chart-recognition", "--use-seal-recognition", "--min-pixels", "1000", "--max-pixels", "2000000",
@@ -38,13 +37,12 @@ PARSE_ARGS = [
     "--max-new-tokens", "256", "--no-repetition-guard",
 ]  # fmt: skip
 PARSE_EXPECTED = PipelineOptions(
-    engine="lite", pipeline_version="v1.5", layout_shape_mode="poly",
-    pages="2-3", password="pw", dpi=200.0, max_image_pixels=5_000_000, layout_threshold=0.3,
+    engine="lite", pages="2-3", password="pw", dpi=200.0, max_image_pixels=5_000_000, layout_threshold=0.3,
     layout_nms=False, layout_unclip_ratio=1.2, layout_merge_bboxes_mode="small", merge_layout_blocks=False,
     use_text_layer=False, deskew=False, use_chart_recognition=True, use_seal_recognition=True, min_pixels=1000,
     max_pixels=2_000_000, layout_detection_model_dir="layout", vl_rec_model_dir="rec", vl_rec_backend="vllm-server",
     vl_rec_server_url="http://127.0.0.1:9/v1", vl_rec_max_concurrency=5, vl_rec_api_key="key",
-    vl_rec_api_model_name="served", merge_tables=False, relevel_titles=False, join_paragraphs=False, threads=3,
+    vl_rec_api_model_name="served", merge_tables=False, relevel_titles=False, join_paragraphs=False,
     inference=InferenceOptions(device="cpu", precision="fp32", threads=3, max_batch_size=4, max_batch_patches=4096,
                                max_new_tokens=256, repetition=None),
 )  # fmt: skip
@@ -71,7 +69,7 @@ def at(options: object, path: tuple[str, ...]) -> object:
 @pytest.mark.parametrize("cls", list(API_ONLY))
 def test_every_option_field_is_a_flag_or_marked_api_only(cls):
     kinds = {f.name: type(f.metadata.get(CLI)) for f in dataclasses.fields(cls)}
-    assert {name for name, kind in kinds.items() if kind not in (Flag, ApiOnly, Nested, Follows)} == set()
+    assert {name for name, kind in kinds.items() if kind not in (Flag, ApiOnly, Nested)} == set()
     assert {name for name, kind in kinds.items() if kind is ApiOnly} == API_ONLY[cls]
 
 
@@ -121,7 +119,7 @@ def test_recognize_and_serve_build_their_options_from_the_same_flags(monkeypatch
     assert result.exit_code == 0, result.output
     assert seen["serve"] == (
         ServeOptions(port=0, max_upload_bytes=int(1.5 * 1024 * 1024), model_name="m", api_key="k"),
-        PipelineOptions(engine="lite", vl_rec_model_dir="rec", threads=2, inference=InferenceOptions(threads=2)),
+        PipelineOptions(engine="lite", vl_rec_model_dir="rec", inference=InferenceOptions(threads=2)),
     )
 
 

@@ -99,3 +99,50 @@ def test_cli_per_page_outputs_in_the_paddleocr_vl_layout(tmp_path):
         page = json.loads((folder / f"table_two_pages_{index}_res.json").read_text())
         assert page["page_index"] == index and page["parsing_res_list"]
         assert len(tables_in((folder / f"table_two_pages_{index}.md").read_text())) == 1, "pages keep their part"
+
+
+def test_api_writes_a_document_folder_as_the_cli_does(parser, tmp_path):
+    """One document output behind both: the API's save_all and `ocrvl parse` give the same files, byte for byte
+    (the layout pictures too)."""
+    source = SAMPLES / "born_digital.pdf"
+    formats = "md,json,img,pages"
+    result = CliRunner().invoke(main, ["parse", str(source), "-o", str(tmp_path / "cli"), "-q", "--format", formats])
+    assert result.exit_code == 0, result.output
+    document = parser.join(parser.predict(source))[0]
+    written = document.save_all(tmp_path / "api", formats.split(","))
+
+    def files(root):
+        return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file() and p.name[0] != "."}
+
+    cli, api = files(tmp_path / "cli" / "born_digital"), files(tmp_path / "api")
+    assert sorted(cli) == sorted(api) and cli == api
+    assert any(p.parts[0] == "imgs" for p in cli), "the formula crop is a picture of the document"
+    assert {p.relative_to(tmp_path / "api") for p in written} == {p for p in api if p.parts[0] != "imgs"}
+
+
+def test_formats_are_named_one_way_with_markdown_for_md(tmp_path):
+    args = ["parse", str(SAMPLES / "born_digital.pdf"), "-o", str(tmp_path), "-q", "--format", "markdown"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "born_digital").iterdir() if p.name[0] != ".") == [
+        "born_digital.md", "imgs"
+    ]  # fmt: skip
+    refused = CliRunner().invoke(main, ["parse", str(SAMPLES / "born_digital.pdf"), "-o", str(tmp_path), "-q",
+                                        "--format", "md,docx"])  # fmt: skip
+    assert refused.exit_code == 2 and "docx" in refused.output and "md,json,img,pages" in refused.output
+
+
+def test_each_input_is_counted_once_in_a_batch(monkeypatch, tmp_path):
+    """Opening a large PDF is not free: the batch counts an input's pages once, for the progress bar and the
+    run alike."""
+    import ocrvl.pipeline
+
+    counted = []
+    real = ocrvl.pipeline.count_pages
+    monkeypatch.setattr(
+        ocrvl.pipeline, "count_pages", lambda path, options: counted.append(path) or real(path, options)
+    )
+    inputs = [str(SAMPLES / "born_digital.pdf"), str(SAMPLES / "table_two_pages.pdf")]
+    result = CliRunner().invoke(main, ["parse", *inputs, "-o", str(tmp_path), "-q", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in counted) == ["born_digital.pdf", "table_two_pages.pdf"]

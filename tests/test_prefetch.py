@@ -77,11 +77,11 @@ class _SlowRecognizer:
         self.analyzed[page.index].set()
         return page
 
-    def submit(self, page) -> Future:
+    def recognize(self, page) -> Future:
         future: Future = Future()
         last = page.index == page.page_count - 1
 
-        def recognize():
+        def read():
             try:
                 if not last and not self.analyzed[page.index + 1].wait(timeout=10):
                     raise TimeoutError(f"page {page.index + 2} was not analysed while page {page.index + 1} ran")
@@ -91,7 +91,7 @@ class _SlowRecognizer:
             except Exception as exc:  # noqa: BLE001 - the test's failure, delivered to the pipeline
                 future.set_exception(exc)
 
-        threading.Thread(target=recognize, daemon=True).start()
+        threading.Thread(target=read, daemon=True).start()
         return future
 
 

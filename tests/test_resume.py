@@ -243,8 +243,8 @@ class _CountingEngine:
         self.analysed += 1
         return self.engine.analyze(page)
 
-    def submit(self, analysis):
-        return self.engine.submit(analysis)
+    def recognize(self, analysis):
+        return self.engine.recognize(analysis)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from ocrvl.engines.lite import LiteEngine
 from ocrvl.log import logger
 from ocrvl.models.locate import candidates, layout_candidates
 from ocrvl.options import PipelineOptions
-from ocrvl.releases import layout_models, recognizer_repos
 from ocrvl.types import Page, PageResult
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 class Engine(Protocol):
     """Two stages, which the pipeline runs concurrently on consecutive pages.
 
-    ``analyze`` (layout) runs in the pipeline's layout thread. ``submit`` hands the analysis to recognition
+    ``analyze`` (layout) runs in the pipeline's layout thread. ``recognize`` hands the analysis to recognition
     and returns at once; its future completes when the page is read. An engine with an asynchronous
     recognizer (the inference core) reads regions of several pages together while the next page's layout
     runs; the lite engine does all its work in ``analyze``.
@@ -32,7 +31,7 @@ class Engine(Protocol):
 
     def analyze(self, page: Page) -> object: ...
 
-    def submit(self, analysis: object) -> Future[PageResult]: ...
+    def recognize(self, analysis: object) -> Future[PageResult]: ...
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,12 @@ def choose_engine(options: PipelineOptions, local: LocalRecognizer | None = None
     if options.engine == "lite":
         return EngineChoice(LiteEngine(options), "lite asked for")
     if options.engine == "auto":
-        layout_model, missing = _vl_weights(options, local.directory if local is not None else None)
+        missing = _missing_vl_weights(options, local.directory if local is not None else None)
         if missing is not None:
             reason = f"auto; {missing}, `ocrvl models list` shows where ocrvl looks"
             logger.info("engine: lite (%s)", reason)
             return EngineChoice(LiteEngine(options), reason)
-        reason = f"auto; PaddleOCR-VL and {layout_model} weights found"
+        reason = "auto; PaddleOCR-VL and PP-DocLayoutV2 weights found"
         logger.info("engine: vl (%s)", reason)
     else:
         reason = f"{options.engine} asked for"
@@ -74,28 +73,22 @@ def recognizer_if_found(options: PipelineOptions) -> LocalRecognizer | None:
     weights are found (a folder named in the options must load), None when there are none (one log line)."""
     from ocrvl.engines.vl import load_local_recognizer
 
-    repos = recognizer_repos(options.pipeline_version)
-    if options.vl_rec_model_dir is None and not any(c.usable for c in candidates(None, repos)):
+    if options.vl_rec_model_dir is None and not any(c.usable for c in candidates(None)):
         logger.info("no PaddleOCR-VL weights found: documents are parsed with the lite engine and chat completions "
                     "are refused (`ocrvl models list` shows where ocrvl looks)")  # fmt: skip
         return None
     return load_local_recognizer(options)
 
 
-def _vl_weights(options: PipelineOptions, recognizer_dir: Path | None) -> tuple[str | None, str | None]:
-    """The layout model found for the vl engine (its recognizer already loaded from `recognizer_dir`, or to be
-    looked for), and what keeps the engine from running here (None when both models are found)."""
+def _missing_vl_weights(options: PipelineOptions, recognizer_dir: Path | None) -> str | None:
+    """What keeps the vl engine from running here (its recognizer already loaded from `recognizer_dir`, or to be
+    looked for), or None when both models are found."""
     if recognizer_dir is None:
-        repos = recognizer_repos(options.pipeline_version)
-        recognizer = next((c for c in candidates(options.vl_rec_model_dir, repos) if c.usable), None)
+        recognizer = next((c for c in candidates(options.vl_rec_model_dir) if c.usable), None)
         if recognizer is None:
-            return None, "no PaddleOCR-VL weights found"
+            return "no PaddleOCR-VL weights found"
         recognizer_dir = recognizer.path
-    models = layout_models(options.pipeline_version, recognizer_dir)
-    places = layout_candidates(options.layout_detection_model_dir, recognizer_dir, models,
-                               recognizer_repos(options.pipeline_version))  # fmt: skip
-    layout = next((c for c in places if c.usable), None)
+    layout = next((c for c in layout_candidates(options.layout_detection_model_dir, recognizer_dir) if c.usable), None)
     if layout is None:
-        wanted = " or ".join(models)
-        return None, f"PaddleOCR-VL weights are at {recognizer_dir}, but no {wanted} layout weights were found"
-    return layout.model, None
+        return f"PaddleOCR-VL weights are at {recognizer_dir}, but no PP-DocLayoutV2 layout weights were found"
+    return None

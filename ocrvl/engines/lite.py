@@ -22,9 +22,10 @@ class LiteEngine:
     def __init__(self, options: PipelineOptions):
         self.options = options
         nms_iou = LITE_LAYOUT_NMS_IOU if options.layout_nms else 1.0
-        self.detector = CdlaLayoutDetector(CdlaOptions(options.lite_layout_threshold, nms_iou, options.threads))
+        threads = options.inference.threads
+        self.detector = CdlaLayoutDetector(CdlaOptions(options.lite_layout_threshold, nms_iou, threads))
         self.recognizer = LiteRecognizer(
-            LiteOptions(ocr=OcrOptions(threads=options.threads), force_ocr=not options.use_text_layer)
+            LiteOptions(ocr=OcrOptions(threads=threads), force_ocr=not options.use_text_layer)
         )
 
     def analyze(self, page: Page) -> PageResult:
@@ -47,7 +48,7 @@ class LiteEngine:
         }
         return PageResult.of_page(page, regions, blocks, settings)
 
-    def submit(self, analysis: PageResult) -> Future[PageResult]:
+    def recognize(self, analysis: PageResult) -> Future[PageResult]:
         done: Future[PageResult] = Future()
         done.set_result(analysis)
         return done

@@ -39,15 +39,17 @@ from ocrvl.errors import InputError, OcrvlError, OptionsError
 from ocrvl.inference import InferenceEngine, RecognitionRequest
 from ocrvl.inference.core import EngineClosedError
 from ocrvl.log import logger
+from ocrvl.naming import safe_name
 from ocrvl.options import PipelineOptions
-from ocrvl.pipeline import Pipeline, safe_name
-from ocrvl.results import DocumentOutput, PageOutput
+from ocrvl.pipeline import Pipeline
+from ocrvl.results import DocumentOutput, PageOutput, output_formats
 
 from .jobs import JobManager, ParseJob, QueueFullError, ShuttingDownError
 from .openai_api import ApiError, chat_completion, decode_image, error_body, model_list, parse_chat_request
 from .options import ServeOptions
 
-FORMATS = ("json", "markdown")
+# The document outputs a parse job returns: JSON and Markdown ("markdown", also the key it comes back under).
+SERVED_FORMATS = ("json", "md")
 OPEN_PATHS = frozenset({"/health"})
 # Engine failures that are the server's, not the crop's (see InferenceEngine's error messages).
 _SERVER_FAILURES = ("the recognizer failed", "the vision encoder failed")
@@ -68,8 +70,8 @@ class _SerialLayout:
         with self._lock:
             return self.engine.analyze(page)
 
-    def submit(self, analysis):
-        return self.engine.submit(analysis)
+    def recognize(self, analysis):
+        return self.engine.recognize(analysis)
 
 
 @dataclass
@@ -131,7 +133,7 @@ class ServeService:
         result: dict[str, Any] = {}
         if "json" in job.formats:
             result["json"] = _named(document.json, job.path, job.filename)
-        if "markdown" in job.formats:
+        if "md" in job.formats:
             result["markdown"] = document.markdown
         return result
 
@@ -304,15 +306,14 @@ async def _job(service: ServeService, request: Request) -> JSONResponse:
 
 def _formats(value: object) -> tuple[str, ...]:
     if value is None or value == "":
-        return FORMATS
+        return SERVED_FORMATS
     if not isinstance(value, str):
         raise ApiError(400, "formats must be a text field such as 'json,markdown'", "invalid_formats", "formats")
-    formats = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise ApiError(400, f"unknown format(s) {', '.join(unknown) or value!r}: use json, markdown or both",
-                       "invalid_formats", "formats")  # fmt: skip
-    return formats
+    try:
+        return output_formats(value, SERVED_FORMATS)
+    except OptionsError:
+        raise ApiError(400, f"unknown format(s) in {value!r}: use json, markdown or both", "invalid_formats",
+                       "formats") from None  # fmt: skip
 
 
 def _job_options(options: PipelineOptions, pages: object, password: object) -> PipelineOptions:

@@ -50,7 +50,7 @@ class ParseJob:
     workdir: Path
     options: PipelineOptions
     page_count: int
-    formats: tuple[str, ...] = ("json", "markdown")
+    formats: tuple[str, ...] = ("json", "md")
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     status: JobStatus = "queued"
     created: float = field(default_factory=time.time)

@@ -92,7 +92,7 @@ def _engine(recognizer: ScriptedRecognizer, **options) -> VlEngine:
 
 
 def _run(engine: VlEngine):
-    return engine.submit(engine.analyze(_page())).result(timeout=10)
+    return engine.recognize(engine.analyze(_page())).result(timeout=10)
 
 
 def test_each_block_is_read_with_its_prompt_and_pictures_are_cropped():
@@ -139,7 +139,7 @@ def test_block_order_numbers_formula_numbers_and_seals_as_paddlex_does():
 
     def orders(**options) -> dict:
         engine = VlEngine(PipelineOptions(engine="vl", **options), ScriptedDetector(layout), ScriptedRecognizer())
-        result = engine.submit(engine.analyze(_page())).result(timeout=10)
+        result = engine.recognize(engine.analyze(_page())).result(timeout=10)
         return {b["block_label"]: b["block_order"] for b in page_json(result)["parsing_res_list"]}
 
     assert orders() == {"doc_title": 1, "text": 2, "table": None, "display_formula": 3, "formula_number": 4,
@@ -189,11 +189,11 @@ def test_charts_are_read_only_when_switched_on():
 
 def test_a_page_without_blocks_completes_at_once():
     engine = VlEngine(PipelineOptions(engine="vl"), ScriptedDetector([]), ScriptedRecognizer())
-    result = engine.submit(engine.analyze(_page())).result(timeout=1)
+    result = engine.recognize(engine.analyze(_page())).result(timeout=1)
     assert result.blocks == [] and result.regions == []
 
 
 def test_a_recognizer_exception_fails_the_page_with_its_message():
     engine = _engine(ScriptedRecognizer(raise_prompt="Formula Recognition:"))
     with pytest.raises(RuntimeError, match="worker died"):
-        engine.submit(engine.analyze(_page())).result(timeout=10)
+        engine.recognize(engine.analyze(_page())).result(timeout=10)

@@ -220,6 +220,17 @@ def test_a_page_selection_makes_a_long_document_short(server):
     assert [p["page_index"] for p in response.json()["result"]["json"]["pages"]] == [1]
 
 
+def test_formats_are_named_as_the_cli_names_them(server):
+    with server.client() as client:
+        upload = (SAMPLES / "born_digital.pdf").read_bytes()
+        short = client.post("/v1/parse", files={"file": ("b.pdf", upload)}, data={"formats": "md"})
+        unknown = client.post("/v1/parse", files={"file": ("b.pdf", upload)}, data={"formats": "json,docx"})
+    assert short.status_code == 200, short.text
+    assert list(short.json()["result"]) == ["markdown"], "md is markdown, and comes back under that key"
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "invalid_formats"
+    assert "docx" in unknown.json()["error"]["message"]
+
+
 def test_a_broken_document_fails_with_the_reason(server):
     with server.client() as client:
         garbage = client.post("/v1/parse", files={"file": ("report.pdf", b"this is not a document")})
@@ -262,8 +273,8 @@ class GatedLayout:
         self.gate.wait(20)
         return self.engine.analyze(page)
 
-    def submit(self, analysis):
-        return self.engine.submit(analysis)
+    def recognize(self, analysis):
+        return self.engine.recognize(analysis)
 
 
 def test_a_full_queue_refuses_and_a_shutdown_fails_unfinished_jobs_explicitly(start):
