@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.parity import networks, rules
+from tests.parity import layout_v3, networks, rules
 from tests.parity.report import Row, error_row, official_error, render
 
 Prepare = Callable[[Path], None]
@@ -23,6 +23,7 @@ Check = Callable[[Path], list[Row]]
 PIECES: dict[str, tuple[Prepare, Check]] = {
     "recognizer": (networks.prepare_recognizer, networks.check_recognizer),
     "layout": (networks.prepare_layout, networks.check_layout),
+    "layout_v3": (layout_v3.prepare_layout_v3, layout_v3.check_layout_v3),
     "boxes": (rules.prepare_boxes, rules.check_boxes),
     "otsl": (rules.prepare_otsl, rules.check_otsl),
     "formula": (rules.prepare_formula, rules.check_formula),

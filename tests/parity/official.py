@@ -352,9 +352,49 @@ def _route_blocks(blocks: list[dict], settings: dict) -> list[tuple]:
     return entries
 
 
+def layout_v3(folder: Path) -> None:
+    """PaddleX's PP-DocLayoutV3 post-processing on raw network outputs: ``PPDocLayoutV3PostProcess`` for the rows
+    (class, score, box, reading rank, votes), the rows' query masks binarized at sigmoid 0.5 (PaddleX's own V3
+    network has no mask output; the exported program's masks are 0/1), then ``LayoutAnalysisProcess`` with its box
+    rules off and outlines in ``poly`` shape."""
+    import cv2
+    import paddle
+    import paddlex.inference.models.layout_analysis.processors as layout_processors
+    from paddlex.inference.models.object_detection.modeling.pp_doclayout_v3 import PPDocLayoutV3PostProcess
+
+    # PaddleX asks for opencv-contrib-python here; the headless build in this venv has the same functions.
+    layout_processors.cv2 = cv2
+    layout_processors.mask2polygon = layout_processors.mask2polygon.__wrapped__
+    paddle.set_device("cpu")
+    spec = _load_json(folder / "inputs.json")
+    cases = np.load(folder / "inputs.npz")
+    process = layout_processors.LayoutAnalysisProcess(labels=spec["labels"], scale_size=[800, 800])
+    results = {}
+    for case in spec["cases"]:
+        key, (width, height) = case["key"], case["page_size"]
+        logits = paddle.to_tensor(cases[f"{key}_logits"][None])
+        queries, num_classes = cases[f"{key}_logits"].shape
+        post = PPDocLayoutV3PostProcess(num_classes=num_classes, num_top_queries=queries)
+        input_shape, scale = paddle.to_tensor([[800.0, 800.0]]), paddle.to_tensor([[800.0 / height, 800.0 / width]])
+        head = (paddle.to_tensor(cases[f"{key}_boxes"][None]), logits)
+        rows, _ = post(head, paddle.to_tensor(cases[f"{key}_order"][None]), input_shape, scale, None)
+        _, index = paddle.topk(paddle.nn.functional.sigmoid(logits).flatten(1), queries, axis=-1)
+        query = (index // num_classes).numpy()[0]
+        masks = paddle.nn.functional.sigmoid(paddle.to_tensor(cases[f"{key}_masks"][query])) > 0.5
+        (boxes,) = process([{"boxes": rows.numpy(), "masks": masks.numpy().astype(np.int32)}],
+                           [{"ori_img_size": (width, height)}], threshold=spec["threshold"], layout_nms=False,
+                           layout_unclip_ratio=None, layout_merge_bboxes_mode=None, layout_shape_mode="poly",
+                           filter_overlap_boxes=False, skip_order_labels=[])  # fmt: skip
+        results[key] = [{"cls_id": b["cls_id"], "score": b["score"], "coordinate": b["coordinate"],
+                         "order": b["order"], "polygon_points": np.asarray(b["polygon_points"]).tolist()}
+                        for b in boxes]  # fmt: skip
+    _json(folder / "official.json", results)
+
+
 PIECES = {
     "recognizer": recognizer,
     "layout": layout,
+    "layout_v3": layout_v3,
     "boxes": boxes,
     "otsl": otsl,
     "formula": formula,
