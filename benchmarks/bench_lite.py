@@ -1,78 +1,203 @@
-"""Speed of the lite engine beside PyMuPDF's plain `get_text()`, measured in one run.
+"""Speed and accuracy of the lite engine beside its peers, measured in one run.
 
-    python benchmarks/bench_lite.py [--rounds 3] [--eval-dir ../shared/eval]
+    python benchmarks/bench_lite.py [--eval-dir ../shared/eval] [--rounds 1] [--threads 0] [--ocr-model NAME]
 
-Born-digital: the born-digital samples (and the corpus's born-digital PDFs when present).
-Scanned: the scanned sample and the photo. Models are loaded and warmed up before timing.
-Prints pages/s for both, their ratio, and the process's peak RSS.
+Scanned: the pages of the dev split's scanned items (PDF pages rendered at 150 dpi, greyscale; image pages as
+they are), written once as PNG files and read by ocrvl lite, Tesseract (one thread, OMP_THREAD_LIMIT=1; skipped
+with a note where the `tesseract` command is absent) and RapidOCR (its default pipeline), page by page, the tools
+taking turns. Born-digital: the dev split's born-digital PDFs, read by ocrvl lite and pymupdf4llm's
+`to_markdown` (text layer only), file by file in turns. Models are loaded and warmed up before timing.
+
+Prints pages/s of each tool, each one's speed beside ocrvl's, and the NED (score.py's) of each on the scanned
+items, the text of an item being its pages' texts joined.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import resource
+import shutil
+import subprocess
+import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pymupdf
+from PIL import Image
 
 from ocrvl import PaddleOCRVL
+from ocrvl.log import muted_third_party
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples"
+SCAN_DPI = 150
 
 
-def born_digital_files(eval_dir: Path) -> list[Path]:
-    files = [SAMPLES / "born_digital.pdf", SAMPLES / "table_two_pages.pdf"]
-    manifest = eval_dir / "dev" / "manifest.json"
-    if manifest.exists():
-        items = json.loads(manifest.read_text())["items"]
-        files += [eval_dir / "dev" / it["file"] for it in items if it["kind"].startswith("born-digital")]
-    return files
+@dataclass
+class Tool:
+    """A reader of one page or file: the text it gives, and the time and pages it took in total."""
+
+    name: str
+    read: Callable[[Path], tuple[str, int]]  # a file -> (its text, pages read)
+    seconds: float = 0.0
+    pages: int = 0
+    texts: dict[str, list[str]] = field(default_factory=dict)
+
+    def timed(self, path: Path, item_id: str) -> None:
+        start = time.perf_counter()
+        text, pages = self.read(path)
+        self.seconds += time.perf_counter() - start
+        self.pages += pages
+        self.texts.setdefault(item_id, []).append(text)
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
 
 
-def time_ocrvl(parser: PaddleOCRVL, files: list[Path], rounds: int) -> tuple[float, int]:
-    pages, start = 0, time.perf_counter()
-    for _ in range(rounds):
-        for f in files:
-            pages += len(parser.predict(f))
-    return time.perf_counter() - start, pages
+def load_scorer(eval_dir: Path):
+    spec = importlib.util.spec_from_file_location("dev_score", eval_dir / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def time_pymupdf(files: list[Path], rounds: int) -> tuple[float, int]:
-    pages, start = 0, time.perf_counter()
-    for _ in range(rounds):
-        for f in files:
-            with pymupdf.open(f) as doc:
+def scanned_pages(items: list[dict], dev: Path, out: Path) -> list[tuple[str, Path]]:
+    """(item id, PNG file) for every page of the scanned items, written into `out`."""
+    pages = []
+    for item in items:
+        source = dev / item["file"]
+        images: list[Image.Image] = []
+        if source.suffix.lower() == ".pdf":
+            with pymupdf.open(source) as doc:
                 for page in doc:
-                    page.get_text()
-                    pages += 1
-    return time.perf_counter() - start, pages
+                    pix = page.get_pixmap(dpi=SCAN_DPI, colorspace=pymupdf.csGRAY)
+                    images.append(Image.frombytes("L", (pix.width, pix.height), pix.samples))
+        else:
+            with Image.open(source) as image:
+                for frame in range(getattr(image, "n_frames", 1)):
+                    image.seek(frame)
+                    rgba = image.convert("RGBA")
+                    white = Image.new("RGBA", rgba.size, "white")
+                    images.append(Image.alpha_composite(white, rgba).convert("L"))
+        for n, image in enumerate(images):
+            path = out / f"{item['id']}_p{n + 1}.png"
+            image.save(path)
+            pages.append((item["id"], path))
+    return pages
+
+
+def ocrvl_reader(parser: PaddleOCRVL) -> Callable[[Path], tuple[str, int]]:
+    def read(path: Path) -> tuple[str, int]:
+        outputs = parser.predict(path)
+        return "\n\n".join(output.markdown for output in outputs), len(outputs)
+
+    return read
+
+
+def tesseract_read(path: Path) -> tuple[str, int]:
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    done = subprocess.run(["tesseract", str(path), "stdout"], capture_output=True, text=True, env=env, check=True)
+    return done.stdout, 1
+
+
+def rapidocr_reader() -> Callable[[Path], tuple[str, int]]:
+    from rapidocr import RapidOCR
+
+    with muted_third_party():
+        engine = RapidOCR(params={"Global.log_level": "error"})
+
+    def read(path: Path) -> tuple[str, int]:
+        result = engine(np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1].copy())
+        return "\n".join(result.txts or ()), 1
+
+    return read
+
+
+def pymupdf4llm_read(path: Path) -> tuple[str, int]:
+    import pymupdf4llm
+
+    with pymupdf.open(path) as doc:
+        return pymupdf4llm.to_markdown(doc, use_ocr=False, show_progress=False), doc.page_count
+
+
+def run_interleaved(tools: list[Tool], work: list[tuple[str, Path]], rounds: int) -> None:
+    """Each file read by every tool in turn, the tool going first changing from file to file."""
+    for _ in range(rounds):
+        for n, (item_id, path) in enumerate(work):
+            for k in range(len(tools)):
+                tools[(n + k) % len(tools)].timed(path, item_id)
+
+
+def mean_ned(tool: Tool, items: list[dict], dev: Path, scorer, rounds: int) -> float:
+    values = []
+    for item in items:
+        pages = tool.texts.get(item["id"], [])
+        per_round = len(pages) // rounds
+        text = "\n\n".join(pages[:per_round])
+        values.append(scorer.score_item(item, dev, text)["NED"])
+    return float(np.mean(values))
+
+
+def print_table(title: str, tools: list[Tool], reference: Tool, neds: dict[str, float] | None = None) -> None:
+    print(f"\n{title}: {reference.pages} pages per tool")
+    header = f"{'tool':<28}{'pages/s':>9}{'ocrvl / tool':>14}"
+    print(header + (f"{'NED':>8}" if neds else ""))
+    for tool in tools:
+        ratio = reference.pages_per_second / tool.pages_per_second if tool.pages_per_second else float("nan")
+        row = f"{tool.name:<28}{tool.pages_per_second:>9.2f}{ratio:>13.2f}x"
+        if neds:
+            row += f"{neds[tool.name]:>8.3f}"
+        print(row)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=0, help="ocrvl's threads (0: every core)")
+    ap.add_argument("--ocr-model", default="pp-ocrv6-small")
+    ap.add_argument("--skip-born-digital", action="store_true")
     args = ap.parse_args()
 
-    parser = PaddleOCRVL(engine="lite")
-    parser.predict(SAMPLES / "photo.jpg")  # load and warm up layout + OCR models
+    dev = args.eval_dir / "dev"
+    items = json.loads((dev / "manifest.json").read_text())["items"]
+    scanned_items = [it for it in items if not it["kind"].startswith("born-digital") and it.get("gt_markdown")]
+    born_items = [it for it in items if it["kind"].startswith("born-digital")]
+    scorer = load_scorer(args.eval_dir)
 
-    born = born_digital_files(args.eval_dir)
-    scanned = [SAMPLES / "scanned.pdf", SAMPLES / "photo.jpg"]
-    rows = []
-    for name, files, rounds in (("born-digital", born, args.rounds), ("scanned", scanned, 1)):
-        t_ours, n_ours = time_ocrvl(parser, files, rounds)
-        t_base, n_base = time_pymupdf(files, rounds)
-        rows.append((name, n_ours / rounds, n_ours / t_ours, n_base / t_base))
+    parser = PaddleOCRVL(engine="lite", threads=args.threads, ocr_model=args.ocr_model)
+    ocrvl = Tool(f"ocrvl lite ({args.ocr_model})", ocrvl_reader(parser))
+    scan_tools = [ocrvl, Tool("RapidOCR", rapidocr_reader())]
+    if shutil.which("tesseract"):
+        scan_tools.insert(1, Tool("Tesseract (1 thread)", tesseract_read))
+    else:
+        print("note: Tesseract skipped: no `tesseract` command here (Debian: apt-get install tesseract-ocr)")
 
-    print(f"{'set':<14}{'pages':>7}{'ocrvl lite p/s':>16}{'PyMuPDF get_text p/s':>22}{'ratio':>9}")
-    for name, pages, ours, base in rows:
-        print(f"{name:<14}{pages:>7.0f}{ours:>16.2f}{base:>22.1f}{base / ours:>8.0f}x")
+    with tempfile.TemporaryDirectory(prefix="bench-lite-") as tmp:
+        pages = scanned_pages(scanned_items, dev, Path(tmp))
+        for tool in scan_tools:  # load and warm up every model before timing
+            tool.read(pages[0][1])
+        run_interleaved(scan_tools, pages, args.rounds)
+        neds = {tool.name: mean_ned(tool, scanned_items, dev, scorer, args.rounds) for tool in scan_tools}
+        print_table(f"scanned ({len(scanned_items)} dev items)", scan_tools, ocrvl, neds)
+
+    if not args.skip_born_digital:
+        born = Tool(f"ocrvl lite ({args.ocr_model})", ocrvl_reader(parser))
+        born_tools = [born, Tool("pymupdf4llm to_markdown", pymupdf4llm_read)]
+        files = [(it["id"], dev / it["file"]) for it in born_items]
+        for tool in born_tools:
+            tool.read(files[0][1])
+        run_interleaved(born_tools, files, args.rounds)
+        print_table(f"born-digital ({len(files)} dev PDFs)", born_tools, born)
+
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak_mb:.0f} MB")
+    print(f"\npeak RSS of this process: {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

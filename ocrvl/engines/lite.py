@@ -10,6 +10,7 @@ from ocrvl.layout.lite.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.lite.refine import refine_layout
 from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
 from ocrvl.recognition.lite.ocr import OcrOptions
+from ocrvl.recognition.lite.ocr_models import OCR_MODELS
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
 from ocrvl.types import Page, PageResult
 
@@ -25,7 +26,7 @@ class LiteEngine:
         threads = options.inference.threads
         self.detector = CdlaLayoutDetector(CdlaOptions(options.lite_layout_threshold, nms_iou, threads))
         self.recognizer = LiteRecognizer(
-            LiteOptions(ocr=OcrOptions(threads=threads), force_ocr=not options.use_text_layer)
+            LiteOptions(ocr=OcrOptions(model=options.ocr_model, threads=threads), force_ocr=not options.use_text_layer)
         )
 
     def analyze(self, page: Page) -> PageResult:
@@ -41,7 +42,8 @@ class LiteEngine:
         settings = {
             "engine": self.name,
             "layout_model": self.detector.name,
-            "text_source": "PP-OCRv6" if ocr_words else "pdf_text_layer",
+            "text_source": OCR_MODELS[self.options.ocr_model].family if ocr_words else "pdf_text_layer",
+            **({"ocr_model": self.options.ocr_model} if ocr_words else {}),
             "dpi": round(page.dpi, 2),
             "deskew_angle": skew,
             "layout_threshold": self.options.lite_layout_threshold,
