@@ -27,6 +27,7 @@ from ocrvl.log import configure
 from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline, discover_inputs
+from ocrvl.releases import PIPELINE_VERSIONS
 from ocrvl.results import DEFAULT_FORMATS, output_formats
 from ocrvl.serve.options import ServeOptions
 
@@ -267,14 +268,17 @@ def models() -> None:
 @models.command("list")
 @click.option("--model-dir", type=click.Path(path_type=Path), default=None, help="A directory to check first.")
 @click.option("--layout-model-dir", type=click.Path(path_type=Path), default=None,
-              help="A PP-DocLayoutV2 directory to check first.")  # fmt: skip
-def list_models(model_dir: Path | None, layout_model_dir: Path | None) -> None:
-    """Show every place weights are looked for, in order, and what is there."""
+              help="A PP-DocLayoutV2 or PP-DocLayoutV3 directory to check first.")  # fmt: skip
+@click.option("--pipeline-version", type=click.Choice(PIPELINE_VERSIONS), default="auto", show_default=True,
+              help="Look for this release's models only.")  # fmt: skip
+def list_models(model_dir: Path | None, layout_model_dir: Path | None, pipeline_version: str) -> None:
+    """Show every place weights are looked for, in order, what is there, and which release they are."""
     from ocrvl.models.checkpoints import describe
     from ocrvl.models.locate import DOWNLOAD_COMMAND, LAYOUT_DOWNLOAD_COMMAND, candidates, layout_candidates
+    from ocrvl.releases import download_commands, layout_models, recognizer_repos, resolve_release
 
     click.echo("Recognizer (PaddleOCR-VL-0.9B):")
-    found = candidates(model_dir)
+    found = candidates(model_dir, recognizer_repos(pipeline_version))
     for candidate in found:
         if candidate.usable:
             try:
@@ -288,23 +292,30 @@ def list_models(model_dir: Path | None, layout_model_dir: Path | None) -> None:
             status = f"not found: {candidate.problem}"
         click.echo(f"  {candidate.source}\n    {candidate.path}\n    {status}")
     chosen = next((c for c in found if c.usable), None)
-    click.echo("Layout (PP-DocLayoutV2):")
-    layouts = layout_candidates(layout_model_dir, chosen.path if chosen else None)
+    recognizer_dir = chosen.path if chosen else None
+    wanted = layout_models(pipeline_version, recognizer_dir)
+    click.echo(f"Layout ({' / '.join(wanted)}):")
+    layouts = layout_candidates(layout_model_dir, recognizer_dir, wanted, recognizer_repos(pipeline_version))
     for candidate in layouts:
-        status = "found" if candidate.usable else f"not found: {candidate.problem}"
+        status = f"found: {candidate.model}" if candidate.usable else f"not found: {candidate.problem}"
         click.echo(f"  {candidate.source}\n    {candidate.path}\n    {status}")
     layout = next((c for c in layouts if c.usable), None)
     if chosen is not None:
         click.echo(f"\nrecognizer: {chosen.path}")
     if layout is not None:
-        click.echo(f"layout:     {layout.path}")
+        click.echo(f"layout:     {layout.path} ({layout.model})")
     if chosen is not None and layout is not None:
+        release = resolve_release(pipeline_version, layout.model, recognizer_dir)
+        click.echo(f"release:    {release.pipeline_name} (pipeline_version {release.version})")
         click.echo("ocrvl uses the vl engine (PaddleOCR-VL) with these.")
     else:
         missing = " and ".join(n for n, c in (("the recognizer", chosen), ("the layout model", layout)) if c is None)
-        click.echo(f"\nMissing: {missing}; the lite engine runs instead. To get both (once, with network):\n"
-                   f"  {LAYOUT_DOWNLOAD_COMMAND}\n(PaddleOCR-VL-1.5's recognizer, {DOWNLOAD_COMMAND}, "
-                   "works with that release's PP-DocLayoutV2.)")  # fmt: skip
+        click.echo(f"\nMissing: {missing}; the lite engine runs instead. To get both (once, with network):")
+        if pipeline_version == "auto":
+            click.echo(f"  {LAYOUT_DOWNLOAD_COMMAND}\n(PaddleOCR-VL-1.5's recognizer, {DOWNLOAD_COMMAND}, "
+                       "works with that release's PP-DocLayoutV2.)")  # fmt: skip
+        else:
+            click.echo("\n".join(f"  {command}" for command in download_commands(pipeline_version)))
 
 
 @models.command("convert")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from typing import TypeVar
 
 from ocrvl.errors import OptionsError
 from ocrvl.flags import api_only, flag, nested
 from ocrvl.inference.options import InferenceOptions
 from ocrvl.layout.ppdoclayout.box_rules import MERGE_BBOXES_MODES, LayoutBoxOptions
+from ocrvl.layout.ppdoclayout.polygons import SHAPE_MODES
 from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
 from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_MODELS
 from ocrvl.recognition.vl.routing import RoutingOptions
+from ocrvl.releases import DEFAULT_RELEASE, PIPELINE_VERSIONS, Release
 
 ENGINES = ("auto", "lite", "vl", "vl-server")
 # Where the vl engine's recognizer runs: in this process, or behind an OpenAI-compatible server.
@@ -21,6 +24,7 @@ LITE_LAYOUT_THRESHOLD = 0.4
 LITE_LAYOUT_NMS_IOU = 0.5
 
 PixelLimits = tuple[int | None, int | None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,13 @@ class PipelineOptions:
         choices=ENGINES,
         api="vl-server is vl with a server backend (vllm-server unless vl_rec_backend names another).",
     )
+    pipeline_version: str = flag(
+        "auto",
+        "Which official PaddleOCR-VL release to run: its models and its defaults.  [vl]",
+        choices=PIPELINE_VERSIONS,
+        api="auto: the release of the weights found (a PP-DocLayoutV2 layout model: v1; PP-DocLayoutV3: v1.6 when "
+        "the recognizer's folder or config says 1.6, else v1.5). Options set here win over the release's defaults.",
+    )
     pages: str | None = flag(
         None, "Pages to parse, 1-based, e.g. 1-3,7 (default: all).", api="Pages past the end are ignored."
     )
@@ -46,8 +57,8 @@ class PipelineOptions:
     )
     layout_threshold: float | Mapping[str | int, float] | None = flag(
         None,
-        "Minimum layout box score (default: lite 0.4; vl PaddleOCR-VL's per-class thresholds).",
-        api='Or per class, by label or class id ({"table": 0.5, ...}). The vl defaults: 0.4 text, titles, '
+        "Minimum layout box score (default: lite 0.4; vl the release's: v1 per class, v1.5/v1.6 0.3).",
+        api='Or per class, by label or class id ({"table": 0.5, ...}). v1\'s: 0.4 text, titles, '
         "formulas, vertical text; 0.45 seal; 0.5 the rest and any class a mapping leaves out.",
     )
     layout_nms: bool = flag(
@@ -64,6 +75,13 @@ class PipelineOptions:
         choices=MERGE_BBOXES_MODES,
         api="Or per class. The default: large for chart, display_formula, doc_title, "
         "inline_formula and paragraph_title; union for the rest.",
+    )
+    layout_shape_mode: str | None = flag(
+        None,
+        "Shape of the layout regions of a polygon model (PP-DocLayoutV3): rect, quad, poly or auto (default).  [vl]",
+        choices=SHAPE_MODES,
+        api="rect: boxes; poly: the model's outline; quad: its rotated rectangle; auto: the box, the rectangle or the "
+        "outline, whichever fits. A region with an outline is read with white outside it.",
     )
     merge_layout_blocks: bool = flag(True, "Read every text block as its own crop.  [vl]")
     use_text_layer: bool = flag(True, "OCR every page, ignoring PDF text layers.  [lite]", name="--no-text-layer")
@@ -93,7 +111,7 @@ class PipelineOptions:
     )
     layout_detection_model_dir: str | None = flag(
         None,
-        "PP-DocLayoutV2 weights: the release's Paddle folder or a converted one.  [vl]",
+        "Layout weights (PP-DocLayoutV2 or PP-DocLayoutV3): a release's Paddle folder or a transformers one.  [vl]",
         name="--layout-model-dir",
         path=True,
     )
@@ -130,6 +148,9 @@ class PipelineOptions:
             raise OptionsError(f"dpi {self.dpi} is out of range: use 36 to 600")
         if self.max_image_pixels <= 0:
             raise OptionsError("max_image_pixels must be positive")
+        if self.pipeline_version not in PIPELINE_VERSIONS:
+            versions = ", ".join(PIPELINE_VERSIONS)
+            raise OptionsError(f"unknown pipeline_version {self.pipeline_version!r}: use {versions}")
         if self.ocr_model not in OCR_MODELS:
             raise OptionsError(f"unknown ocr_model {self.ocr_model!r}: choose one of {', '.join(OCR_MODELS)}")
         if self.vl_rec_backend not in VL_REC_BACKENDS:
@@ -145,33 +166,31 @@ class PipelineOptions:
         self.layout_box_options()  # refuses bad per-class thresholds, ratios and merge modes now, not mid-run
         self.routing_options()
 
-    def layout_box_options(self) -> LayoutBoxOptions:
-        """The vl engine's box rules (None here takes PaddleOCR-VL's defaults)."""
-        given: dict[str, object] = {
-            "layout_nms": self.layout_nms,
-            "merge_layout_blocks": self.merge_layout_blocks,
-            "use_chart_recognition": self.use_chart_recognition,
-            "use_seal_recognition": self.use_seal_recognition,
-        }
-        if self.layout_threshold is not None:
-            given["threshold"] = self.layout_threshold
-        if self.layout_unclip_ratio is not None:
-            given["unclip_ratio"] = self.layout_unclip_ratio
-        if self.layout_merge_bboxes_mode is not None:
-            given["merge_bboxes_mode"] = self.layout_merge_bboxes_mode
-        return LayoutBoxOptions(**given)  # type: ignore[arg-type]
+    def layout_box_options(self, release: Release = DEFAULT_RELEASE) -> LayoutBoxOptions:
+        """The vl engine's box rules: what is set here, else the release's defaults."""
+        return LayoutBoxOptions(
+            threshold=_given(self.layout_threshold, release.layout_threshold),
+            layout_nms=self.layout_nms,
+            unclip_ratio=_given(self.layout_unclip_ratio, release.layout_unclip_ratio),
+            merge_bboxes_mode=_given(self.layout_merge_bboxes_mode, release.layout_merge_bboxes_mode),
+            merge_layout_blocks=self.merge_layout_blocks,
+            use_chart_recognition=self.use_chart_recognition,
+            use_seal_recognition=self.use_seal_recognition,
+            layout_shape_mode=_given(self.layout_shape_mode, release.layout_shape_mode),
+        )
 
     def restructure_options(self) -> RestructureOptions:
         """Which restructurings across pages the document outputs get."""
         return RestructureOptions(self.merge_tables, self.relevel_titles, self.join_paragraphs)
 
-    def routing_options(self) -> RoutingOptions:
-        """Which blocks the vl engine reads with which prompt, and the crops' pixel limits."""
+    def routing_options(self, release: Release = DEFAULT_RELEASE) -> RoutingOptions:
+        """Which blocks the vl engine reads with which prompt, and the crops' pixel limits (what is set here, else
+        the release's)."""
         return RoutingOptions(
             use_chart_recognition=self.use_chart_recognition,
             use_seal_recognition=self.use_seal_recognition,
-            min_pixels=self.min_pixels,
-            max_pixels=self.max_pixels,
+            min_pixels=_given(self.min_pixels, release.min_pixels),
+            max_pixels=_given(self.max_pixels, release.max_pixels),
             pixel_limits=self.pixel_limits,
         )
 
@@ -199,3 +218,8 @@ class PipelineOptions:
         if flat_inference:
             options = replace(options, inference=replace(options.inference, **flat_inference))
         return options
+
+
+def _given(value: T | None, default: T) -> T:
+    """An option's value when it is set, else the release's default."""
+    return default if value is None else value

@@ -26,7 +26,8 @@ API_ONLY = {
 
 # Every PipelineOptions flag away from its default, spelled as scripts spell it today.
 PARSE_ARGS = [
-    "--engine", "lite", "--pages", "2-3", "--password", "pw", "--dpi", "200", "--max-image-pixels", "5000000",
+    "--engine", "lite", "--pipeline-version", "v1.5", "--layout-shape-mode", "poly",
+    "--pages", "2-3", "--password", "pw", "--dpi", "200", "--max-image-pixels", "5000000",
     "--layout-threshold", "0.3", "--no-layout-nms", "--layout-unclip-ratio", "1.2",
     "--layout-merge-bboxes-mode", "small", "--no-merge-layout-blocks", "--no-text-layer", "--no-deskew",
     "--use-chart-recognition", "--use-seal-recognition", "--min-pixels", "1000", "--max-pixels", "2000000",
@@ -37,7 +38,8 @@ PARSE_ARGS = [
     "--max-new-tokens", "256", "--no-repetition-guard",
 ]  # fmt: skip
 PARSE_EXPECTED = PipelineOptions(
-    engine="lite", pages="2-3", password="pw", dpi=200.0, max_image_pixels=5_000_000, layout_threshold=0.3,
+    engine="lite", pipeline_version="v1.5", layout_shape_mode="poly",
+    pages="2-3", password="pw", dpi=200.0, max_image_pixels=5_000_000, layout_threshold=0.3,
     layout_nms=False, layout_unclip_ratio=1.2, layout_merge_bboxes_mode="small", merge_layout_blocks=False,
     use_text_layer=False, deskew=False, use_chart_recognition=True, use_seal_recognition=True, min_pixels=1000,
     max_pixels=2_000_000, layout_detection_model_dir="layout", vl_rec_model_dir="rec", vl_rec_backend="vllm-server",

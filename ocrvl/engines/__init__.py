@@ -12,6 +12,7 @@ from ocrvl.engines.lite import LiteEngine
 from ocrvl.log import logger
 from ocrvl.models.locate import candidates, layout_candidates
 from ocrvl.options import PipelineOptions
+from ocrvl.releases import layout_models, recognizer_repos
 from ocrvl.types import Page, PageResult
 
 if TYPE_CHECKING:
@@ -54,12 +55,12 @@ def choose_engine(options: PipelineOptions, local: LocalRecognizer | None = None
     if options.engine == "lite":
         return EngineChoice(LiteEngine(options), "lite asked for")
     if options.engine == "auto":
-        missing = _missing_vl_weights(options, local.directory if local is not None else None)
+        layout_model, missing = _vl_weights(options, local.directory if local is not None else None)
         if missing is not None:
             reason = f"auto; {missing}, `ocrvl models list` shows where ocrvl looks"
             logger.info("engine: lite (%s)", reason)
             return EngineChoice(LiteEngine(options), reason)
-        reason = "auto; PaddleOCR-VL and PP-DocLayoutV2 weights found"
+        reason = f"auto; PaddleOCR-VL and {layout_model} weights found"
         logger.info("engine: vl (%s)", reason)
     else:
         reason = f"{options.engine} asked for"
@@ -73,22 +74,28 @@ def recognizer_if_found(options: PipelineOptions) -> LocalRecognizer | None:
     weights are found (a folder named in the options must load), None when there are none (one log line)."""
     from ocrvl.engines.vl import load_local_recognizer
 
-    if options.vl_rec_model_dir is None and not any(c.usable for c in candidates(None)):
+    repos = recognizer_repos(options.pipeline_version)
+    if options.vl_rec_model_dir is None and not any(c.usable for c in candidates(None, repos)):
         logger.info("no PaddleOCR-VL weights found: documents are parsed with the lite engine and chat completions "
                     "are refused (`ocrvl models list` shows where ocrvl looks)")  # fmt: skip
         return None
     return load_local_recognizer(options)
 
 
-def _missing_vl_weights(options: PipelineOptions, recognizer_dir: Path | None) -> str | None:
-    """What keeps the vl engine from running here (its recognizer already loaded from `recognizer_dir`, or to be
-    looked for), or None when both models are found."""
+def _vl_weights(options: PipelineOptions, recognizer_dir: Path | None) -> tuple[str | None, str | None]:
+    """The layout model found for the vl engine (its recognizer already loaded from `recognizer_dir`, or to be
+    looked for), and what keeps the engine from running here (None when both models are found)."""
     if recognizer_dir is None:
-        recognizer = next((c for c in candidates(options.vl_rec_model_dir) if c.usable), None)
+        repos = recognizer_repos(options.pipeline_version)
+        recognizer = next((c for c in candidates(options.vl_rec_model_dir, repos) if c.usable), None)
         if recognizer is None:
-            return "no PaddleOCR-VL weights found"
+            return None, "no PaddleOCR-VL weights found"
         recognizer_dir = recognizer.path
-    layout = next((c for c in layout_candidates(options.layout_detection_model_dir, recognizer_dir) if c.usable), None)
+    models = layout_models(options.pipeline_version, recognizer_dir)
+    places = layout_candidates(options.layout_detection_model_dir, recognizer_dir, models,
+                               recognizer_repos(options.pipeline_version))  # fmt: skip
+    layout = next((c for c in places if c.usable), None)
     if layout is None:
-        return f"PaddleOCR-VL weights are at {recognizer_dir}, but no PP-DocLayoutV2 layout weights were found"
-    return None
+        wanted = " or ".join(models)
+        return None, f"PaddleOCR-VL weights are at {recognizer_dir}, but no {wanted} layout weights were found"
+    return layout.model, None

@@ -1,4 +1,5 @@
-"""The PaddleOCR-VL engine: PP-DocLayoutV2 finds the blocks and their reading order, the recognizer reads them.
+"""The PaddleOCR-VL engine: the layout model (PP-DocLayoutV2, or PP-DocLayoutV3 for 1.5 and 1.6) finds the blocks and
+their reading order, the recognizer reads them; the release (`ocrvl.releases`) gives the defaults.
 
 ``analyze`` (the pipeline's layout thread) runs the layout model and the box rules and cuts the crops;
 ``recognize`` hands every crop of the page to the shared inference core and returns a future that completes
@@ -16,10 +17,12 @@ from pathlib import Path
 from ocrvl.inference import InferenceEngine, RecognitionRequest, RecognitionResult, Recognizer
 from ocrvl.layout.ppdoclayout.block_merge import MergedBlock, stitch_crops
 from ocrvl.layout.ppdoclayout.box_rules import parsing_blocks, postprocess_layout
+from ocrvl.layout.ppdoclayout.polygons import crop_region
 from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
 from ocrvl.recognition.vl.content import clean_block_content
-from ocrvl.recognition.vl.routing import CropJob, crop_box, crop_job, image_job, task_for_label
+from ocrvl.recognition.vl.routing import CropJob, image_job, task_for_label
+from ocrvl.releases import DEFAULT_RELEASE, Release, layout_models, recognizer_repos, resolve_release
 from ocrvl.types import Block, Page, PageResult, Region
 
 
@@ -34,17 +37,26 @@ class PlannedPage:
 
 
 class VlEngine:
-    """PP-DocLayoutV2 layout + PaddleOCR-VL-0.9B recognition, by the batched inference core in this process
-    (``vl``) or by a recognizer server (``vl-server``, the options' ``vl_rec_backend``)."""
+    """PP-DocLayout layout + PaddleOCR-VL-0.9B recognition, by the batched inference core in this process
+    (``vl``) or by a recognizer server (``vl-server``, the options' ``vl_rec_backend``), with the defaults of
+    `release` wherever the options leave them unset."""
 
-    def __init__(self, options: PipelineOptions, detector, recognizer: Recognizer, recognizer_name: str = ""):
+    def __init__(
+        self,
+        options: PipelineOptions,
+        detector,
+        recognizer: Recognizer,
+        recognizer_name: str = "",
+        release: Release = DEFAULT_RELEASE,
+    ):
         self.name = "vl" if options.vl_rec_backend == "local" else "vl-server"
         self.options = options
         self.detector = detector
         self.recognizer = recognizer
         self.recognizer_name = recognizer_name
-        self.box_options = options.layout_box_options()
-        self.routing = options.routing_options()
+        self.release = release
+        self.box_options = options.layout_box_options(release)
+        self.routing = options.routing_options(release)
 
     @classmethod
     def from_options(cls, options: PipelineOptions, local: LocalRecognizer | None = None) -> VlEngine:
@@ -60,8 +72,14 @@ class VlEngine:
             recognizer_dir = None
             recognizer = _remote_recognizer(options)
             device, name = resolve_placement(options.inference).device, options.vl_rec_server_url
-        detector, _ = load_layout_detector(options, recognizer_dir, device)
-        return cls(options, detector, recognizer, recognizer_name=name)
+        detector, layout_dir, layout_model = load_layout_detector(options, recognizer_dir, device)
+        release = resolve_release(options.pipeline_version, layout_model, recognizer_dir)
+        if layout_model is not None and layout_model != release.layout_model:
+            logger.warning("pipeline_version %s runs %s, but the layout model at %s is %s: it is used with %s's "
+                           "defaults", release.version, release.layout_model, layout_dir, layout_model,
+                           release.version)  # fmt: skip
+        logger.info("release: %s (pipeline_version %s)", release.pipeline_name, options.pipeline_version)
+        return cls(options, detector, recognizer, recognizer_name=name, release=release)
 
     def close(self) -> None:
         self.recognizer.close()
@@ -78,7 +96,8 @@ class VlEngine:
     def _job(self, index: int, block: Region | MergedBlock, page: Page) -> CropJob | None:
         if isinstance(block, MergedBlock):
             return image_job(index, block.label, stitch_crops(page.image, block), self.routing)
-        return crop_job(index, block.label, block.bbox, page.image, self.routing)
+        crop = crop_region(page.image, block.bbox, block.polygon)
+        return image_job(index, block.label, crop, self.routing) if crop is not None else None
 
     # ------------------------------------------------------------------ recognition
 
@@ -148,6 +167,9 @@ class VlEngine:
         }
         if self.options.vl_rec_backend != "local":
             settings["vl_rec_backend"] = self.options.vl_rec_backend
+        if self.release is not DEFAULT_RELEASE:  # the first release's pages stay as they were before releases
+            settings["pipeline_version"] = self.release.version
+            settings["return_layout_polygon_points"] = self.box_options.layout_shape_mode != "rect"
         if failed:
             settings["unread_blocks"] = failed
         return PageResult.of_page(page, planned.regions, blocks, settings)
@@ -162,7 +184,7 @@ class VlEngine:
             ]
         output = Block(region=block, content=content, block_id=first_id, group_id=first_id)
         if task_for_label(block.label, self.routing) is None:
-            output.image = crop_box(page.image, block.bbox)
+            output.image = crop_region(page.image, block.bbox, block.polygon)
         return [output]
 
 
@@ -179,20 +201,28 @@ def load_local_recognizer(options: PipelineOptions) -> LocalRecognizer:
     on the inference options' device, precision and threads."""
     from ocrvl.models.locate import resolve_model_dir
 
-    recognizer_dir = resolve_model_dir(options.vl_rec_model_dir)
+    recognizer_dir = resolve_model_dir(options.vl_rec_model_dir, recognizer_repos(options.pipeline_version))
     return LocalRecognizer(InferenceEngine.from_dir(recognizer_dir, options.inference), recognizer_dir)
 
 
-def load_layout_detector(options: PipelineOptions, recognizer_dir: Path | None, device) -> tuple[object, Path]:
-    """PP-DocLayoutV2 from the options' folder or beside the recognizer's, and where it was found. It runs on the
-    recognizer's device but stays fp32: its scores are compared with thresholds."""
+def load_layout_detector(
+    options: PipelineOptions, recognizer_dir: Path | None, device
+) -> tuple[object, Path, str | None]:
+    """The layout model the options' release runs (``auto``: either) from the options' folder or beside the
+    recognizer's: the detector, where it was found and which model it is. It runs on the recognizer's device but
+    stays fp32: its scores are compared with thresholds."""
     from ocrvl.layout.ppdoclayout.model import PPDocLayoutDetector
-    from ocrvl.models.locate import resolve_layout_dir
+    from ocrvl.models.locate import resolve_layout
 
-    layout_dir = resolve_layout_dir(options.layout_detection_model_dir, recognizer_dir)
-    detector = PPDocLayoutDetector.from_dir(layout_dir, device=str(device))
-    logger.info("layout: %s from %s", detector.name, layout_dir)
-    return detector, layout_dir
+    found = resolve_layout(
+        options.layout_detection_model_dir,
+        recognizer_dir,
+        layout_models(options.pipeline_version, recognizer_dir),
+        recognizer_repos(options.pipeline_version),
+    )
+    detector = PPDocLayoutDetector.from_dir(found.path, device=str(device))
+    logger.info("layout: %s from %s", detector.name, found.path)
+    return detector, found.path, found.model
 
 
 def _remote_recognizer(options: PipelineOptions) -> Recognizer:

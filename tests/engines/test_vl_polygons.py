@@ -61,7 +61,7 @@ def run(options: PipelineOptions, regions: list[Region], release=RELEASES["v1.5"
     engine = VlEngine(options, PolygonDetector(regions), recognizer, "PaddleOCR-VL-1.5", release=release)
     image = np.full((600, 600, 3), 40, dtype=np.uint8)  # a dark page: white in a crop can only be the mask
     page = Page(Path("photo.png"), 0, 1, image, 72.0)
-    result = engine.submit(engine.analyze(page)).result(timeout=10)
+    result = engine.recognize(engine.analyze(page)).result(timeout=10)
     return result, recognizer
 
 
