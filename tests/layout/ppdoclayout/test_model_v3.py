@@ -21,6 +21,7 @@ from ocrvl.layout.ppdoclayout.model_v3 import (
     MaskedDetections,
     PPDocLayoutV3Detector,
     decode_page_v3,
+    draw_last_layer_masks_only,
     regions_from_v3,
 )
 from ocrvl.testing.ppdoclayout import TINY_NUM_QUERIES, random_layout_v3_model, write_tiny_ppdoclayout_v3
@@ -145,6 +146,16 @@ def test_batch_equals_one_by_one(detector, page, regions):
 
 
 # ----------------------------------------------------------------------------- against transformers
+
+
+def test_drawing_the_last_layers_masks_only_changes_no_output(page):
+    plain, hooked = random_layout_v3_model(), random_layout_v3_model()
+    draw_last_layer_masks_only(hooked)
+    pixels = torch.stack([preprocess(page), preprocess(np.ascontiguousarray(page[::-1]))])
+    with torch.inference_mode():
+        expected, got = plain(pixel_values=pixels), hooked(pixel_values=pixels)
+    for name in ("logits", "pred_boxes", "order_logits", "out_masks"):
+        assert torch.equal(getattr(got, name), getattr(expected, name)), name
 
 
 def _transformers_image_processor():
