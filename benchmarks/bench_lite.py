@@ -95,7 +95,7 @@ def scanned_pages(items: list[dict], dev: Path, out: Path) -> list[tuple[str, Pa
 def ocrvl_reader(parser: PaddleOCRVL) -> Callable[[Path], tuple[str, int]]:
     def read(path: Path) -> tuple[str, int]:
         outputs = parser.predict(path)
-        return "\n\n".join(output.markdown for output in outputs), len(outputs)
+        return "\n\n".join(output.page_markdown for output in outputs), len(outputs)
 
     return read
 

@@ -71,3 +71,21 @@ def name_pictures(result: PageResult, document: str) -> PageResult:
             number += 1
             block.image_path = picture_path(document, result.page_index, block.label, number)
     return result
+
+
+# PaddleOCR-VL's own names, for the PaddleOCR-VL-style outputs (`PageOutput`'s save methods, ``ocrvl doc_parser``).
+# ``ocrvl parse`` keeps the names above.
+
+
+def paddle_picture_path(label: str, bbox: tuple[float, ...] | list[float]) -> str:
+    """A block's picture as PaddleOCR-VL names it: ``imgs/img_in_{label}_box_{x1}_{y1}_{x2}_{y2}.jpg``, the box in
+    whole page pixels."""
+    x1, y1, x2, y2 = (int(v) for v in bbox[:4])
+    return f"{PICTURES_FOLDER}/img_in_{label}_box_{x1}_{y1}_{x2}_{y2}.jpg"
+
+
+def paddle_result_stem(input_name: str, page_index: int | None) -> str:
+    """The stem of a PaddleOCR-VL result's files: the input's file name without its suffix, ``_{page_index}``
+    added for a page of a PDF or TIFF (a single image has none)."""
+    stem = Path(input_name).stem
+    return stem if page_index is None else f"{stem}_{page_index}"

@@ -115,7 +115,7 @@ def test_cli_reports_one_line_and_leaves_nothing_half_written(case, tmp_path):
 def test_encrypted_pdf_opens_with_its_password(tmp_path):
     path = _encrypted_pdf(tmp_path / "locked.pdf")
     pages = PaddleOCRVL(engine="lite", password="secret").predict(path)
-    assert "Compact Neural Models" in pages[0].markdown
+    assert "Compact Neural Models" in pages[0].page_markdown
     with pytest.raises(InputError, match="password is wrong"):
         PaddleOCRVL(engine="lite", password="nope").predict(path)
 
@@ -190,7 +190,7 @@ def test_a_page_that_cannot_be_rendered_is_reported_and_the_others_are_written(t
 def test_the_api_yields_the_failed_page_in_its_place(tmp_path, parser):
     pages = parser.predict(_pdf_with_a_dot_page(tmp_path / "dot.pdf"))
     assert [p.page.error is None for p in pages] == [True, False, True]
-    assert "page 2 has no area" in pages[1].json["error"] and pages[1].markdown.strip() == ""
+    assert "page 2 has no area" in pages[1].page_json["error"] and pages[1].page_markdown.strip() == ""
     document = parser.join(pages)[0]
     assert "apples" in document.markdown and "cherries" in document.markdown
     assert "error" in document.json["pages"][1]
@@ -204,7 +204,7 @@ def test_a_float32_tiff_is_read_not_left_blank(tmp_path, parser):
     path = tmp_path / "float.tif"
     Image.fromarray(np.asarray(page, np.float32) / 255.0, "F").save(path)
     (result,) = parser.predict(path)
-    assert "Floating point scans" in result.markdown
+    assert "Floating point scans" in result.page_markdown
 
 
 def _run_cli_within(seconds: float, args: list[str]):

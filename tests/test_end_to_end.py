@@ -60,7 +60,7 @@ def test_table_across_two_pages_keeps_every_row(parsed, sources):
     doc = parsed("table_two_pages.pdf")
     assert len(doc.pages) == 2
     for page, expected in zip(doc.pages, table["pages"]):
-        found = tables_in(page.markdown)
+        found = tables_in(page.page_markdown)
         assert len(found) == 1, f"page {page.page.page_index + 1}: expected one table"
         body = [row for row in found[0] if row != table["header"]]
         assert body == expected["rows"]
@@ -112,4 +112,4 @@ def test_scan_skewed_by_three_more_degrees_is_straightened_and_its_table_read(pa
     expected = 3.0 + skew_angle(image)  # the sample scan is itself a little skewed
     assert abs(page.page.model_settings["deskew_angle"] - expected) <= 0.2
     table = sources["scanned.pdf"]["tables"][0]
-    assert tables_in(page.markdown)[0] == [table["header"], *table["rows"]]
+    assert tables_in(page.page_markdown)[0] == [table["header"], *table["rows"]]

@@ -14,7 +14,7 @@ BLOCK_KEYS = {"block_label", "block_content", "block_bbox", "block_id", "block_o
 
 
 def test_page_json_follows_the_paddleocr_vl_schema(parsed):
-    page = parsed("born_digital.pdf").pages[0].json
+    page = parsed("born_digital.pdf").pages[0].page_json
     assert {"input_path", "page_index", "page_count", "width", "height", "model_settings",
             "parsing_res_list", "layout_det_res"} <= set(page)  # fmt: skip
     assert page["page_index"] == 0 and page["page_count"] == 1
@@ -33,7 +33,7 @@ def test_page_json_follows_the_paddleocr_vl_schema(parsed):
 
 def test_footer_stays_in_json_but_not_in_markdown(parsed):
     doc = parsed("born_digital.pdf")
-    assert any(b["block_content"] == "Page 1" for b in doc.pages[0].json["parsing_res_list"])
+    assert any(b["block_content"] == "Page 1" for b in doc.pages[0].page_json["parsing_res_list"])
     assert "Page 1" not in doc.markdown
 
 
@@ -41,11 +41,11 @@ def test_api_save_methods_write_files(parsed, tmp_path):
     page = parsed("born_digital.pdf").pages[0]
     md = page.save_to_markdown(tmp_path)
     js = page.save_to_json(tmp_path)
-    img = page.save_to_img(tmp_path)
-    assert md.read_text().startswith("# Compact Neural Models")
-    assert json.loads(js.read_text())["parsing_res_list"]
+    (img,) = page.save_to_img(tmp_path)
+    assert md.name == "born_digital_0.md" and md.read_text().startswith("# Compact Neural Models")
+    assert js.name == "born_digital_0_res.json" and json.loads(js.read_text())["parsing_res_list"]
+    assert img.name == "born_digital_0_layout_det_res.png"
     assert Image.open(img).size == (page.page.width, page.page.height)
-    assert list((tmp_path / "imgs").glob("*.jpg")), "the formula crop should be saved next to the Markdown"
 
 
 def test_cli_writes_markdown_json_and_layout_pictures(tmp_path):

@@ -13,7 +13,7 @@ import sys
 from ocrvl import PaddleOCRVL
 import ocrvl.cli
 pages = PaddleOCRVL(engine="lite").predict({str(SAMPLES / "born_digital.pdf")!r})
-assert pages and pages[0].markdown.strip(), "the lite run read nothing"
+assert pages and pages[0].page_markdown.strip(), "the lite run read nothing"
 print("torch imported:", "torch" in sys.modules)
 """
 

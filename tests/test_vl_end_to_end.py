@@ -38,7 +38,7 @@ def parser(release):
 def test_vl_engine_reads_every_block_of_a_pdf(parser):
     pages = parser.predict(SAMPLES / "born_digital.pdf")
     assert len(pages) == 1
-    page = pages[0].json
+    page = pages[0].page_json
     assert page["model_settings"]["engine"] == "vl"
     blocks = page["parsing_res_list"]
     assert blocks and {b["block_label"] for b in blocks} <= PP_DOCLAYOUT_V2_LABELS
@@ -93,8 +93,8 @@ def test_converted_layout_model_parses_the_same(release, parser, tmp_path):
     assert (converted / "config.json").is_file() and (converted / "model.safetensors").is_file()
     again = PaddleOCRVL(engine="vl", vl_rec_model_dir=str(release), layout_detection_model_dir=str(converted),
                         device="cpu", precision="fp32", **FAST)  # fmt: skip
-    expected = parser.predict(SAMPLES / "born_digital.pdf")[0].json
-    got = again.predict(SAMPLES / "born_digital.pdf")[0].json
+    expected = parser.predict(SAMPLES / "born_digital.pdf")[0].page_json
+    got = again.predict(SAMPLES / "born_digital.pdf")[0].page_json
     assert got["layout_det_res"] == expected["layout_det_res"]
     assert got["parsing_res_list"] == expected["parsing_res_list"]
 

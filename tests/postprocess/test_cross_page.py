@@ -61,8 +61,8 @@ def test_document_output_restructures_but_page_outputs_do_not():
     pages = [PageOutput(p) for p in _pages()]
     doc = DocumentOutput(pages)
     assert len(tables_in(doc.markdown)) == 1
-    assert all(len(tables_in(p.markdown)) == 1 for p in pages), "each page keeps its own part"
-    assert doc.pages[1].json["parsing_res_list"][0]["block_content"].startswith("<table>")
+    assert all(len(tables_in(p.page_markdown)) == 1 for p in pages), "each page keeps its own part"
+    assert doc.pages[1].page_json["parsing_res_list"][0]["block_content"].startswith("<table>")
     off = PipelineOptions(merge_tables=False).restructure_options()
     assert off == RestructureOptions(merge_tables=False)
     assert len(tables_in(DocumentOutput([PageOutput(p, restructure=off) for p in _pages()]).markdown)) == 2

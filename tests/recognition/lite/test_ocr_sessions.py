@@ -113,4 +113,4 @@ def test_the_page_json_names_the_ocr_model(tmp_path):
     Image.fromarray(text_page()).save(path)
     page = PaddleOCRVL(engine="lite", threads=1).predict(path)[0]
     assert page.page.model_settings["ocr_model"] == "pp-ocrv6-small"
-    assert "Total due: 1,250.00 EUR" in page.markdown
+    assert "Total due: 1,250.00 EUR" in page.page_markdown
