@@ -14,7 +14,7 @@ from ocrvl.layout.ppdoclayout.polygons import SHAPE_MODES
 from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
 from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_MODELS
-from ocrvl.recognition.vl.routing import RoutingOptions
+from ocrvl.recognition.vl.routing import PROMPT_LABELS, TASKS, RoutingOptions
 from ocrvl.releases import DEFAULT_RELEASE, PIPELINE_VERSIONS, Release
 
 ENGINES = ("auto", "lite", "vl", "vl-server")
@@ -99,6 +99,18 @@ class PipelineOptions:
     )
     use_chart_recognition: bool = flag(False, "Read charts into tables instead of pictures.  [vl]")
     use_seal_recognition: bool = flag(False, "Read seals instead of keeping pictures.  [vl]")
+    use_layout_detection: bool = flag(
+        True,
+        "Read every page whole, as one block of prompt_label's task, without finding its layout.  [vl]",
+        name="--no-layout-detection",
+    )
+    prompt_label: str | None = flag(
+        None,
+        "The task of a page read whole: ocr (default), formula, table, chart, seal, or spotting (text lines with "
+        "their outlines; PaddleOCR-VL 1.5 and 1.6).  [vl]",
+        choices=PROMPT_LABELS,
+        api="Only with use_layout_detection=False (--no-layout-detection).",
+    )
     min_pixels: int | None = flag(None, "Smallest resize of a crop (default: 112896).  [vl]")
     max_pixels: int | None = flag(
         None,
@@ -153,6 +165,11 @@ class PipelineOptions:
             raise OptionsError(f"unknown pipeline_version {self.pipeline_version!r}: use {versions}")
         if self.ocr_model not in OCR_MODELS:
             raise OptionsError(f"unknown ocr_model {self.ocr_model!r}: choose one of {', '.join(OCR_MODELS)}")
+        if self.prompt_label is not None and self.prompt_label not in PROMPT_LABELS:
+            raise OptionsError(f"unknown prompt_label {self.prompt_label!r}: use {', '.join(PROMPT_LABELS)}")
+        if self.prompt_label is not None and self.use_layout_detection:
+            raise OptionsError(f"prompt_label {self.prompt_label!r} is the task of a page read whole: add "
+                               "use_layout_detection=False (--no-layout-detection)")  # fmt: skip
         if self.vl_rec_backend not in VL_REC_BACKENDS:
             raise OptionsError(f"unknown vl_rec_backend {self.vl_rec_backend!r}: use {', '.join(VL_REC_BACKENDS)}")
         if self.engine == "vl-server" and self.vl_rec_backend == "local":
@@ -185,14 +202,23 @@ class PipelineOptions:
 
     def routing_options(self, release: Release = DEFAULT_RELEASE) -> RoutingOptions:
         """Which blocks the vl engine reads with which prompt, and the crops' pixel limits (what is set here, else
-        the release's)."""
+        the release's); a page read whole as a chart or a seal is read as one, as PaddleOCR-VL does."""
+        defaults = {task: (release.min_pixels, release.max_pixels) for task in TASKS}
+        if release.spotting_pixel_limits is not None:
+            defaults["spotting"] = release.spotting_pixel_limits
         return RoutingOptions(
-            use_chart_recognition=self.use_chart_recognition,
-            use_seal_recognition=self.use_seal_recognition,
-            min_pixels=_given(self.min_pixels, release.min_pixels),
-            max_pixels=_given(self.max_pixels, release.max_pixels),
+            use_chart_recognition=self.use_chart_recognition or self.page_label == "chart",
+            use_seal_recognition=self.use_seal_recognition or self.page_label == "seal",
+            min_pixels=self.min_pixels,
+            max_pixels=self.max_pixels,
             pixel_limits=self.pixel_limits,
+            task_defaults=defaults,
         )
+
+    @property
+    def page_label(self) -> str | None:
+        """The label of a page read whole (``prompt_label``, ``ocr`` by default); None when layout is detected."""
+        return None if self.use_layout_detection else self.prompt_label or "ocr"
 
     @property
     def lite_layout_threshold(self) -> float:

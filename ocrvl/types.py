@@ -131,6 +131,9 @@ class PageResult:
     model_settings: dict[str, object]
     image: np.ndarray | None = field(default=None, repr=False)  # page image, for the layout picture
     error: str | None = None  # why the page could not be loaded (it then has no image and no blocks)
+    # A page read whole with the spotting task: its text lines and their outlines, as PaddleOCR-VL's spotting_res
+    # ({"rec_polys": [[[x, y], ...], ...], "rec_texts": [...]}, page pixels).
+    spotting_res: dict[str, list] | None = None
 
     @classmethod
     def of_page(

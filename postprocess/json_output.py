@@ -82,6 +82,7 @@ def page_json(page: PageResult) -> dict:
             }
             for b, order in zip(page.blocks, block_orders(page.blocks, _markdown_ignore_labels(page)))
         ],
+        **({"spotting_res": page.spotting_res} if page.spotting_res else {}),
         "layout_det_res": {
             "boxes": [
                 {

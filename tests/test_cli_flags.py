@@ -26,7 +26,8 @@ API_ONLY = {
 
 # Every PipelineOptions flag away from its default, spelled as scripts spell it today.
 PARSE_ARGS = [
-    "--engine", "lite", "--pipeline-version", "v1.5", "--layout-shape-mode", "poly",
+    "--engine", "lite", "--pipeline-version", "v1.5", "--layout-shape-mode", "poly", "--no-layout-detection",
+    "--prompt-label", "seal",
     "--pages", "2-3", "--password", "pw", "--dpi", "200", "--max-image-pixels", "5000000",
     "--layout-threshold", "0.3", "--no-layout-nms", "--layout-unclip-ratio", "1.2",
     "--layout-merge-bboxes-mode", "small", "--no-merge-layout-blocks", "--no-text-layer", "--no-deskew",
@@ -38,7 +39,7 @@ PARSE_ARGS = [
     "--max-new-tokens", "256", "--no-repetition-guard",
 ]  # fmt: skip
 PARSE_EXPECTED = PipelineOptions(
-    engine="lite", pipeline_version="v1.5", layout_shape_mode="poly",
+    engine="lite", pipeline_version="v1.5", layout_shape_mode="poly", use_layout_detection=False, prompt_label="seal",
     pages="2-3", password="pw", dpi=200.0, max_image_pixels=5_000_000, layout_threshold=0.3,
     layout_nms=False, layout_unclip_ratio=1.2, layout_merge_bboxes_mode="small", merge_layout_blocks=False,
     use_text_layer=False, deskew=False, use_chart_recognition=True, use_seal_recognition=True, min_pixels=1000,

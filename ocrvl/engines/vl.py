@@ -14,13 +14,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ocrvl.errors import OptionsError
 from ocrvl.inference import InferenceEngine, RecognitionRequest, RecognitionResult, Recognizer
 from ocrvl.layout.ppdoclayout.block_merge import MergedBlock, stitch_crops
-from ocrvl.layout.ppdoclayout.box_rules import parsing_blocks, postprocess_layout
+from ocrvl.layout.ppdoclayout.box_rules import parsing_blocks, parsing_regions, postprocess_layout
 from ocrvl.layout.ppdoclayout.polygons import crop_region
 from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
-from ocrvl.recognition.vl.content import clean_block_content
+from ocrvl.recognition.vl.content import SpottedText, clean_block_content, parse_spotting
 from ocrvl.recognition.vl.routing import CropJob, image_job, task_for_label
 from ocrvl.releases import DEFAULT_RELEASE, Release, layout_models, recognizer_repos, resolve_release
 from ocrvl.types import Block, Page, PageResult, Region
@@ -57,6 +58,11 @@ class VlEngine:
         self.release = release
         self.box_options = options.layout_box_options(release)
         self.routing = options.routing_options(release)
+        page_task = task_for_label(options.page_label, self.routing) if options.page_label else None
+        if page_task is not None and page_task not in release.tasks:
+            raise OptionsError(f"prompt_label {options.page_label!r} is a task of PaddleOCR-VL 1.5 and 1.6, but this "
+                               f"run follows {release.pipeline_name} (pipeline_version {release.version}): use "
+                               "pipeline_version v1.5 or v1.6 with their weights")  # fmt: skip
 
     @classmethod
     def from_options(cls, options: PipelineOptions, local: LocalRecognizer | None = None) -> VlEngine:
@@ -87,9 +93,15 @@ class VlEngine:
     # ------------------------------------------------------------------ layout thread
 
     def analyze(self, page: Page) -> PlannedPage:
-        raw = self.detector.detect(page.image, threshold=self.box_options.min_threshold)
-        regions = postprocess_layout(raw, page.width, page.height, self.box_options)
-        blocks = parsing_blocks(regions, self.box_options)
+        if self.options.page_label is not None:
+            # Read whole, as PaddleOCR-VL does without layout detection: one block over the page (none under 6 px).
+            whole = (0.0, 0.0, float(page.width), float(page.height))
+            regions = [Region(whole, self.options.page_label, 1.0, cls_id=0)]
+            blocks: list[Region | MergedBlock] = list(parsing_regions(regions))
+        else:
+            raw = self.detector.detect(page.image, threshold=self.box_options.min_threshold)
+            regions = postprocess_layout(raw, page.width, page.height, self.box_options)
+            blocks = parsing_blocks(regions, self.box_options)
         jobs = [job for index, block in enumerate(blocks) if (job := self._job(index, block, page)) is not None]
         return PlannedPage(page, regions, blocks, jobs)
 
@@ -142,11 +154,14 @@ class VlEngine:
         page = planned.page
         blocks: list[Block] = []
         failed = 0
+        spotted: list[SpottedText] = []
         for index, planned_block in enumerate(planned.blocks):
             content = ""
             result = results.get(index)
             if result is not None and result.ok:
                 content = clean_block_content(planned_block.label, result.text)
+                if planned_block.label == "spotting":
+                    spotted += parse_spotting(result.text, planned_block.bbox)
             elif result is not None:
                 failed += 1
                 logger.warning("%s page %d: %s block at %s could not be read: %s", page.source.name, page.index + 1,
@@ -155,9 +170,9 @@ class VlEngine:
         settings: dict[str, object] = {
             "engine": "vl",  # PaddleOCR-VL's pipeline wherever its recognizer runs (vl_rec_backend says where)
             "use_doc_preprocessor": False,
-            "use_layout_detection": True,
-            "use_chart_recognition": self.options.use_chart_recognition,
-            "use_seal_recognition": self.options.use_seal_recognition,
+            "use_layout_detection": self.options.use_layout_detection,
+            "use_chart_recognition": self.routing.use_chart_recognition,
+            "use_seal_recognition": self.routing.use_seal_recognition,
             "format_block_content": False,
             "merge_layout_blocks": self.options.merge_layout_blocks,
             "markdown_ignore_labels": list(self.options.markdown_ignore_labels),
@@ -172,7 +187,11 @@ class VlEngine:
             settings["return_layout_polygon_points"] = self.box_options.layout_shape_mode != "rect"
         if failed:
             settings["unread_blocks"] = failed
-        return PageResult.of_page(page, planned.regions, blocks, settings)
+        result = PageResult.of_page(page, planned.regions, blocks, settings)
+        if spotted:
+            result.spotting_res = {"rec_polys": [[list(point) for point in line.polygon] for line in spotted],
+                                   "rec_texts": [line.text for line in spotted]}  # fmt: skip
+        return result
 
     def _output_blocks(self, block: Region | MergedBlock, content: str, page: Page, first_id: int) -> list[Block]:
         """The output blocks of a read block: a stitched group gives its members back, the first holding the

@@ -2,7 +2,9 @@
 
 PaddleOCR-VL reads every block that is not a picture: tables with the table prompt, formulas (except
 formula numbers) with the formula prompt after trimming their white margin, charts and seals with their own
-prompts when those are switched on (otherwise they are cropped as pictures), everything else as text.
+prompts when those are switched on (otherwise they are cropped as pictures), everything else as text. A page read
+whole without layout detection is one block labelled with its task (``prompt_label``): ``spotting`` finds its text
+lines with their outlines, on the page enlarged twice when both its sides are under 1500 pixels, as PaddleX does.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from ocrvl.errors import OptionsError
 from ocrvl.geometry import crop_bounds
@@ -20,7 +23,11 @@ from ocrvl.models.pixel_limits import PIPELINE_MAX_PIXELS, PIPELINE_MIN_PIXELS
 from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.types import BBox
 
-TASKS = ("ocr", "table", "formula", "chart", "seal")
+TASKS = ("ocr", "table", "formula", "chart", "seal", "spotting")
+# The labels of a page read whole (PaddleOCR-VL's ``prompt_label``): each is read with its own task.
+PROMPT_LABELS = ("ocr", "formula", "table", "chart", "seal", "spotting")
+# A spotting crop with both sides under this many pixels is enlarged twice (Lanczos) before it is read.
+SPOTTING_UPSCALE_BELOW = 1500
 # A formula crop's pixels at most this bright (after stretching to 0-255) are ink; the rest is margin.
 _INK_LEVEL = 200
 # A trimmed formula crop this thin or thinner (in either direction) is not used: the untrimmed one is read.
@@ -30,15 +37,17 @@ _MIN_TRIMMED_SIDE = 2
 @dataclass(frozen=True)
 class RoutingOptions:
     """use_chart_recognition / use_seal_recognition: read charts (into a table) and seals instead of
-    keeping them as pictures. min_pixels / max_pixels: resize limits of every crop (None: PaddleOCR-VL's
-    pipeline defaults, 112 896 and 1 003 520, which it passes for every task instead of the checkpoint's).
-    pixel_limits: per-task overrides, e.g. ``{"table": (None, 2_000_000)}``."""
+    keeping them as pictures. min_pixels / max_pixels: resize limits of every crop (None: the task's default,
+    else PaddleOCR-VL's pipeline defaults, 112 896 and 1 003 520, which it passes for every task instead of the
+    checkpoint's). pixel_limits: per-task overrides, e.g. ``{"table": (None, 2_000_000)}``. task_defaults: a
+    task's limits when neither it nor the run sets any (the release's: spotting 112 896 / 1 605 632)."""
 
     use_chart_recognition: bool = False
     use_seal_recognition: bool = False
     min_pixels: int | None = None
     max_pixels: int | None = None
     pixel_limits: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    task_defaults: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.pixel_limits) - set(TASKS))
@@ -55,12 +64,11 @@ class RoutingOptions:
         object.__setattr__(self, "pixel_limits", dict(self.pixel_limits))
 
     def limits(self, task: str) -> tuple[int, int]:
-        """(min_pixels, max_pixels) of a task's crops: its own, else the run's, else the pipeline's defaults."""
+        """(min_pixels, max_pixels) of a task's crops: its own, else the run's, else the task's default, else the
+        pipeline's defaults."""
         low, high = self.pixel_limits.get(task, (None, None))
-        return (
-            _first_given(low, self.min_pixels, PIPELINE_MIN_PIXELS),
-            _first_given(high, self.max_pixels, PIPELINE_MAX_PIXELS),
-        )
+        default_low, default_high = self.task_defaults.get(task, (PIPELINE_MIN_PIXELS, PIPELINE_MAX_PIXELS))
+        return _first_given(low, self.min_pixels, default_low), _first_given(high, self.max_pixels, default_high)
 
 
 def _first_given(*values: int | None) -> int:
@@ -71,7 +79,7 @@ def task_for_label(label: str, options: RoutingOptions) -> str | None:
     """The recognition task of a block label, or None for a block kept as a picture."""
     if label in unread_labels(options.use_chart_recognition, options.use_seal_recognition):
         return None
-    if label in ("chart", "seal", "table"):
+    if label in ("chart", "seal", "table", "spotting"):
         return label
     if "formula" in label and label != "formula_number":
         return "formula"
@@ -122,6 +130,14 @@ def trim_white_margin(crop: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(trimmed)
 
 
+def enlarge_for_spotting(image: np.ndarray) -> np.ndarray:
+    """A spotting crop with both sides under 1500 pixels, enlarged twice with Lanczos (PIL), as PaddleX reads it."""
+    height, width = image.shape[:2]
+    if width >= SPOTTING_UPSCALE_BELOW or height >= SPOTTING_UPSCALE_BELOW:
+        return image
+    return np.asarray(Image.fromarray(image).resize((width * 2, height * 2), Image.Resampling.LANCZOS))
+
+
 def crop_job(
     block_index: int, label: str, bbox: BBox, page_image: np.ndarray, options: RoutingOptions
 ) -> CropJob | None:
@@ -137,5 +153,7 @@ def image_job(block_index: int, label: str, image: np.ndarray, options: RoutingO
         return None
     if task == "formula":
         image = trim_white_margin(image)
+    elif task == "spotting":
+        image = enlarge_for_spotting(image)
     low, high = options.limits(task)
     return CropJob(block_index, task, image, low, high)
