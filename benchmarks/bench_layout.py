@@ -5,10 +5,10 @@
 Both detectors run at the release's sizes (V2: ocrvl's ``release_config``; V3: transformers'
 ``PPDocLayoutV3Config()`` defaults, which are the release's, with its 25 classes) on the same synthetic US-letter
 page at 144 dpi (1224 x 1584), one page per call as the vl engine's default. Per model: seconds per page of
-``detect`` (pre-processing, network, post-processing; best and mean of ``--pages`` after one untimed page), and the
-ratio V3/V2. Random weights score every box below the 0.3 threshold, so the V3 line also gives the cost of drawing
-the outlines of all 300 rows (threshold 0) from the network outputs of that page: the most its post-processing can
-add. Nothing is downloaded.
+``detect`` (pre-processing, network, post-processing; best and median of ``--pages``, the models taking turns,
+after one untimed page each), and the ratio V3/V2 of the best times. Random weights score every box below the
+0.3 threshold, so a last line gives the cost of drawing the outlines of all 300 rows (threshold 0) from V3's
+outputs for that page: the most its post-processing can add. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -53,13 +53,17 @@ def v3_detector():
     return PPDocLayoutV3Detector(PPDocLayoutV3ForObjectDetection(config).eval(), labels)
 
 
-def seconds_per_page(detector, page: np.ndarray, pages: int) -> list[float]:
-    detector.detect(page)  # warm-up
-    times = []
-    for _ in range(pages):
-        started = time.perf_counter()
+def seconds_per_page(detectors: dict, page: np.ndarray, pages: int) -> dict[str, list[float]]:
+    """Times of `detect` per model, the models taking turns page by page (so that load from other processes on
+    the machine falls on both alike), after one untimed page each."""
+    for detector in detectors.values():
         detector.detect(page)
-        times.append(time.perf_counter() - started)
+    times: dict[str, list[float]] = {name: [] for name in detectors}
+    for _ in range(pages):
+        for name, detector in detectors.items():
+            started = time.perf_counter()
+            detector.detect(page)
+            times[name].append(time.perf_counter() - started)
     return times
 
 
@@ -86,21 +90,17 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     page = text_page()
     print(f"page {PAGE_SIZE[0]}x{PAGE_SIZE[1]}, {torch.get_num_threads()} torch threads, {args.pages} timed pages")
-    results = {}
-    for name, build in (("PP-DocLayoutV2", v2_detector), ("PP-DocLayoutV3", v3_detector)):
-        torch.manual_seed(0)
-        detector = build()
+    torch.manual_seed(0)
+    detectors = {"PP-DocLayoutV2": v2_detector(), "PP-DocLayoutV3": v3_detector()}
+    times = seconds_per_page(detectors, page, args.pages)
+    for name, detector in detectors.items():
         parameters = sum(p.numel() for p in detector.model.parameters()) / 1e6
-        times = seconds_per_page(detector, page, args.pages)
-        results[name] = min(times)
-        print(f"{name}: {parameters:.1f} M parameters, best {min(times):.2f} s/page, "
-              f"mean {statistics.mean(times):.2f} s/page")  # fmt: skip
-        if name == "PP-DocLayoutV3":
-            seconds, rows = all_outlines_seconds(detector, page)
-            print(f"  post-processing with every row kept (threshold 0): {rows} outlines in {seconds:.2f} s")
-        del detector
-    ratio = results["PP-DocLayoutV3"] / results["PP-DocLayoutV2"]
-    print(f"V3/V2 time per page: {ratio:.2f}")
+        print(f"{name}: {parameters:.1f} M parameters, best {min(times[name]):.2f} s/page, "
+              f"median {statistics.median(times[name]):.2f} s/page")  # fmt: skip
+    seconds, rows = all_outlines_seconds(detectors["PP-DocLayoutV3"], page)
+    print(f"  PP-DocLayoutV3 post-processing with every row kept (threshold 0): {rows} outlines in {seconds:.2f} s")
+    ratio = min(times["PP-DocLayoutV3"]) / min(times["PP-DocLayoutV2"])
+    print(f"V3/V2 best time per page: {ratio:.2f}")
 
 
 if __name__ == "__main__":
