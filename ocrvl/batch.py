@@ -201,7 +201,7 @@ def _finished(job: DocumentJob, provenance: Provenance | None, formats: Sequence
         return None
     if not set(formats) <= set(manifest.provenance.formats):
         return None
-    needed = [f"{job.name}.{fmt}" for fmt in ("md", "json") if fmt in formats]
+    needed = [f"{job.name}.{fmt}" for fmt in ("md", "json", "html") if fmt in formats]
     return manifest if all((job.folder / name).is_file() for name in needed) else None
 
 

@@ -89,7 +89,8 @@ def main() -> None:
     show_default=True,
     callback=_formats,
     help="Outputs to write: md (document Markdown + imgs/), json (document JSON), img (layout pictures), "
-    "pages (per-page Markdown and PaddleOCR-VL JSON as <name>_<page>.md / <name>_<page>_res.json).",
+    "pages (per-page Markdown and PaddleOCR-VL JSON as <name>_<page>.md / <name>_<page>_res.json), "
+    "html (<name>.html: each page beside its content, boxes linked to the text; one self-contained file).",
 )
 @click.option("--overwrite", is_flag=True, help="Parse documents again even if their results exist.")
 @option_flags(PipelineOptions)

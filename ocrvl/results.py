@@ -34,8 +34,8 @@ from ocrvl.postprocess.visualize import layout_picture
 from ocrvl.types import Block, PageResult
 
 # What a document folder can hold: the document's Markdown (with its pictures) and JSON, each page's layout
-# picture, and each page's own JSON and Markdown.
-OUTPUT_FORMATS = ("md", "json", "img", "pages")
+# picture, each page's own JSON and Markdown, and the document's HTML viewer.
+OUTPUT_FORMATS = ("md", "json", "img", "pages", "html")
 DEFAULT_FORMATS = ("md", "json", "img")
 _FORMAT_ALIASES = {"markdown": "md"}
 
@@ -157,6 +157,10 @@ class PageOutput(Mapping[str, object]):
             written += [json_file, markdown_file]
         elif "md" in formats:
             write_block_pictures(self.page.blocks, folder)
+        if "html" in formats:  # kept for the document's viewer, written at its end (`save_document_files`)
+            from ocrvl.viewer import store_page_pictures
+
+            store_page_pictures(self.page, folder)
         return written
 
     def save_layout_picture(self, folder: Path | str) -> Path:
@@ -416,8 +420,8 @@ class DocumentOutput:
         return [p.save_layout_picture(save_path) for p in self.pages]
 
     def save_document_files(self, folder: Path, formats: Sequence[str]) -> list[Path]:
-        """The whole document's own files in `folder`: its JSON (``json``) and its Markdown (``md``), written
-        once all its pages are (a batch writes each page's share as the page finishes)."""
+        """The whole document's own files in `folder`: its JSON (``json``), its Markdown (``md``) and its
+        viewer (``html``), written once all its pages are (a batch writes each page's share as the page finishes)."""
         written = []
         if "json" in formats:
             written.append(self.save_to_json(Path(folder) / f"{self.name}.json"))
@@ -425,7 +429,18 @@ class DocumentOutput:
             target = Path(folder) / f"{self.name}.md"
             write_text(target, self.markdown)
             written.append(target)
+        if "html" in formats:
+            from ocrvl.viewer import save_viewer
+
+            written.append(save_viewer(self, Path(folder) / f"{self.name}.html", Path(folder)))
         return written
+
+    def save_to_viewer(self, save_path: Path | str) -> Path:
+        """The document's HTML viewer (pages with their blocks' boxes beside the content), one self-contained file;
+        PaddleOCR-VL's ``save_to_html`` writes tables."""
+        from ocrvl.viewer import save_viewer  # markdown-it and latex2mathml load only when a viewer is written
+
+        return save_viewer(self, _target(save_path, f"{self.name}.html"))
 
     def save_all(self, folder: Path | str, formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
         """Everything `formats` asks for in `folder`, laid out as ``ocrvl parse`` lays out a document folder."""

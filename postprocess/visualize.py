@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw, ImageFont
 from ocrvl.types import PageResult
 
 
-def _color(label: str) -> tuple[int, int, int]:
+def label_color(label: str) -> tuple[int, int, int]:
+    """The colour of `label`'s boxes, the same in every picture and viewer."""
     hue = int(hashlib.md5(label.encode()).hexdigest()[:4], 16) / 0xFFFF
     r, g, b = colorsys.hsv_to_rgb(hue, 0.85, 0.85)
     return int(r * 255), int(g * 255), int(b * 255)
@@ -33,7 +34,7 @@ def layout_picture(page: PageResult) -> Image.Image:
     font = ImageFont.load_default(size=size)
     for block in page.blocks:
         region = block.region
-        color = _color(region.label)
+        color = label_color(region.label)
         box = [int(v) for v in region.bbox]
         draw.rectangle(box, fill=(*color, 40), outline=(*color, 255), width=max(2, size // 6))
         tag = f"{region.order} {region.label}" if region.order is not None else region.label

@@ -7,7 +7,9 @@ Endpoints (errors are always ``{"error": {"message", "type", "param", "code"}}``
 - ``POST /v1/chat/completions``: one crop and one task prompt -> the recognizer's answer (see openai_api.py).
 - ``POST /v1/parse``: a multipart upload (field ``file``; optional ``pages``, ``password``, ``formats``) ->
   the document's JSON and Markdown at once when it has few pages, else 202 and a job id.
-- ``GET /v1/parse/{job_id}``: the job's status, and its result or error.
+- ``GET /v1/parse/{job_id}``: the job's status (``pages_done`` of ``pages``), and its result or error.
+- ``GET /v1/parse/{job_id}/files.zip``: every output of a job that asked for ``zip``.
+- ``GET /``: a page for people: upload a document, follow its pages, see it in the viewer, download the results.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,6 +45,7 @@ from ocrvl.naming import safe_name
 from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline
 from ocrvl.results import DocumentOutput, PageOutput, output_formats
+from ocrvl.viewer.serve_page import PAGE_HEADERS, ServedViewer, app_page
 
 from .jobs import JobManager, ParseJob, QueueFullError, ShuttingDownError
 from .openai_api import ApiError, chat_completion, decode_image, error_body, model_list, parse_chat_request
@@ -50,7 +53,9 @@ from .options import ServeOptions
 
 # The document outputs a parse job returns: JSON and Markdown ("markdown", also the key it comes back under).
 SERVED_FORMATS = ("json", "md")
-OPEN_PATHS = frozenset({"/health"})
+# A job may also ask for the viewer ("html", the page's HTML) and a zip of every output (fetched at its own URL).
+OFFERED_FORMATS = (*SERVED_FORMATS, "html", "zip")
+OPEN_PATHS = frozenset({"/health", "/"})  # the page holds no data: what it fetches wants the key
 # Engine failures that are the server's, not the crop's (see InferenceEngine's error messages).
 _SERVER_FAILURES = ("the recognizer failed", "the vision encoder failed")
 _COPY_CHUNK = 1024 * 1024
@@ -129,12 +134,22 @@ class ServeService:
         for page in pipeline.iter_document(job.path):
             checkpoint()
             pages.append(PageOutput(page, job.options.markdown_ignore_labels, self.restructure))
+            job.pages_done = len(pages)
         document = DocumentOutput(pages)
         result: dict[str, Any] = {}
         if "json" in job.formats:
             result["json"] = _named(document.json, job.path, job.filename)
         if "md" in job.formats:
             result["markdown"] = document.markdown
+        if {"html", "zip"} & set(job.formats):
+            named_json = result.get("json") or _named(document.json, job.path, job.filename)
+            viewer = ServedViewer(document, named_json, job.path, job.filename)
+            html = viewer.html()
+            if "html" in job.formats:
+                result["html"] = html
+            if "zip" in job.formats:
+                job.archive = viewer.archive(html)
+                result["zip"] = f"/v1/parse/{job.id}/files.zip"
         return result
 
     # ------------------------------------------------------------------------------------------ shutdown
@@ -181,6 +196,8 @@ def create_app(service: ServeService) -> Starlette:
         Route("/v1/chat/completions", _endpoint(service, _chat), methods=["POST"]),
         Route("/v1/parse", _endpoint(service, _parse), methods=["POST"]),
         Route("/v1/parse/{job_id}", _endpoint(service, _job), methods=["GET"]),
+        Route("/v1/parse/{job_id}/files.zip", _endpoint(service, _archive), methods=["GET"]),
+        Route("/", _endpoint(service, _page), methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,
@@ -262,6 +279,7 @@ async def _parse(service: ServeService, request: Request) -> JSONResponse:
         job_options = _job_options(service.pipeline_options, form.get("pages"), form.get("password"))
         load_options = _load_options(job_options, service.page_engine)
         filename = _upload_name(upload.filename)
+        waits = form.get("wait") != "false"  # the page asks for a job id at once, to show each page's progress
         workdir = Path(tempfile.mkdtemp(prefix="ocrvl-serve-"))
         try:
             path = workdir / filename
@@ -284,7 +302,7 @@ async def _parse(service: ServeService, request: Request) -> JSONResponse:
             raise
     finally:
         await form.close()
-    if page_count > service.options.sync_page_limit:
+    if page_count > service.options.sync_page_limit or not waits:
         return JSONResponse(job.describe(), status_code=202, headers={"Location": f"/v1/parse/{job.id}"})
     await _outcome(job.done)
     if job.status == "done":
@@ -301,6 +319,20 @@ async def _job(service: ServeService, request: Request) -> JSONResponse:
     return JSONResponse(job.describe())
 
 
+async def _archive(service: ServeService, request: Request) -> Response:
+    job = service.jobs.get(request.path_params["job_id"])
+    if job is None or job.archive is None:
+        raise ApiError(404, "no zip for this job: parse with formats including zip (finished jobs are kept "
+                            f"for {service.options.job_ttl_seconds:g} seconds)", "job_not_found")  # fmt: skip
+    name = Path(job.filename).stem
+    return Response(job.archive, media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.zip"'})  # fmt: skip
+
+
+async def _page(service: ServeService, request: Request) -> HTMLResponse:
+    return HTMLResponse(app_page(), headers=PAGE_HEADERS)
+
+
 # ---------------------------------------------------------------------------------------------- parse helpers
 
 
@@ -310,10 +342,10 @@ def _formats(value: object) -> tuple[str, ...]:
     if not isinstance(value, str):
         raise ApiError(400, "formats must be a text field such as 'json,markdown'", "invalid_formats", "formats")
     try:
-        return output_formats(value, SERVED_FORMATS)
+        return output_formats(value, OFFERED_FORMATS)
     except OptionsError:
-        raise ApiError(400, f"unknown format(s) in {value!r}: use json, markdown or both", "invalid_formats",
-                       "formats") from None  # fmt: skip
+        raise ApiError(400, f"unknown format(s) in {value!r}: use json, markdown, html, zip (comma-separated)",
+                       "invalid_formats", "formats") from None  # fmt: skip
 
 
 def _job_options(options: PipelineOptions, pages: object, password: object) -> PipelineOptions:

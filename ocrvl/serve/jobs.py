@@ -59,6 +59,8 @@ class ParseJob:
     error: str | None = None
     failure: FailureKind | None = None
     done: Future[ParseJob] = field(default_factory=Future, repr=False)
+    pages_done: int = 0  # pages read so far, for progress
+    archive: bytes | None = field(default=None, repr=False)  # the zip of every output, when the job asked for it
 
     @property
     def final(self) -> bool:
@@ -66,7 +68,8 @@ class ParseJob:
 
     def describe(self) -> dict[str, Any]:
         """What a client sees: id, status, page count, and the result or the error when there is one."""
-        view: dict[str, Any] = {"job_id": self.id, "status": self.status, "pages": self.page_count}
+        view: dict[str, Any] = {"job_id": self.id, "status": self.status, "pages": self.page_count,
+                                "pages_done": self.pages_done}  # fmt: skip
         if self.result is not None:
             view["result"] = self.result
         if self.error is not None:
