@@ -24,6 +24,7 @@ PIECES: dict[str, tuple[Prepare, Check]] = {
     "recognizer": (networks.prepare_recognizer, networks.check_recognizer),
     "layout": (networks.prepare_layout, networks.check_layout),
     "layout_v3": (layout_v3.prepare_layout_v3, layout_v3.check_layout_v3),
+    "layout_v3_network": (layout_v3.prepare_layout_v3_network, layout_v3.check_layout_v3_network),
     "boxes": (rules.prepare_boxes, rules.check_boxes),
     "otsl": (rules.prepare_otsl, rules.check_otsl),
     "formula": (rules.prepare_formula, rules.check_formula),

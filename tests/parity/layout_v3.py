@@ -153,3 +153,60 @@ def _compare(ours: list[dict], theirs: list[dict], case: str, a: _Agreement) -> 
         elif not a.worst:
             a.worst = (f"{case}, region {position + 1}: outline {np.asarray(mine['polygon']).tolist()} vs PaddleX "
                        f"{official['polygon_points']}")  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ the network
+
+NETWORK_VARIANTS = {
+    "model": "tiny V3, boxes from the encoder's box head",
+    "model_mask_enhanced": "tiny V3, boxes from the encoder's masks (the release's mask_enhanced)",
+}
+NETWORK_TOLERANCE = 1e-4  # relative: float32 through two frameworks' kernels gives ~1e-6 here
+
+
+def _scale(values: np.ndarray) -> float:
+    """The largest magnitude among `values`, leaving out the order head's -1e4 fill below the diagonal."""
+    finite = np.abs(values[np.abs(values) < 1e3])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def prepare_layout_v3_network(folder) -> None:
+    """The tiny safetensors release in two variants, and pre-processed pages for both networks."""
+    import shutil
+
+    from ocrvl.layout.ppdoclayout.model import preprocess
+    from ocrvl.testing.ppdoclayout import write_tiny_ppdoclayout_v3
+
+    base = write_tiny_ppdoclayout_v3(folder / "model", seed=5)
+    enhanced = folder / "model_mask_enhanced"
+    shutil.copytree(base, enhanced, dirs_exist_ok=True)
+    config = read_json(enhanced / "config.json")
+    write_json(enhanced / "config.json", {**config, "mask_enhanced": True})
+    rng = np.random.default_rng(13)
+    pages = [preprocess(_text_page(width, height, rng)).numpy() for width, height in PAGE_SIZES]
+    np.savez(folder / "inputs.npz", pixels=np.stack(pages))
+    write_json(folder / "inputs.json", {"variants": list(NETWORK_VARIANTS)})
+
+
+def check_layout_v3_network(folder) -> list[Row]:
+    """transformers' network as ocrvl loads it against PaddleX's own PP-DocLayoutV3 network (``convert_from_hf``)
+    on the same weights and pixels: the last decoder layer's class logits, boxes, order logits and mask logits."""
+    from ocrvl.layout.ppdoclayout.model_v3 import PPDocLayoutV3Detector
+
+    pixels = torch.from_numpy(np.load(folder / "inputs.npz")["pixels"])
+    official = np.load(folder / "official.npz")
+    rows = []
+    for variant, description in NETWORK_VARIANTS.items():
+        detector = PPDocLayoutV3Detector.from_dir(folder / variant)
+        with torch.inference_mode():
+            output = detector.model(pixel_values=pixels)
+        ours = {"logits": output.logits, "boxes": output.pred_boxes, "order": output.order_logits,
+                "masks": output.out_masks}  # fmt: skip
+        diffs = {name: max_abs(value.numpy(), official[f"{variant}_{name}"]) / _scale(official[f"{variant}_{name}"])
+                 for name, value in ours.items()}  # fmt: skip
+        ok = all(d <= NETWORK_TOLERANCE for d in diffs.values())
+        agreement = ", ".join(f"{name} {d:.1e}" for name, d in diffs.items())
+        rows.append(Row(f"PP-DocLayoutV3 network, {description}", f"{len(pixels)} pages",
+                        f"largest difference / largest value: {agreement}", f"<= {NETWORK_TOLERANCE:g}", ok,
+                        agreement))  # fmt: skip
+    return rows

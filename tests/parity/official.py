@@ -391,10 +391,33 @@ def layout_v3(folder: Path) -> None:
     _json(folder / "official.json", results)
 
 
+def layout_v3_network(folder: Path) -> None:
+    """PaddleX's own PP-DocLayoutV3 network, loaded from each safetensors folder as its ``paddle_dynamic`` runner
+    loads it: the last decoder layer's class logits, boxes, order logits and mask logits for the pages."""
+    import paddle
+    from paddlex.inference.models.object_detection.modeling import PPDocLayoutV3
+
+    paddle.set_device("cpu")
+    pixels = paddle.to_tensor(np.load(folder / "inputs.npz")["pixels"])
+    outputs = {}
+    for variant in _load_json(folder / "inputs.json")["variants"]:
+        model = PPDocLayoutV3.from_pretrained(str(folder / variant), use_safetensors=True, convert_from_hf=True,
+                                              dtype="float32")  # fmt: skip
+        model.eval()
+        with paddle.no_grad():
+            out = model.model(pixels)
+        outputs[f"{variant}_logits"] = out["intermediate_logits"][:, -1].numpy()
+        outputs[f"{variant}_boxes"] = out["intermediate_reference_points"][:, -1].numpy()
+        outputs[f"{variant}_order"] = out["out_order_logits"][:, -1].numpy()
+        outputs[f"{variant}_masks"] = out["out_masks"][:, -1].numpy()
+    np.savez(folder / "official.npz", **outputs)
+
+
 PIECES = {
     "recognizer": recognizer,
     "layout": layout,
     "layout_v3": layout_v3,
+    "layout_v3_network": layout_v3_network,
     "boxes": boxes,
     "otsl": otsl,
     "formula": formula,
