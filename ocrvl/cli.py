@@ -19,6 +19,7 @@ from tqdm import tqdm
 from ocrvl import __version__
 from ocrvl.allocator import return_large_blocks_at_once
 from ocrvl.batch import ERRORS_FILE, BatchOptions, BatchReport, plan_batch, run_batch
+from ocrvl.doc_parser import doc_parser
 from ocrvl.documents import LoadOptions, iter_pages
 from ocrvl.errors import OcrvlError, OptionsError
 from ocrvl.flags import FlagField, build_options, flag_fields
@@ -342,6 +343,8 @@ def _amount(n: float, base: int = 1000) -> str:
         n /= base
     return f"{n:.2f} G"
 
+
+main.add_command(doc_parser)  # PaddleOCR's `paddleocr doc_parser`, its flags and files (ocrvl/doc_parser.py)
 
 if __name__ == "__main__":
     main()

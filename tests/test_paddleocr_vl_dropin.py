@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from click.testing import CliRunner
+
 from ocrvl import OptionsError, PaddleOCRVL
+from ocrvl.cli import main
 from ocrvl.inference import RecognitionRequest
 from ocrvl.request_defaults import RequestDefaults
 from ocrvl.results import PageOutput
@@ -245,3 +248,32 @@ def test_request_defaults_give_requests_the_calls_token_limit():
     recognizer.submit(RecognitionRequest(np.zeros((4, 4, 3), np.uint8), "OCR:", max_new_tokens=3))
     recognizer.close()
     assert [r.max_new_tokens for r in seen] == [7, 3], "a request's own limit wins; the recognizer stays open"
+
+
+def test_doc_parser_takes_paddleocrs_flags_and_writes_its_files(tmp_path):
+    result = CliRunner().invoke(main, [
+        "doc_parser", "-i", str(SAMPLES / "table_two_pages.pdf"), "--save_path", str(tmp_path / "out"),
+        "--use_chart_recognition", "True", "--layout_nms", "false", "--markdown_ignore_labels", "header", "footer",
+        "--device", "cpu", "--cpu_threads", "2", "--enable_mkldnn", "True", "--temperature", "0", "--ocrvl_engine",
+        "lite",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.count("{'res': {'input_path': ") == 2, "each page's result is printed"
+    names = {p.name for p in (tmp_path / "out").iterdir()}
+    for page in (0, 1):
+        assert {f"table_two_pages_{page}_res.json", f"table_two_pages_{page}.md",
+                f"table_two_pages_{page}_layout_det_res.png"} <= names  # fmt: skip
+    assert {"table_two_pages_0_table_3.html", "table_two_pages_0_table_3.xlsx"} <= names
+    page = json.loads((tmp_path / "out" / "table_two_pages_1_res.json").read_text(encoding="utf-8"))
+    assert page["page_index"] == 1 and page["model_settings"]["markdown_ignore_labels"] == ["header", "footer"]
+    first = json.loads((tmp_path / "out" / "table_two_pages_0_res.json").read_text(encoding="utf-8"))
+    assert {"block_label": "footer", "block_content": "Page 1"}.items() <= first["parsing_res_list"][-1].items()
+    markdown = (tmp_path / "out" / "table_two_pages_0.md").read_text(encoding="utf-8")
+    assert "Page 1" not in markdown, "the footer is left out of the Markdown, as asked"
+
+
+def test_doc_parser_names_a_feature_it_lacks():
+    result = CliRunner().invoke(main, ["doc_parser", "-i", str(SAMPLES / "photo.jpg"), "--use_doc_unwarping", "True",
+                                       "--ocrvl_engine", "lite"])  # fmt: skip
+    assert result.exit_code == 1
+    assert "use_doc_unwarping=True asks for document unwarping" in result.output
