@@ -19,6 +19,7 @@ from ocrvl.errors import InputError, OptionsError
 from ocrvl.inference.options import InferenceOptions
 from ocrvl.options import PipelineOptions
 from ocrvl.paddle_compat import translate
+from ocrvl.picture_text import read_pictures
 from ocrvl.pipeline import Pipeline, discover_inputs
 from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.postprocess.cross_page import restructure_pages as restructure
@@ -47,7 +48,7 @@ class PaddleOCRVL:
     """
 
     def __init__(self, engine: str = "auto", **options: object):
-        translated = translate({"engine": engine, **options}, _OPTION_NAMES)
+        translated = translate({"engine": engine, **options})
         translated.options.setdefault("engine", "auto")
         self.options = PipelineOptions.from_kwargs(**translated.options)
         self.result_settings = translated.result_settings
@@ -73,13 +74,16 @@ class PaddleOCRVL:
                 continue
             for file, _root in discover_inputs([item]):
                 for page in pipeline.iter_document(file):
-                    yield self._output(page, pipeline.options, settings)
+                    yield self._output(page, pipeline, settings)
 
     def predict(self, input: Input | Iterable[Input], **call_options: object) -> list[PageOutput]:
         """All page results of the input(s) as a list (see `predict_iter`)."""
         return list(self.predict_iter(input, **call_options))
 
-    def _output(self, page, options: PipelineOptions, settings: Mapping[str, object], **kwargs) -> PageOutput:
+    def _output(self, page, pipeline: Pipeline, settings: Mapping[str, object], **kwargs) -> PageOutput:
+        if settings.get("use_ocr_for_image_block") and page.error is None:
+            page = read_pictures(page, pipeline.engine)
+        options = pipeline.options
         return PageOutput(page, options.markdown_ignore_labels, self.restructure, paddle_settings=settings, **kwargs)
 
     def _array_pages(self, pipeline: Pipeline, array: np.ndarray, name: str, settings) -> Iterator[PageOutput]:
@@ -90,13 +94,13 @@ class PaddleOCRVL:
             _array_image(array).save(path)
             for page in pipeline.iter_document(path):
                 page = replace(page, input_path=Path(name))
-                yield self._output(page, pipeline.options, settings, document=name,
+                yield self._output(page, pipeline, settings, document=name,
                                    source=PaddleSource(None, None, None))  # fmt: skip
 
     def _for_call(self, call_options: Mapping[str, object]) -> tuple[Pipeline, dict[str, object]]:
         """The pipeline for one call's options: this parser's, or one with the changed options around the same
         models."""
-        translated = translate(call_options, _OPTION_NAMES)
+        translated = translate(call_options)
         settings = {**self.result_settings, **translated.result_settings}
         changes = translated.options
         refused = sorted(set(changes) - _PER_CALL)

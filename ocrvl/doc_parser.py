@@ -98,7 +98,7 @@ def doc_parser(input_: str, save_path: str | None, ocrvl_engine: str, **flags: A
     predict_options = {name: flags.pop(name) for name in _PREDICT_ONLY if name in flags}
     try:
         if "engine" in flags:  # PaddleOCR's inference engine: noted, as in the API
-            translate({"engine": flags.pop("engine")}, frozenset())
+            translate({"engine": flags.pop("engine")})
         parser = PaddleOCRVL(engine=ocrvl_engine, **flags)
         try:
             for res in parser.predict_iter(input_, **predict_options):

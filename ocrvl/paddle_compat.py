@@ -34,7 +34,8 @@ PREPROCESSING_MODELS = frozenset({
 })  # fmt: skip
 # ocrvl decodes greedily; these are sampling settings whose neutral value changes nothing.
 SAMPLING_NEUTRAL = {"temperature": 0.0, "top_p": 1.0, "repetition_penalty": 1.0}
-# Settings PaddleOCR-VL records in a page's model_settings that ocrvl's result objects apply themselves.
+# Settings PaddleOCR-VL records in a page's model_settings that ocrvl applies to each page's result (the text inside
+# pictures, blocks written as Markdown).
 RESULT_SETTINGS = ("format_block_content", "use_ocr_for_image_block")
 _VL_BACKENDS = {"native": "local"}
 _UNSUPPORTED_BACKENDS = frozenset({"mlx-vlm-server", "llama-cpp-server"})
@@ -72,10 +73,9 @@ class Translated:
     result_settings: dict[str, object] = field(default_factory=dict)
 
 
-def translate(arguments: Mapping[str, object], option_names: frozenset[str]) -> Translated:
-    """Split PaddleOCR-VL's `arguments` into ocrvl's options (`option_names` are the ones ocrvl has) and the
-    settings its results apply; None means "the default", as in PaddleOCR. Raises OptionsError for a feature asked
-    for that ocrvl has not built."""
+def translate(arguments: Mapping[str, object]) -> Translated:
+    """Split PaddleOCR-VL's `arguments` into ocrvl's options and the settings applied to its results; None means
+    "the default", as in PaddleOCR. Raises OptionsError for a feature asked for that ocrvl has not built."""
     out = Translated()
     for name, value in arguments.items():
         if value is None:
@@ -95,12 +95,7 @@ def translate(arguments: Mapping[str, object], option_names: frozenset[str]) -> 
                 neutral = SAMPLING_NEUTRAL[name]
                 raise OptionsError(f"{name}={value}: sampling is not built in ocrvl, which decodes greedily "
                                    f"(as PaddleOCR-VL by default); leave it unset or {neutral}")  # fmt: skip
-        elif name == "use_ocr_for_image_block":
-            if value and "use_ocr_for_image_block" not in option_names:
-                raise OptionsError("use_ocr_for_image_block=True asks for the text inside pictures, which ocrvl does "
-                                   "not read yet: leave it False")  # fmt: skip
-            out.result_settings[name] = bool(value)
-        elif name == "format_block_content":
+        elif name in RESULT_SETTINGS:
             out.result_settings[name] = bool(value)
         elif name == "engine" and value in PADDLE_ENGINES:
             _note(f"engine={value!r}", "PaddleOCR's inference engine; ocrvl's engine option names its own engines")

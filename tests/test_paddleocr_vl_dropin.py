@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from click.testing import CliRunner
+from PIL import Image
 
 from ocrvl import OptionsError, PaddleOCRVL
 from ocrvl.cli import main
@@ -222,7 +221,6 @@ def test_constructor_takes_paddleocr_vl_arguments(caplog):
     [
         ({"use_doc_unwarping": True}, "use_doc_unwarping=True asks for document unwarping"),
         ({"use_doc_orientation_classify": True}, "document orientation classification"),
-        ({"use_ocr_for_image_block": True}, "the text inside pictures"),
         ({"device": "npu:0"}, "cpu and cuda devices only"),
         ({"device": "gpu:0,1"}, "several GPUs"),
         ({"vl_rec_backend": "mlx-vlm-server"}, "mlx-vlm-server"),
@@ -277,3 +275,47 @@ def test_doc_parser_names_a_feature_it_lacks():
                                        "--ocrvl_engine", "lite"])  # fmt: skip
     assert result.exit_code == 1
     assert "use_doc_unwarping=True asks for document unwarping" in result.output
+
+
+def test_use_ocr_for_image_block_reads_the_text_inside_pictures(pipeline):
+    from PIL import ImageDraw, ImageFont
+
+    from ocrvl.picture_text import read_pictures
+
+    picture = Image.new("RGB", (520, 120), "white")
+    ImageDraw.Draw(picture).text((20, 30), "Quarterly Revenue 2024", fill="black", font=ImageFont.load_default(40))
+    block = Block(Region((0.0, 0.0, 520.0, 120.0), "image", 0.9), "", image=np.asarray(picture))
+    page = PageResult(Path("poster.png"), 0, 1, 1040, 400, [block.region], [block], {"engine": "lite"})
+    read = read_pictures(page, pipeline.pipeline.engine)
+    assert read.blocks[0].content == "Quarterly Revenue 2024" and page.blocks[0].content == ""
+    markdown = PageOutput(read, paddle_settings={"use_ocr_for_image_block": True}).markdown["markdown_texts"]
+    assert markdown == ('<div style="text-align: center;"><img src="imgs/img_in_image_box_0_0_520_120.jpg" alt="Image" '
+                        'width="50%" />\n\nQuarterly Revenue 2024\n\n</div>\n')  # fmt: skip
+    (res,) = pipeline.predict(str(SAMPLES / "photo.jpg"), use_ocr_for_image_block=True)
+    assert res["model_settings"]["use_ocr_for_image_block"] is True
+
+
+def test_use_ocr_for_image_block_asks_the_vl_recognizer_with_the_ocr_prompt():
+    from concurrent.futures import Future
+
+    from ocrvl.inference import RecognitionResult
+    from ocrvl.picture_text import read_pictures
+    from ocrvl.recognition.vl.routing import RoutingOptions
+
+    asked = []
+
+    class Recognizer:
+        def submit(self, request):
+            asked.append(request)
+            done = Future()
+            done.set_result(RecognitionResult(request.id, "Total \\(x\\)", [], "stop"))
+            return done
+
+    class Engine:
+        routing = RoutingOptions(min_pixels=1000, max_pixels=50_000)
+        recognizer = Recognizer()
+
+    blocks = [_block("image", "", image=True), _block("text", "kept", block_id=1)]
+    read = read_pictures(_page(blocks), Engine())
+    assert [b.content for b in read.blocks] == ["Total $x$", "kept"]
+    assert [(r.prompt, r.min_pixels, r.max_pixels) for r in asked] == [("OCR:", 1000, 50_000)]
