@@ -23,7 +23,8 @@ from ocrvl.picture_text import read_pictures
 from ocrvl.pipeline import Pipeline, discover_inputs
 from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.postprocess.cross_page import restructure_pages as restructure
-from ocrvl.postprocess.paddle_json import PaddleSource
+from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
+from ocrvl.postprocess.paddle_json import PaddleSource, page_from_paddle_json
 from ocrvl.request_defaults import RequestDefaults
 from ocrvl.results import DocumentOutput, PageOutput, PagesOutput, join_pages
 
@@ -137,19 +138,18 @@ class PaddleOCRVL:
 
     def restructure_pages(
         self,
-        res_list: Sequence[PageOutput],
+        res_list: Sequence[PageOutput | Mapping[str, object]],
         merge_tables: bool = True,
         relevel_titles: bool = True,
         concatenate_pages: bool = False,
     ) -> list[PageOutput]:
         """The pages of one document restructured as PaddleOCR-VL does: a table continued on the next page merged
         into its first part, title levels over the whole document; every block numbered across the document
-        (``global_block_id``). With `concatenate_pages`, one result holding every page's blocks."""
-        pages = list(res_list)
+        (``global_block_id``). With `concatenate_pages`, one result holding every page's blocks. The results may
+        also be PaddleOCR-VL JSON saved earlier (``res.json``, or a ``{stem}_res.json`` loaded), without pictures."""
+        pages = [res if isinstance(res, PageOutput) else _saved_result(res) for res in res_list]
         if not pages:
             return []
-        if not all(isinstance(page, PageOutput) for page in pages):
-            raise OptionsError("restructure_pages takes the results predict() returned (PageOutput objects)")
         options = RestructureOptions(merge_tables=merge_tables, relevel_titles=relevel_titles, join_paragraphs=False)
         restructured = restructure([p.page for p in pages], options)
         outputs, first_id = [], 0
@@ -171,6 +171,15 @@ class PaddleOCRVL:
         close = getattr(self.pipeline.engine, "close", None)
         if close is not None:
             close()
+
+
+def _saved_result(data: Mapping[str, object]) -> PageOutput:
+    """A page result back from its PaddleOCR-VL JSON."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("res", data), Mapping):
+        raise OptionsError("restructure_pages takes the results predict() returned, or their JSON (res.json)")
+    page, source = page_from_paddle_json(dict(data))
+    ignored = page.model_settings.get("markdown_ignore_labels", DEFAULT_MARKDOWN_IGNORE_LABELS)
+    return PageOutput(page, ignored, source=source)  # type: ignore[arg-type]
 
 
 def _array_image(array: np.ndarray) -> Image.Image:

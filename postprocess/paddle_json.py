@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ocrvl.postprocess.json_output import block_orders, page_json
-from ocrvl.types import Block, PageResult
+from ocrvl.types import Block, PageResult, Region
 
 # The settings every PaddleOCR-VL page names, with the values ocrvl's engines run by unless a page says otherwise.
 PADDLE_MODEL_SETTINGS: dict[str, object] = {
@@ -94,3 +96,33 @@ def paddle_page_json(
     if settings["use_layout_detection"]:
         result["layout_det_res"] = {"input_path": None, "page_index": None, **own_json["layout_det_res"]}
     return result
+
+
+def page_from_paddle_json(data: dict) -> tuple[PageResult, PaddleSource]:
+    """A page back from PaddleOCR-VL's JSON (``res.json`` or a saved ``{stem}_res.json``, with or without its
+    ``{"res": ...}`` wrapper), and where it came from: what ``restructure_pages`` needs of a result saved earlier.
+    Pictures are not in the JSON, so the page has none; a heading mark a formatted block carries is dropped, as
+    PaddleX drops it."""
+    res = data.get("res", data)
+    layout = res.get("layout_det_res") or {}
+    boxes = layout.get("boxes", []) if isinstance(layout, dict) else []
+    regions = [_region(box["coordinate"], box["label"], box.get("score", 1.0), box.get("cls_id", -1),
+                       box.get("polygon_points")) for box in boxes]  # fmt: skip
+    blocks = [
+        Block(_region(entry["block_bbox"], entry["block_label"], 1.0, -1, entry.get("block_polygon_points")),
+              _HEADING_MARK.sub("", entry["block_content"]), block_id=index, group_id=entry.get("group_id", index))
+        for index, entry in enumerate(res.get("parsing_res_list", []))
+    ]  # fmt: skip
+    source = PaddleSource(res.get("input_path"), res.get("page_index"), res.get("page_count"))
+    page = PageResult(Path(source.input_path or "result"), source.page_index or 0, source.page_count or 1,
+                      int(res.get("width", 0)), int(res.get("height", 0)), regions, blocks,
+                      dict(res.get("model_settings", {})))  # fmt: skip
+    return page, source
+
+
+_HEADING_MARK = re.compile(r"^#+\s")
+
+
+def _region(bbox, label: str, score: float, cls_id: int, polygon) -> Region:
+    outline = tuple((float(x), float(y)) for x, y in polygon) if polygon else None
+    return Region(tuple(float(v) for v in bbox[:4]), label, float(score), cls_id=cls_id, polygon=outline)  # type: ignore[arg-type]

@@ -319,3 +319,13 @@ def test_use_ocr_for_image_block_asks_the_vl_recognizer_with_the_ocr_prompt():
     read = read_pictures(_page(blocks), Engine())
     assert [b.content for b in read.blocks] == ["Total $x$", "kept"]
     assert [(r.prompt, r.min_pixels, r.max_pixels) for r in asked] == [("OCR:", 1000, 50_000)]
+
+
+def test_restructure_pages_takes_results_saved_as_json(pipeline, two_pages, tmp_path):
+    saved = [json.loads(res.save_to_json(str(tmp_path)).read_text(encoding="utf-8")) for res in two_pages]
+    from_json = pipeline.restructure_pages([{"res": saved[0]}, saved[1]])
+    from_results = pipeline.restructure_pages(two_pages)
+    assert [r.json for r in from_json] == [r.json for r in from_results]
+    assert [r.markdown["markdown_texts"] for r in from_json] == [r.markdown["markdown_texts"] for r in from_results]
+    with pytest.raises(OptionsError, match="restructure_pages takes the results predict\\(\\) returned"):
+        pipeline.restructure_pages(["table_two_pages_0_res.json"])
