@@ -14,13 +14,12 @@ import pytest
 
 from ocrvl.postprocess.json_output import document_json
 from tests.conftest import SAMPLES
+from tests.viewer.browser import chromium, chromium_present
 from tests.viewer.conftest import API_KEY
 from tests.viewer.sample import TABLE_ROWS, sample_document
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="no Chromium: install the Debian packages chromium and chromium-driver",
+    not chromium_present(), reason="no Chromium: install the Debian packages chromium and chromium-driver"
 )
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (the test extra) is not installed")
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
@@ -44,16 +43,7 @@ def screenshots(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(downloads) -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1400,1000", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--disable-default-apps",
-                     # a name that is not loopback resolves to nothing, whatever a page asks for
-                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):  # fmt: skip
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(str(CHROMEDRIVER)), options=options)
+    driver = chromium(record_requests=True)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     try:
         yield driver
@@ -200,3 +190,15 @@ def test_the_serve_page_parses_an_upload_behind_the_key_and_offers_the_downloads
     urls = requested_urls(browser)
     assert all(url.startswith((lite_server, "data:", "blob:", "about:")) for url in urls), urls
     assert any(url.endswith("/files.zip") for url in urls)
+
+
+def test_the_serve_page_shows_the_api_error_for_a_file_it_cannot_read(browser, lite_server, tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"this is not a PDF")
+    browser.get(lite_server + "/")
+    browser.execute_script("sessionStorage.setItem('ocrvl-api-key', arguments[0])", API_KEY)
+    browser.find_element(By.ID, "file").send_keys(str(broken))
+    error = WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "error") if d.find_element(
+        By.ID, "error").is_displayed() else None)  # fmt: skip
+    assert error.text.startswith("broken.pdf: ") and not browser.find_element(By.ID, "result").is_displayed()
+    assert browser.find_element(By.ID, "drop").get_attribute("class") == "drop", "ready for another file"
