@@ -93,8 +93,9 @@ def _page_section(document: ViewedDocument, page: PageResult, links: _MergeLinks
         return (f'<section class="page failed" id="page-{number}" data-page="{page.page_index}">{head}'
                 f'<p class="page-error">{escape(page.error)}</p></section>')  # fmt: skip
     picture = document.pictures.page(page)
-    image = (f'<img class="page-image" src="{picture}" alt="page {number}">' if picture else
-             '<p class="no-image">(the page picture was not kept)</p>')  # fmt: skip
+    image = '<p class="no-image">(the page picture was not kept)</p>'
+    if picture:
+        image = f'<img class="page-image" src="{picture}" alt="page {number}" loading="lazy" decoding="async">'
     tag_size = max(12, round(page.width / 55))  # reading-order tags the same size on the screen for any dpi
     boxes = "".join(_box(page, position, block, tag_size) for position, block in enumerate(page.blocks))
     content = "\n".join(_content(document, page, links))

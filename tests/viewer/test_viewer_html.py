@@ -108,3 +108,11 @@ def test_a_page_that_could_not_be_loaded_says_why(parsed):
                      image=None, blocks=[], regions=[])  # fmt: skip
     tree = lxml_html.fromstring(document_viewer(DocumentOutput([PageOutput(broken)])))
     assert "cannot be rendered (bad stream)" in tree.xpath("//p[@class='page-error']")[0].text_content()
+
+
+def test_a_region_with_an_outline_is_drawn_as_its_polygon():
+    document = sample_document()
+    document.pages[0].page.blocks[1].region.polygon = ((80, 150), (920, 150), (900, 240), (100, 240))
+    tree = lxml_html.fromstring(document_viewer(document))
+    (box,) = tree.xpath('//*[@data-block="p0-1"]')
+    assert box.xpath("./polygon/@points") == ["80,150 920,150 900,240 100,240"] and not box.xpath("./rect[not(@class)]")
