@@ -54,6 +54,7 @@ class PaddleOCRVL:
         self.options = PipelineOptions.from_kwargs(**translated.options)
         self.result_settings = translated.result_settings
         self.pipeline = Pipeline(self.options)
+        _check_whole_page(self.options, self.pipeline.engine)
         self.restructure = self.options.restructure_options()
 
     # ---------------------------------------------------------------- predicting
@@ -114,7 +115,9 @@ class PaddleOCRVL:
             options = replace(options, inference=replace(options.inference, **inference))
         if options == self.options:
             return self.pipeline, settings
-        return Pipeline(options, engine=self._engine_for(options)), settings
+        engine = self._engine_for(options)
+        _check_whole_page(options, engine)
+        return Pipeline(options, engine=engine), settings
 
     def _engine_for(self, options: PipelineOptions):
         engine = self.pipeline.engine
@@ -171,6 +174,15 @@ class PaddleOCRVL:
         close = getattr(self.pipeline.engine, "close", None)
         if close is not None:
             close()
+
+
+def _check_whole_page(options: PipelineOptions, engine: object) -> None:
+    """Refuse a page read whole (no layout detection) where the engine cannot read one: the lite engine always
+    detects layout."""
+    if not options.use_layout_detection and getattr(engine, "name", "") == "lite":
+        raise OptionsError("use_layout_detection=False reads each page whole with PaddleOCR-VL's recognizer, which "
+                           "the lite engine does not have: use engine='vl' with the PaddleOCR-VL weights "
+                           "(`ocrvl models list` shows where ocrvl looks)")  # fmt: skip
 
 
 def _saved_result(data: Mapping[str, object]) -> PageOutput:

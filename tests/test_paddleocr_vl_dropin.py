@@ -179,6 +179,8 @@ def test_predict_takes_per_call_options(pipeline, two_pages):
         pipeline.predict(str(SAMPLES / "photo.jpg"), temperature=0.7)
     with pytest.raises(OptionsError, match="predict\\(\\) cannot change device"):
         pipeline.predict(str(SAMPLES / "photo.jpg"), device="cpu")
+    with pytest.raises(OptionsError, match="use_layout_detection=False reads each page whole"):
+        pipeline.predict(str(SAMPLES / "photo.jpg"), use_layout_detection=False)
     pipeline.predict(str(SAMPLES / "photo.jpg"), temperature=0.0, top_p=1.0, repetition_penalty=1.0, use_queues=True)
 
 

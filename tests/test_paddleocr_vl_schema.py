@@ -45,6 +45,10 @@ def test_every_vl_page_fits_the_schema(release):
     parser = PaddleOCRVL(engine="vl", vl_rec_model_dir=str(release), device="cpu", precision="fp32", **FAST)
     pages = [res for name in ("born_digital.pdf", "photo.jpg") for res in parser.predict(SAMPLES / name)]
     pages += parser.predict(SAMPLES / "born_digital.pdf", max_new_tokens=2, format_block_content=True)
+    (whole,) = parser.predict(SAMPLES / "photo.jpg", use_layout_detection=False, prompt_label="table")
+    assert [b.label for b in whole["parsing_res_list"]] == ["table"], "the page read whole, as one table block"
+    assert not whole["model_settings"]["use_layout_detection"] and "layout_det_res" not in whole
+    pages.append(whole)
     for res in pages:
         assert res["model_settings"]["engine"] == "vl"
         assert _problems(res.json["res"]) == []
