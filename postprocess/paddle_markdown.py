@@ -92,15 +92,20 @@ def _first_line_as_heading(content: str, names: tuple[str, ...], splitter: str, 
     return splitter.join(pieces)
 
 
+_RULE_ROW = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+
+
 def _chart_table(content: str) -> str:
-    """A chart read into rows of ``|``-separated cells, as the centred HTML table PaddleOCR-VL writes (a table
-    already in HTML or Markdown stays as it is)."""
-    if content.lstrip().startswith(("<", "|")):
+    """A chart read into rows of ``|``-separated cells (ocrvl keeps them as a Markdown pipe table), as the centred
+    HTML table PaddleOCR-VL writes; a chart read into HTML stays as it is."""
+    if content.lstrip().startswith("<"):
         return content
-    header, *rows = content.split("\n")
+    lines = [line.strip() for line in content.split("\n") if not _RULE_ROW.match(line.strip())]
+    rows = [line[1:-1] if line.startswith("|") and line.endswith("|") and len(line) > 1 else line for line in lines]
+    header, *body_rows = rows or [""]
     cell = "<{0} style='text-align: center;'>{1}</{0}>"
     head = "".join(cell.format("th", c.strip()) for c in header.split("|"))
-    cells = ("".join(cell.format("td", c.strip()) for c in row.split("|")) for row in rows)
+    cells = ("".join(cell.format("td", c.strip()) for c in row.split("|")) for row in body_rows)
     body = "".join(f"    <tr>{row}</tr>\n" for row in cells)
     return (f"<table border=1 style='margin: auto; width: max-content;'>\n  <thead><tr>{head}</tr></thead>\n"
             f"  <tbody>\n{body}  </tbody>\n</table>")  # fmt: skip

@@ -331,3 +331,13 @@ def test_restructure_pages_takes_results_saved_as_json(pipeline, two_pages, tmp_
     assert [r.markdown["markdown_texts"] for r in from_json] == [r.markdown["markdown_texts"] for r in from_results]
     with pytest.raises(OptionsError, match="restructure_pages takes the results predict\\(\\) returned"):
         pipeline.restructure_pages(["table_two_pages_0_res.json"])
+
+
+def test_a_read_chart_is_paddleocr_vls_html_table_in_the_markdown():
+    chart = _block("chart", "| Year | Sales |\n| --- | --- |\n| 2023 | 12 |")
+    markdown = PageOutput(_page([chart]), paddle_settings={"use_chart_recognition": True}).markdown["markdown_texts"]
+    centred = "<{0} style='text-align: center;'>{1}</{0}>"
+    assert markdown == ("<table border=1 style='margin: auto; width: max-content;'>\n"
+                        f"  <thead><tr>{centred.format('th', 'Year')}{centred.format('th', 'Sales')}</tr></thead>\n"
+                        f"  <tbody>\n    <tr>{centred.format('td', '2023')}{centred.format('td', '12')}</tr>\n"
+                        "  </tbody>\n</table>")  # fmt: skip
