@@ -21,8 +21,10 @@ class OcrOptions:
     """Options of the PP-OCR line reader.
 
     `model`: which OCR model reads (see `ocr_models.OCR_MODELS`).
-    `det_limit_side_len`: the longer image side is scaled down to this many pixels for
+    `det_limit_side_len`: the longer image side is scaled down to at most this many pixels for
     detection (recognition always reads from the full-resolution image).
+    `det_probe_side`: lines are first found at this longer side to measure the text, and found again
+    only as finely as the text's size needs (0: always at `det_limit_side_len`).
     `text_score`: lines recognized with a lower confidence are dropped.
     `use_angle_cls`: run the 0/180 degree line classifier (upside-down text lines).
     `threads`: ONNX Runtime intra-op threads (0: every core).
@@ -32,6 +34,7 @@ class OcrOptions:
 
     model: str = DEFAULT_OCR_MODEL
     det_limit_side_len: int = 1600
+    det_probe_side: int = 800
     text_score: float = 0.5
     use_angle_cls: bool = False
     threads: int = 0
@@ -53,7 +56,8 @@ class _Models:
         model = find_ocr_model(options.model)
         detector_session = open_session(model.detector, options.threads)
         recognizer_session = open_session(model.recognizer, options.threads)
-        self.detector = TextDetector(detector_session, DetectionOptions(max_side=options.det_limit_side_len))
+        detection = DetectionOptions(max_side=options.det_limit_side_len, probe_side=options.det_probe_side)
+        self.detector = TextDetector(detector_session, detection)
         self.recognizer = TextRecognizer(
             recognizer_session, read_dictionary(recognizer_session, model.dictionary), options.recognition
         )
@@ -89,7 +93,8 @@ class LineReader:
         bgr, top = _with_bands(bgr)
         models = self.models()
         with self._lock:  # one page at a time through the sessions: they already use every thread given
-            quads = models.detector.detect(bgr)
+            # An image enlarged to be read holds small print (that is why it was enlarged): all of its resolution.
+            quads = models.detector.detect(bgr, probe=scale == 1.0)
             lines = [crop_line(bgr, quad) for quad in quads]
             if models.orientation is not None:
                 lines = models.orientation.upright(lines)

@@ -23,9 +23,15 @@ class DetectionOptions:
     `pixel_threshold`: text probability above which a pixel belongs to a line.
     `box_threshold`: mean probability a line must reach to be kept.
     `unclip_ratio`: how far a line is grown, in units of its area / perimeter.
-    `max_lines`: the most line candidates looked at."""
+    `max_lines`: the most line candidates looked at.
+    `probe_side`, `line_height`: the resolution follows the page's text size: lines are first found with the
+    longer side at `probe_side`; when their median height there is below `line_height` pixels, they are found
+    again at the resolution that brings it to `line_height` (at most `max_side`). A page of large print is
+    read at low resolution, a page of small print at full. 0 turns the probe off (always `max_side`)."""
 
     max_side: int = 1600
+    probe_side: int = 800
+    line_height: float = 24.0
     pixel_threshold: float = 0.3
     box_threshold: float = 0.5
     unclip_ratio: float = 1.6
@@ -35,6 +41,8 @@ class DetectionOptions:
 
 
 _MIN_SHORT_SIDE = 3  # a candidate thinner than this (model pixels) is noise
+_WORTH_PROBING = 1.5  # below this many times the probe's side, a probe costs more than it can save
+_CLOSE_ENOUGH = 1.15  # the probe's lines are kept when the side asked for is within this factor of the probe's
 
 
 class TextDetector:
@@ -45,15 +53,34 @@ class TextDetector:
         self.options = options or DetectionOptions()
         self._input = session.get_inputs()[0].name
 
-    def detect(self, bgr: np.ndarray) -> list[Quad]:
-        """Line boxes in `bgr`'s pixels, top to bottom and left to right within a line of text."""
+    def detect(self, bgr: np.ndarray, probe: bool = True) -> list[Quad]:
+        """Line boxes in `bgr`'s pixels, top to bottom and left to right within a line of text. `probe`: let the
+        size of the print choose the resolution (else `max_side`)."""
+        opts = self.options
+        longer = max(bgr.shape[:2])
+        if not probe or not opts.probe_side or min(longer, opts.max_side) <= opts.probe_side * _WORTH_PROBING:
+            return reading_sorted(self._detect(bgr, opts.max_side))
+        probed = self._detect(bgr, opts.probe_side)
+        side = self.side_for(probed, opts.probe_side / longer)
+        return reading_sorted(probed if side <= opts.probe_side * _CLOSE_ENOUGH else self._detect(bgr, side))
+
+    def side_for(self, probed: list[Quad], probe_scale: float) -> int:
+        """The longer side that brings the median height of the lines `probed` (found at `probe_scale` times the
+        image's size) to `line_height`, within `probe_side` and `max_side`."""
+        opts = self.options
+        if not probed:
+            return opts.max_side
+        height = float(np.median([_short_side(quad) for quad in probed])) * probe_scale
+        return int(min(opts.max_side, max(opts.probe_side, opts.probe_side * opts.line_height / height)))
+
+    def _detect(self, bgr: np.ndarray, side: int) -> list[Quad]:
         h, w = bgr.shape[:2]
-        resized = _resize_for_model(bgr, self.options.max_side)
+        resized = _resize_for_model(bgr, side)
         if resized is None:
             return []
         x = (resized.astype(np.float32) / 255.0 - self.options.mean) / self.options.std
         probability = self.session.run(None, {self._input: x.transpose(2, 0, 1)[None]})[0][0, 0]
-        return reading_sorted(self.lines_from_map(probability, w, h))
+        return self.lines_from_map(probability, w, h)
 
     def lines_from_map(self, probability: np.ndarray, width: int, height: int) -> list[Quad]:
         """Line boxes from the model's probability map, scaled to a `width` x `height` image."""
@@ -78,6 +105,10 @@ class TextDetector:
                 continue
             quads.append(corners)
         return quads
+
+
+def _short_side(quad: Quad) -> float:
+    return float(min(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[0] - quad[3])))
 
 
 def _resize_for_model(bgr: np.ndarray, max_side: int) -> np.ndarray | None:

@@ -1,0 +1,62 @@
+"""The text detector's resolution follows the size of the print: large print is found at low resolution (fast),
+small print at full resolution (nothing missed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
+
+LINES = ("Quarterly report", "Sales rose by 12 percent", "Costs fell in every region")
+
+
+def printed(font_size: int, size: tuple[int, int] = (1400, 2000)) -> np.ndarray:
+    """An RGB page with the lines printed in `font_size` pixel type, repeated down the page."""
+    page = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=font_size)
+    y = 60
+    while y + 2 * font_size < size[1] - 60:
+        for line in LINES:
+            draw.text((60, y), line, fill="black", font=font)
+            y += 2 * font_size
+    return np.asarray(page)
+
+
+class DetectorInputs:
+    """Records the image sizes the detection model is given."""
+
+    def __init__(self, reader: LineReader, monkeypatch: pytest.MonkeyPatch):
+        self.sides: list[int] = []
+        session = reader.models().detector.session
+        run = session.run
+
+        def recording_run(outputs, feeds):
+            self.sides.append(max(next(iter(feeds.values())).shape[2:]))
+            return run(outputs, feeds)
+
+        monkeypatch.setattr(session, "run", recording_run)
+
+
+@pytest.fixture(scope="module")
+def reader() -> LineReader:
+    return LineReader(OcrOptions(threads=1))
+
+
+def test_large_print_is_found_at_low_resolution_and_read_the_same(reader, monkeypatch):
+    page = printed(font_size=72)
+    full_resolution = LineReader(OcrOptions(threads=1, det_probe_side=0))
+    inputs = DetectorInputs(reader, monkeypatch)
+    words = reader.read(page)
+    assert max(inputs.sides) <= 900  # the probe's lines were good enough: no full-resolution pass
+    assert [w.text for w in words] == [w.text for w in full_resolution.read(page)]
+    assert {w.text for w in words} == set(LINES)
+
+
+def test_small_print_is_found_at_full_resolution(reader, monkeypatch):
+    inputs = DetectorInputs(reader, monkeypatch)
+    words = reader.read(printed(font_size=18))
+    assert inputs.sides[-1] >= 1400
+    assert {w.text for w in words} == set(LINES)
