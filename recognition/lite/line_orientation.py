@@ -33,4 +33,3 @@ class LineOrientation:
                 if row.argmax() == _UPSIDE_DOWN and row[_UPSIDE_DOWN] > self.min_confidence:
                     out[start + offset] = cv2.rotate(lines[start + offset], cv2.ROTATE_180)
         return out
-

@@ -49,8 +49,8 @@ _STRIP_MIN_HEIGHT = 30
 _STRIP_RATIO = 8
 
 
-class _Models:
-    """The sessions of one OCR model, opened together on first use."""
+class OcrSessions:
+    """The detector, recognizer and (when asked for) line classifier of one OCR model, on their own sessions."""
 
     def __init__(self, options: OcrOptions):
         model = find_ocr_model(options.model)
@@ -71,13 +71,14 @@ class LineReader:
 
     def __init__(self, options: OcrOptions | None = None):
         self.options = options or OcrOptions()
-        self._models: _Models | None = None
+        self._models: OcrSessions | None = None
         self._lock = threading.Lock()
 
-    def models(self) -> _Models:
+    def models(self) -> OcrSessions:
+        """The model's sessions, opened on first use."""
         with self._lock:
             if self._models is None:
-                self._models = _Models(self.options)
+                self._models = OcrSessions(self.options)
             return self._models
 
     def read(self, image: np.ndarray) -> list[Word]:

@@ -83,9 +83,7 @@ def _package_file(files: OcrModelFiles, model_name: str, relative: str) -> Path:
         ) from None
     path = root / relative
     if not path.is_file():
-        raise EngineUnavailableError(
-            f"the OCR model {model_name} is missing its file {path}; {files.install_hint}"
-        )
+        raise EngineUnavailableError(f"the OCR model {model_name} is missing its file {path}; {files.install_hint}")
     return path
 
 

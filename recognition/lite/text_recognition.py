@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from ocrvl.errors import EngineUnavailableError
+
 LINE_HEIGHT = 48  # the recognizers' input height
 MIN_WIDTH_RATIO = 320 / 48  # PP-OCR pads every batch to at least this width / height
 
@@ -34,7 +36,10 @@ def read_dictionary(session: ort.InferenceSession, dictionary: Path | None) -> l
     if dictionary is None:
         text = session.get_modelmeta().custom_metadata_map.get("character")
         if text is None:
-            raise ValueError("the recognizer's ONNX file has no character metadata and no dictionary was given")
+            raise EngineUnavailableError(
+                "the OCR recognizer's ONNX file has no 'character' metadata and no dictionary file was given; "
+                "reinstall the package that ships the model"
+            )
     else:
         text = dictionary.read_text(encoding="utf-8")
     characters = text.split("\n")
@@ -46,16 +51,17 @@ def read_dictionary(session: ort.InferenceSession, dictionary: Path | None) -> l
 class TextRecognizer:
     """Reads cropped BGR line images with a CTC model's session."""
 
-    def __init__(
-        self, session: ort.InferenceSession, characters: list[str], options: RecognitionOptions | None = None
-    ):
+    def __init__(self, session: ort.InferenceSession, characters: list[str], options: RecognitionOptions | None = None):
         self.session = session
         self.characters = characters
         self.options = options or RecognitionOptions()
         self._input = session.get_inputs()[0].name
         classes = session.get_outputs()[0].shape[-1]
         if isinstance(classes, int) and classes != len(characters):
-            raise ValueError(f"the recognizer has {classes} classes but its dictionary gives {len(characters)}")
+            raise EngineUnavailableError(
+                f"the OCR recognizer has {classes} output classes but its dictionary gives {len(characters)}: "
+                "the model and dictionary files do not belong together; reinstall the package that ships them"
+            )
 
     def read(self, lines: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         """(text, mean character confidence) for each line image, in the order given."""
