@@ -221,11 +221,23 @@ def layout_model_of(path: Path) -> str | None:
     return next((m for m in reversed(LAYOUT_MODELS) if path.name.lower().startswith(m.lower())), None)
 
 
+def _transformers_model_type(path: Path) -> str | None:
+    """The layout model a folder's config.json describes in transformers' terms, if it does."""
+    try:
+        return _LAYOUT_MODEL_TYPES.get(json.loads((path / "config.json").read_text()).get("model_type"))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def _check_layout(source: str, path: Path) -> Candidate:
     if not path.is_dir():
         return Candidate(source, path, "no such directory")
     model = layout_model_of(path)
-    if (path / "inference.json").is_file() or (path / "inference.pdiparams").is_file():
+    paddle_form = (path / "inference.json").is_file() or (path / "inference.pdiparams").is_file()
+    if paddle_form and model == LAYOUT_V3 and not (_transformers_model_type(path) and weight_files(path)):
+        return Candidate(source, path, "PP-DocLayoutV3 in Paddle format, which ocrvl does not read yet (the "
+                                       "PP-DocLayoutV3_safetensors release is read)", model)  # fmt: skip
+    if paddle_form and model != LAYOUT_V3:
         missing = [n for n in ("inference.json", "inference.pdiparams") if not (path / n).is_file()]
         problem = f"Paddle-format folder without {', '.join(missing)}" if missing else None
         return Candidate(source, path, problem, model or LAYOUT_V2)

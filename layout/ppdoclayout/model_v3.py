@@ -157,20 +157,24 @@ def draw_last_layer_masks_only(model) -> None:
     model.model.decoder.register_forward_hook(hooks.after, with_kwargs=True)
 
 
+def _has_transformers_config(folder: Path) -> bool:
+    """Whether `folder`'s config.json is transformers' PP-DocLayoutV3 config (the Paddle release's config.json
+    is PaddleX's own, another format)."""
+    try:
+        document = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and (
+        document.get("model_type") == MODEL_TYPE or ARCHITECTURE in (document.get("architectures") or [])
+    )
+
+
 def is_pp_doclayout_v3(folder: Path | str) -> bool:
     """Whether `folder` holds PP-DocLayoutV3 in either form (config.json's model type or architecture, or the
     model name in inference.yml)."""
     folder = Path(folder)
-    config = folder / "config.json"
-    if config.is_file():
-        try:
-            document = json.loads(config.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            document = {}
-        if isinstance(document, dict) and (
-            document.get("model_type") == MODEL_TYPE or ARCHITECTURE in (document.get("architectures") or [])
-        ):
-            return True
+    if _has_transformers_config(folder):
+        return True
     yml = folder / "inference.yml"
     if yml.is_file():
         import yaml
@@ -205,10 +209,10 @@ class PPDocLayoutV3Detector:
         """The transformers-format release folder (config.json + model.safetensors, class names from its
         inference.yml when present)."""
         path = Path(path)
-        if not (path / "config.json").is_file():
+        if not _has_transformers_config(path):
             if (path / PROGRAM_FILE).is_file():
                 raise PaddleFormatError(path, UNSUPPORTED_PADDLE_FORM)
-            raise PaddleFormatError(path, "no config.json: not a PP-DocLayoutV3_safetensors folder")
+            raise PaddleFormatError(path, "no transformers config.json: not a PP-DocLayoutV3_safetensors folder")
         from transformers import PPDocLayoutV3ForObjectDetection
 
         try:

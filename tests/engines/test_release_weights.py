@@ -80,3 +80,19 @@ def test_a_recognizer_in_a_release_named_subfolder_is_found(hub, tmp_path):
     output = models_list("--model-dir", str(tmp_path / "models"))
     assert f"recognizer: {folder}" in output
     assert "release:    PaddleOCR-VL-1.6 (pipeline_version v1.6)" in output
+
+
+def test_the_paddle_form_of_pp_doclayoutv3_is_passed_over_for_the_safetensors_release(hub):
+    """The 1.5 release's own PP-DocLayoutV3/ folder is Paddle's inference format, which ocrvl does not read yet:
+    the search says so and goes on to the transformers-format release instead of failing on it."""
+    release = write_tiny_checkpoint(snapshot(hub, "PaddlePaddle/PaddleOCR-VL-1.5"))
+    paddle = release / "PP-DocLayoutV3"
+    paddle.mkdir()
+    for name in ("inference.json", "inference.pdiparams"):
+        (paddle / name).write_bytes(b"{}")
+    (paddle / "inference.yml").write_text("Global:\n  model_name: PP-DocLayoutV3\n")
+    (paddle / "config.json").write_text(json.dumps({"mode": "paddle", "Global": {"model_name": "PP-DocLayoutV3"}}))
+    layout = layout_folder(snapshot(hub, "PaddlePaddle/PP-DocLayoutV3_safetensors"), "pp_doclayout_v3")
+    output = models_list()
+    assert f"layout:     {layout} (PP-DocLayoutV3)" in output
+    assert "PP-DocLayoutV3 in Paddle format, which ocrvl does not read yet" in output

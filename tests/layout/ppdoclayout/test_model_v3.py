@@ -254,6 +254,7 @@ def test_a_paddle_form_v3_folder_is_a_clear_error(tmp_path):
     (folder / "inference.json").write_text("{}")
     (folder / "inference.pdiparams").write_bytes(b"")
     (folder / "inference.yml").write_text("Global:\n  model_name: PP-DocLayoutV3\n")
+    (folder / "config.json").write_text('{"mode": "paddle", "Global": {"model_name": "PP-DocLayoutV3"}}')  # PaddleX's
     with pytest.raises(OcrvlError, match="PP-DocLayoutV3_safetensors") as error:
         PPDocLayoutDetector.from_dir(folder)
     assert str(folder) in str(error.value)
