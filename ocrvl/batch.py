@@ -123,15 +123,18 @@ def run_batch(
     options: BatchOptions | None = None,
     on_page: Callable[[], None] | None = None,
     on_document: Callable[[DocumentJob, int], None] | None = None,
+    reader: PageReader | None = None,
 ) -> BatchReport:
     """Parse every job of `batch`. `on_page` is called per finished page; `on_document(job, pages_left)` when a
-    document ends, with the number of its counted pages that were not processed (skips and failures).
+    document ends, with the number of its counted pages that were not processed (skips and failures). `reader`
+    reads the pages (default: `read_here`, in this process); whoever reads them, this function writes them.
 
     Staging folders left in the output folder by killed runs are removed first, except those of this batch's
     documents, which are resumed. An interruption (KeyboardInterrupt) ends the run early with the report so
     far; the interrupted document's finished pages stay staged for the next run. ``errors.json`` is updated in
     every case."""
     options = options or BatchOptions()
+    reader = reader or read_here
     report = BatchReport()
     recipe = OutputRecipe.of(pipeline.options, pipeline.engine)
     sweep_staging(batch.out_dir, keep={staging_path(job.folder) for job in batch.jobs})
@@ -144,7 +147,7 @@ def run_batch(
             if manifest is not None:
                 _skip(job, manifest, report)
             else:
-                for _ in _parse_document(pipeline, job, options.formats, provenance, recipe, report):
+                for _ in _parse_document(pipeline, job, options.formats, provenance, recipe, report, reader):
                     done += 1
                     if on_page:
                         on_page()
@@ -171,12 +174,13 @@ def _parse_document(
     provenance: Provenance | None,
     recipe: OutputRecipe,
     report: BatchReport,
+    reader: PageReader,
 ) -> Iterator[PageResult]:
     """Write one document, yielding after each page, and record its outcome in `report`: written (with its
     unreadable pages) or failed. Only an interruption goes through."""
     page_errors: list[dict] = []
     try:
-        for page in _write_document(pipeline, job, formats, provenance, recipe):
+        for page in _write_document(pipeline, job, formats, provenance, recipe, reader):
             if page.error is not None:
                 page_errors.append({"input": str(job.source), **_page_error(page)})
             yield page
@@ -206,7 +210,12 @@ def _finished(job: DocumentJob, provenance: Provenance | None, formats: Sequence
 
 
 def _write_document(
-    pipeline: Pipeline, job: DocumentJob, formats: Sequence[str], provenance: Provenance | None, recipe: OutputRecipe
+    pipeline: Pipeline,
+    job: DocumentJob,
+    formats: Sequence[str],
+    provenance: Provenance | None,
+    recipe: OutputRecipe,
+    reader: PageReader,
 ) -> Iterator[PageResult]:
     """Yields after each page; the folder appears only once the whole document is written."""
     with StagedFolder(job.folder) as staged:
@@ -214,7 +223,7 @@ def _write_document(
         store = PageStore(folder)
         pages = _resumable_pages(staged, store, provenance, job)
         yield from pages
-        for page in _remaining_pages(pipeline, job.source, pages):
+        for page in reader(pipeline, job, pages):
             _output(page, pipeline, job).save_page_files(folder, formats)
             for block in page.blocks:
                 block.image = None  # pictures are on disk; keep memory flat on long documents
@@ -257,31 +266,45 @@ def _resumable_pages(staged: StagedFolder, store: PageStore, provenance: Provena
     return []
 
 
-def _remaining_pages(pipeline: Pipeline, source: Path, finished: Sequence[PageResult]) -> Iterator[PageResult]:
-    """The pages of `source` the run selects, except the `finished` ones."""
+# Reads the pages of a document not finished yet (`finished`: those an interrupted run left), in page order.
+PageReader = Callable[[Pipeline, DocumentJob, Sequence[PageResult]], Iterator[PageResult]]
+
+
+def read_here(pipeline: Pipeline, job: DocumentJob, finished: Sequence[PageResult]) -> Iterator[PageResult]:
+    """The reader of a local run: the pages of `job` the run selects, except the `finished` ones, in this process
+    (`ocrvl.cluster` reads them on a Ray cluster instead)."""
     if not finished:
-        return pipeline.iter_document(source)
+        return pipeline.iter_document(job.source)
+    return read_page_range(pipeline, job.source, remaining_pages(pipeline, finished))
+
+
+def remaining_pages(pipeline: Pipeline, finished: Sequence[PageResult]) -> list[int]:
+    """The 0-based indices of the pages the run selects in a document of which `finished` (not empty) are done."""
     selection = pipeline.load_options.pages
     done = {page.page_index for page in finished}
-    remaining = [i for i in range(finished[0].page_count) if (selection is None or i in selection) and i not in done]
-    if not remaining:
+    return [i for i in range(finished[0].page_count) if (selection is None or i in selection) and i not in done]
+
+
+def read_page_range(pipeline: Pipeline, source: Path, indices: Sequence[int]) -> Iterator[PageResult]:
+    """The results of pages `indices` of `source`, a part of the document. The pipeline fails a document none of
+    whose pages can be loaded; a part is not the document, so its pages that cannot be loaded come out as failed
+    pages (the whole document's rule is for whoever holds all of it: resuming, its earlier pages were loaded)."""
+    if not indices:
         return iter(())
-    resumed = Pipeline(replace(pipeline.options, pages=_page_spec(remaining)), engine=pipeline.engine)
-    return _resumed_results(resumed, source)
+    part = Pipeline(replace(pipeline.options, pages=_page_spec(indices)), engine=pipeline.engine)
+    return _part_results(part, source)
 
 
-def _resumed_results(resumed: Pipeline, source: Path) -> Iterator[PageResult]:
-    """The results of the pages left. The pipeline fails a document none of whose pages can be loaded; this one's
-    earlier pages were, so pages left that cannot be loaded come out as failed pages, as without the interruption."""
+def _part_results(part: Pipeline, source: Path) -> Iterator[PageResult]:
     yielded = False
     try:
-        for result in resumed.iter_document(source):
+        for result in part.iter_document(source):
             yielded = True
             yield result
     except InputError:
         if yielded:
             raise
-        failures = list(load_pages(source, resumed.load_options))
+        failures = list(load_pages(source, part.load_options))
         if not all(isinstance(failure, PageFailure) for failure in failures):
             raise
         yield from (PageResult.failed(failure) for failure in failures)

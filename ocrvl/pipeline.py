@@ -90,7 +90,7 @@ class Pipeline:
         is being recognized, each stage in its own thread with a bounded queue in between.
         """
         path = Path(path)
-        yield from _unless_no_page_loads(self._results(path), path)
+        yield from unless_no_page_loads(self._results(path), path)
 
     def _results(self, path: Path) -> Iterator[PageResult]:
         stem = document_name(path)
@@ -120,7 +120,7 @@ class Pipeline:
         return self.engine.recognize(analysis)
 
 
-def _unless_no_page_loads(results: Iterator[PageResult], path: Path) -> Iterator[PageResult]:
+def unless_no_page_loads(results: Iterator[PageResult], path: Path) -> Iterator[PageResult]:
     """`results`, with failed pages held back until one page loads: when none does, the document fails as a
     whole (InputError with the first page's reason) instead of producing an empty result."""
     held: list[PageResult] | None = []

@@ -1,0 +1,60 @@
+"""The page worker: a Ray actor holding the run's engine (models loaded once) that reads page ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocrvl.batch import read_page_range
+from ocrvl.log import configure
+from ocrvl.options import PipelineOptions
+from ocrvl.pipeline import Pipeline
+from ocrvl.types import Page, PageResult
+
+# Called in the worker with a task's document and page indices as the task starts (monitoring, fault drills).
+TaskHook = Callable[[Path, Sequence[int]], None]
+
+
+@dataclass(frozen=True)
+class ModelName:
+    name: str | None
+
+
+@dataclass(frozen=True)
+class EngineIdentity:
+    """What a run's recipe records of the engine the workers hold (`ocrvl.resume.OutputRecipe`): the driver writes
+    with this stand-in, so a cluster run's manifests match a local run's; it reads nothing itself."""
+
+    name: str
+    recognizer_name: str | None = None
+    detector: ModelName | None = None
+
+    @classmethod
+    def of(cls, engine: object) -> EngineIdentity:
+        detector = getattr(engine, "detector", None)
+        return cls(getattr(engine, "name", "?"), getattr(engine, "recognizer_name", None),
+                   ModelName(getattr(detector, "name", None)) if detector is not None else None)  # fmt: skip
+
+    def analyze(self, page: Page) -> object:
+        raise RuntimeError("the engine of a cluster run lives on its workers; the driver only writes")
+
+    recognize = analyze
+
+
+class PageWorker:
+    """Holds one engine for the whole run and reads the pages it is given (made a Ray actor by `ocrvl.cluster`)."""
+
+    def __init__(self, options: PipelineOptions, verbosity: int, on_task: TaskHook | None = None):
+        configure(verbosity)
+        self.pipeline = Pipeline(options)
+        self.on_task = on_task
+
+    def identity(self) -> EngineIdentity:
+        return EngineIdentity.of(self.pipeline.engine)
+
+    def read(self, source: str, indices: Sequence[int]) -> list[PageResult]:
+        """The results of pages `indices` of `source` (a part of the document, see `ocrvl.batch.read_page_range`)."""
+        if self.on_task is not None:
+            self.on_task(Path(source), indices)
+        return list(read_page_range(self.pipeline, Path(source), indices))
