@@ -8,13 +8,15 @@ documents (`DocumentOutput`: tables merged, headings levelled and paragraphs joi
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from ocrvl.batch import Batch, BatchOptions, BatchReport, DocumentJob, PageReader, plan_batch, run_batch
+from ocrvl.cluster.options import ClusterOptions
 from ocrvl.errors import InputError, OptionsError
 from ocrvl.inference.options import InferenceOptions
 from ocrvl.options import PipelineOptions
@@ -174,6 +176,39 @@ class PaddleOCRVL:
         close = getattr(self.pipeline.engine, "close", None)
         if close is not None:
             close()
+
+
+def parse_folder(
+    inputs: Iterable[Path | str],
+    output: Path | str,
+    options: PipelineOptions | None = None,
+    batch_options: BatchOptions | None = None,
+    cluster: ClusterOptions | None = None,
+    *,
+    on_plan: Callable[[Batch], None] | None = None,
+    on_page: Callable[[], None] | None = None,
+    on_document: Callable[[DocumentJob, int], None] | None = None,
+) -> BatchReport:
+    """What ``ocrvl parse`` does: each document of `inputs` (files, folders) into its own folder under `output`,
+    resumable, with ``errors.json``. In this process, or with `cluster` on a Ray cluster (``ClusterOptions()``: the
+    cluster of this machine, or one started for the run), which writes exactly what a local run writes.
+    `on_plan` is called with the batch once its documents are counted; `on_page` and `on_document` as in
+    `ocrvl.batch.run_batch`."""
+    options = options or PipelineOptions()
+
+    def write(pipeline: Pipeline, reader_for: Callable[[Batch], PageReader] | None = None) -> BatchReport:
+        batch = plan_batch(inputs, output, pipeline.count_pages)
+        if on_plan is not None:
+            on_plan(batch)
+        reader = reader_for(batch) if reader_for is not None else None
+        return run_batch(pipeline, batch, batch_options, on_page=on_page, on_document=on_document, reader=reader)
+
+    if cluster is None:
+        return write(Pipeline(options))
+    from ocrvl.cluster import cluster_session
+
+    with cluster_session(options, cluster) as session:
+        return write(session.pipeline, session.reader)
 
 
 def _check_whole_page(options: PipelineOptions, engine: object) -> None:

@@ -8,7 +8,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,8 @@ from tqdm import tqdm
 
 from ocrvl import __version__
 from ocrvl.allocator import return_large_blocks_at_once
-from ocrvl.batch import ERRORS_FILE, BatchOptions, BatchReport, plan_batch, run_batch
+from ocrvl.batch import ERRORS_FILE, BatchOptions, BatchReport
+from ocrvl.cluster.options import ClusterOptions
 from ocrvl.doc_parser import doc_parser
 from ocrvl.documents import LoadOptions, iter_pages
 from ocrvl.errors import OcrvlError, OptionsError
@@ -27,7 +28,7 @@ from ocrvl.inference.options import InferenceOptions
 from ocrvl.log import configure
 from ocrvl.models.prompting import TASK_PROMPTS
 from ocrvl.options import PipelineOptions
-from ocrvl.pipeline import Pipeline, discover_inputs
+from ocrvl.pipeline import discover_inputs
 from ocrvl.releases import PIPELINE_VERSIONS
 from ocrvl.results import DEFAULT_FORMATS, output_formats
 from ocrvl.serve.options import ServeOptions
@@ -95,9 +96,13 @@ def main() -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Parse documents again even if their results exist.")
 @option_flags(PipelineOptions)
+@click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[auto|ADDRESS]",
+              help="Run on a Ray cluster (pip install 'ocrvl[ray]'): auto (the default value) joins this machine's "
+                   "cluster or starts one; or the head's ADDRESS (HOST:6379, ray://HOST:10001).")  # fmt: skip
+@option_flags(ClusterOptions)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, errors only.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def parse(inputs, out_dir, formats, overwrite, quiet, verbose, **flags) -> None:
+def parse(inputs, out_dir, formats, overwrite, ray_address, quiet, verbose, **flags) -> None:
     """Parse PDFs, images and folders of them into OUT_DIR.
 
     Each document gets OUT_DIR/<name>/ with <name>.md, <name>.json, imgs/ and a layout
@@ -110,8 +115,12 @@ def parse(inputs, out_dir, formats, overwrite, quiet, verbose, **flags) -> None:
     configure(-1 if quiet else verbose + 1)
     with _sigterm_as_interrupt():
         try:
-            options = build_options(PipelineOptions, flags)
-            report = _parse(inputs, out_dir, options, BatchOptions(formats, overwrite), quiet)
+            options, batch_options = build_options(PipelineOptions, flags), BatchOptions(formats, overwrite)
+            if ray_address is None:
+                report = _parse(inputs, out_dir, options, batch_options, quiet)
+            else:
+                cluster = build_options(ClusterOptions, flags, address=ray_address)
+                report = _parse(inputs, out_dir, options, batch_options, quiet, cluster=cluster)
         except OcrvlError as exc:
             click.echo(f"ocrvl: error: {exc}", err=True)
             sys.exit(EXIT_FAILED)
@@ -121,17 +130,25 @@ def parse(inputs, out_dir, formats, overwrite, quiet, verbose, **flags) -> None:
     _summarize(report, out_dir, quiet)
 
 
-def _parse(inputs, out_dir: Path, options: PipelineOptions, batch_options: BatchOptions, quiet: bool) -> BatchReport:
-    pipeline = Pipeline(options)
-    batch = plan_batch(inputs, out_dir, pipeline.count_pages)
-    total = sum(job.page_count or 0 for job in batch.jobs)
-    with tqdm(total=total, unit="page", disable=quiet, file=sys.stderr, dynamic_ncols=True) as bar:
+def _parse(inputs, out_dir: Path, options: PipelineOptions, batch_options: BatchOptions, quiet: bool,
+           cluster: ClusterOptions | None = None) -> BatchReport:  # fmt: skip
+    from ocrvl.api import parse_folder
+
+    with ExitStack() as stack:
+        bar = tqdm(disable=True)  # until the documents are counted
+
+        def on_plan(batch) -> None:
+            nonlocal bar
+            total = sum(job.page_count or 0 for job in batch.jobs)
+            bar = stack.enter_context(tqdm(total=total, unit="page", disable=quiet, file=sys.stderr,
+                                           dynamic_ncols=True))  # fmt: skip
 
         def on_document(job, pages_left: int) -> None:
             bar.total = max(bar.n, bar.total - pages_left)
             bar.refresh()
 
-        return run_batch(pipeline, batch, batch_options, on_page=lambda: bar.update(1), on_document=on_document)
+        return parse_folder(inputs, out_dir, options, batch_options, cluster, on_plan=on_plan,
+                            on_page=lambda: bar.update(1), on_document=on_document)  # fmt: skip
 
 
 def _summarize(report: BatchReport, out_dir: Path, quiet: bool) -> None:
