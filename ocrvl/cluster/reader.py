@@ -20,8 +20,9 @@ from ocrvl.outputs import staging_path
 from ocrvl.pipeline import Pipeline, unless_no_page_loads
 from ocrvl.types import PageResult
 
-# Calls queued per worker: the next range is there when one ends, without a round trip to the driver.
-CALLS_PER_WORKER = 2
+# Calls sent to a worker at a time. One: a call queued behind another would die with it when a document kills its
+# worker process, and use up its own retries for a fault that was not its own.
+CALLS_PER_WORKER = 1
 # Pages read ahead of the writer, per worker.
 PAGES_AHEAD_PER_WORKER = 16
 

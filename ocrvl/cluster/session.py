@@ -55,10 +55,12 @@ def cluster_session(
         workers = [actor.remote(options, verbosity, on_task) for _ in range(count)]
         try:
             identities = ray.get([worker.identity.remote() for worker in workers])
-        except ray.exceptions.RayTaskError as exc:
+        except ray.exceptions.RayError as exc:
             _kill(ray, workers)
-            cause = exc.cause
-            raise cause if isinstance(cause, OcrvlError) else exc from None
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, OcrvlError):
+                raise cause from None
+            raise OcrvlError(f"the page workers could not start on the Ray cluster: {exc}") from None
         logger.info("Ray: %d page worker(s), engine %s", count, identities[0].name)
         try:
             yield ClusterSession(ray, workers, Pipeline(options, engine=identities[0]), cluster)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocrvl.batch import read_page_range
+from ocrvl.errors import OcrvlError
 from ocrvl.log import configure
 from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline
@@ -47,14 +48,26 @@ class PageWorker:
 
     def __init__(self, options: PipelineOptions, verbosity: int, on_task: TaskHook | None = None):
         configure(verbosity)
-        self.pipeline = Pipeline(options)
         self.on_task = on_task
+        self.pipeline: Pipeline | None = None
+        # Kept for `identity` to raise: an actor whose __init__ raises dies, and Ray keeps only the text of why.
+        self.problem: OcrvlError | None = None
+        try:
+            self.pipeline = Pipeline(options)
+        except OcrvlError as exc:
+            self.problem = exc
 
     def identity(self) -> EngineIdentity:
-        return EngineIdentity.of(self.pipeline.engine)
+        """The engine's identity; raises why the worker has none (weights not found, ...)."""
+        return EngineIdentity.of(self._pipeline().engine)
 
     def read(self, source: str, indices: Sequence[int]) -> list[PageResult]:
         """The results of pages `indices` of `source` (a part of the document, see `ocrvl.batch.read_page_range`)."""
         if self.on_task is not None:
             self.on_task(Path(source), indices)
-        return list(read_page_range(self.pipeline, Path(source), indices))
+        return list(read_page_range(self._pipeline(), Path(source), indices))
+
+    def _pipeline(self) -> Pipeline:
+        if self.pipeline is None:
+            raise self.problem or RuntimeError("the page worker has no engine")
+        return self.pipeline
