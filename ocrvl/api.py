@@ -17,6 +17,7 @@ from PIL import Image
 
 from ocrvl.batch import Batch, BatchOptions, BatchReport, DocumentJob, PageReader, plan_batch, run_batch
 from ocrvl.cluster.options import ClusterOptions
+from ocrvl.cluster.storage import local_storage
 from ocrvl.errors import InputError, OptionsError
 from ocrvl.inference.options import InferenceOptions
 from ocrvl.options import PipelineOptions
@@ -189,26 +190,27 @@ def parse_folder(
     on_page: Callable[[], None] | None = None,
     on_document: Callable[[DocumentJob, int], None] | None = None,
 ) -> BatchReport:
-    """What ``ocrvl parse`` does: each document of `inputs` (files, folders) into its own folder under `output`,
-    resumable, with ``errors.json``. In this process, or with `cluster` on a Ray cluster (``ClusterOptions()``: the
-    cluster of this machine, or one started for the run), which writes exactly what a local run writes.
-    `on_plan` is called with the batch once its documents are counted; `on_page` and `on_document` as in
-    `ocrvl.batch.run_batch`."""
+    """What ``ocrvl parse`` does: each document of `inputs` (files, folders, fsspec URLs of either) into its own
+    folder under `output` (a folder or an fsspec URL, see `ocrvl.cluster.storage`), resumable, with ``errors.json``.
+    In this process, or with `cluster` on a Ray cluster (``ClusterOptions()``: the cluster of this machine, or one
+    started for the run), which writes exactly what a local run writes. `on_plan` is called with the batch once its
+    documents are counted; `on_page` and `on_document` as in `ocrvl.batch.run_batch`."""
     options = options or PipelineOptions()
+    with local_storage(inputs, output) as local:
 
-    def write(pipeline: Pipeline, reader_for: Callable[[Batch], PageReader] | None = None) -> BatchReport:
-        batch = plan_batch(inputs, output, pipeline.count_pages)
-        if on_plan is not None:
-            on_plan(batch)
-        reader = reader_for(batch) if reader_for is not None else None
-        return run_batch(pipeline, batch, batch_options, on_page=on_page, on_document=on_document, reader=reader)
+        def write(pipeline: Pipeline, reader_for: Callable[..., PageReader] | None = None) -> BatchReport:
+            batch = plan_batch(local.inputs, local.output, pipeline.count_pages)
+            if on_plan is not None:
+                on_plan(batch)
+            reader = reader_for(batch, local.origins) if reader_for is not None else None
+            return run_batch(pipeline, batch, batch_options, on_page=on_page, on_document=on_document, reader=reader)
 
-    if cluster is None:
-        return write(Pipeline(options))
-    from ocrvl.cluster import cluster_session
+        if cluster is None:
+            return write(Pipeline(options))
+        from ocrvl.cluster import cluster_session
 
-    with cluster_session(options, cluster) as session:
-        return write(session.pipeline, session.reader)
+        with cluster_session(options, cluster) as session:
+            return write(session.pipeline, session.reader)
 
 
 def _check_whole_page(options: PipelineOptions, engine: object) -> None:

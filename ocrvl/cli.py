@@ -20,6 +20,7 @@ from ocrvl import __version__
 from ocrvl.allocator import return_large_blocks_at_once
 from ocrvl.batch import ERRORS_FILE, BatchOptions, BatchReport
 from ocrvl.cluster.options import ClusterOptions
+from ocrvl.cluster.storage import is_url, read_input_list
 from ocrvl.doc_parser import doc_parser
 from ocrvl.documents import LoadOptions, iter_pages
 from ocrvl.errors import OcrvlError, OptionsError
@@ -74,15 +75,29 @@ def main() -> None:
     return_large_blocks_at_once()
 
 
+class _PathOrUrl(click.ParamType):
+    """A local path (as a Path), or an fsspec URL such as s3://bucket/key (kept as text)."""
+
+    name = "path|url"
+
+    def convert(self, value, param, ctx):
+        return value if isinstance(value, Path) or is_url(value) else Path(value)
+
+
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=_PathOrUrl())
+@click.option(
+    "--input-list",
+    type=click.Path(path_type=Path),
+    help="A text file naming inputs, one path or URL a line (relative paths from its folder), besides INPUTS.",
+)
 @click.option(
     "-o",
     "--output",
     "out_dir",
     required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the results (one sub-folder per document).",
+    type=_PathOrUrl(),
+    help="Folder for the results (one sub-folder per document), or an fsspec URL (s3://bucket/out, with s3fs).",
 )
 @click.option(
     "--format",
@@ -102,7 +117,7 @@ def main() -> None:
 @option_flags(ClusterOptions)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, errors only.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def parse(inputs, out_dir, formats, overwrite, ray_address, quiet, verbose, **flags) -> None:
+def parse(inputs, input_list, out_dir, formats, overwrite, ray_address, quiet, verbose, **flags) -> None:
     """Parse PDFs, images and folders of them into OUT_DIR.
 
     Each document gets OUT_DIR/<name>/ with <name>.md, <name>.json, imgs/ and a layout
@@ -110,11 +125,15 @@ def parse(inputs, out_dir, formats, overwrite, ray_address, quiet, verbose, **fl
     content with the same options (see --overwrite) and resumes an interrupted one from
     its last finished page. Files and pages that fail are listed with their reason in
     OUT_DIR/errors.json. Exit code: 0 all parsed, 1 some file or page failed, 130
-    interrupted (Ctrl-C or SIGTERM).
+    interrupted (Ctrl-C or SIGTERM). With --ray the pages are read on a Ray cluster and
+    written here as a local run writes them.
     """
     configure(-1 if quiet else verbose + 1)
     with _sigterm_as_interrupt():
         try:
+            inputs = [*inputs, *(read_input_list(input_list) if input_list is not None else ())]
+            if not inputs:
+                raise OptionsError("nothing to parse: give INPUTS (files, folders, URLs) or --input-list FILE")
             options, batch_options = build_options(PipelineOptions, flags), BatchOptions(formats, overwrite)
             if ray_address is None:
                 report = _parse(inputs, out_dir, options, batch_options, quiet)
@@ -157,7 +176,7 @@ def _summarize(report: BatchReport, out_dir: Path, quiet: bool) -> None:
     if report.failed_pages:
         summary += f", {len(report.failed_pages)} page(s) unreadable"
     if not report.ok:
-        summary += f" (see {out_dir / ERRORS_FILE})"
+        summary += f" (see {out_dir}/{ERRORS_FILE})"
     if report.interrupted is not None:
         job = report.interrupted
         summary = (f"interrupted while parsing {job.source} ({report.interrupted_pages} page(s) finished; the next "

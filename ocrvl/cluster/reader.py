@@ -8,7 +8,7 @@ yet, so nothing they read is wasted unless the run stops), a bounded number of p
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -50,8 +50,9 @@ class ClusterReader:
     """A `ocrvl.batch.PageReader` whose pages are read by Ray actors (`ocrvl.cluster.worker.PageWorker`)."""
 
     def __init__(self, ray: Any, workers: Sequence[Any], pipeline: Pipeline, jobs: Sequence[DocumentJob],
-                 pages_per_task: int, max_retries: int):  # fmt: skip
+                 pages_per_task: int, max_retries: int, origins: Mapping[Path, str] | None = None):  # fmt: skip
         self.ray = ray
+        self.origins = dict(origins or {})  # inputs copied from URLs: local copy -> URL
         self.pipeline = pipeline  # the driver's: its options select the pages
         self.workers = list(workers)
         self.pages_per_task = pages_per_task
@@ -142,7 +143,8 @@ class ClusterReader:
             if self.calls[worker] >= CALLS_PER_WORKER:
                 return
             part = self.queue.popleft()
-            part.ref = self.workers[worker].read.remote(str(part.source), part.indices)
+            origin = self.origins.get(part.source)
+            part.ref = self.workers[worker].read.remote(str(part.source), part.indices, origin)
             part.worker = worker
             self.calls[worker] += 1
             self.in_flight[part.ref] = part

@@ -3,9 +3,10 @@ and the reader that feeds it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ocrvl.batch import Batch
@@ -26,10 +27,11 @@ class ClusterSession:
     pipeline: Pipeline  # the driver's: the run's options, and the workers' engine as the manifests record it
     options: ClusterOptions
 
-    def reader(self, batch: Batch) -> ClusterReader:
-        """The page reader of `batch` (`ocrvl.batch.run_batch(..., reader=...)`), its first tasks already sent."""
+    def reader(self, batch: Batch, origins: Mapping[Path, str] | None = None) -> ClusterReader:
+        """The page reader of `batch` (`ocrvl.batch.run_batch(..., reader=...)`), its first tasks already sent;
+        `origins`: the URLs of inputs copied to this node (`ocrvl.cluster.storage`)."""
         reader = ClusterReader(self.ray, self.workers, self.pipeline, batch.jobs, self.options.pages_per_task,
-                               self.options.max_retries)  # fmt: skip
+                               self.options.max_retries, origins)  # fmt: skip
         reader.prefetch()
         return reader
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ocrvl.batch import read_page_range
+from ocrvl.cluster.storage import fetch_file
 from ocrvl.errors import OcrvlError
 from ocrvl.log import configure
 from ocrvl.options import PipelineOptions
@@ -61,10 +62,13 @@ class PageWorker:
         """The engine's identity; raises why the worker has none (weights not found, ...)."""
         return EngineIdentity.of(self._pipeline().engine)
 
-    def read(self, source: str, indices: Sequence[int]) -> list[PageResult]:
-        """The results of pages `indices` of `source` (a part of the document, see `ocrvl.batch.read_page_range`)."""
+    def read(self, source: str, indices: Sequence[int], origin: str | None = None) -> list[PageResult]:
+        """The results of pages `indices` of `source` (a part of the document, see `ocrvl.batch.read_page_range`).
+        `source` is a copy of the URL `origin` on the driver's node: a node that does not see it makes its own."""
         if self.on_task is not None:
             self.on_task(Path(source), indices)
+        if origin is not None and not Path(source).exists():
+            fetch_file(origin, Path(source))
         return list(read_page_range(self._pipeline(), Path(source), indices))
 
     def _pipeline(self) -> Pipeline:
