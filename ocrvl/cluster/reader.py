@@ -94,9 +94,10 @@ class ClusterReader:
         return _Document(parts)
 
     def _plan_ahead(self) -> None:
-        """Plan the next documents that have nothing on disk yet, up to the pages-ahead budget."""
+        """Plan the next documents that have nothing on disk yet, while the pages planned ahead of the writer (read
+        or not: read ones wait in Ray's object store) are within budget."""
         budget = PAGES_AHEAD_PER_WORKER * len(self.workers)
-        while self.upcoming and sum(len(p.indices) for p in self.queue) < budget:
+        while self.upcoming and self._pages_ahead() < budget:
             job = self.upcoming.popleft()
             if job.folder in self.planned or _on_disk(job):
                 continue
@@ -104,6 +105,9 @@ class ClusterReader:
                 self.planned[job.folder] = self._plan(job, self._selected_pages(job), ahead=True)
             except OcrvlError:
                 continue  # the writer reaches it and reports why
+
+    def _pages_ahead(self) -> int:
+        return sum(len(part.indices) for document in self.planned.values() for part in document.parts)
 
     # ------------------------------------------------------------------ running
 
@@ -162,13 +166,6 @@ class ClusterReader:
     def prefetch(self) -> None:
         """Hand the workers the first documents before the writer asks for them."""
         self._dispatch()
-
-    def close(self) -> None:
-        """Cancel every task still queued or running (an interrupted run)."""
-        for ref in list(self.in_flight):
-            self.ray.cancel(ref)
-        self.in_flight.clear()
-        self.queue.clear()
 
 
 def _on_disk(job: DocumentJob) -> bool:

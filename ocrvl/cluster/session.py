@@ -3,6 +3,7 @@ and the reader that feeds it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +41,6 @@ class ClusterSession:
 def cluster_session(
     options: PipelineOptions,
     cluster: ClusterOptions | None = None,
-    verbosity: int = 0,
     on_task: TaskHook | None = None,
 ) -> Iterator[ClusterSession]:
     """Page workers for a run with `options`, on the cluster `cluster.address` names, stopped after the block (and
@@ -54,7 +54,7 @@ def cluster_session(
             max_restarts=-1,  # a lost worker comes back with its models; its task is retried
             max_task_retries=cluster.max_retries,
         )
-        workers = [actor.remote(options, verbosity, on_task) for _ in range(count)]
+        workers = [actor.remote(options, _verbosity(), on_task) for _ in range(count)]
         try:
             identities = ray.get([worker.identity.remote() for worker in workers])
         except ray.exceptions.RayError as exc:
@@ -80,6 +80,12 @@ def _worker_slots(ray: Any, cluster: ClusterOptions) -> int:
                              "node, or run the recognizer elsewhere (--vl-rec-backend vllm-server)")  # fmt: skip
         return slots
     return max(1, int(resources.get("CPU", 1) // cluster.cpus_per_worker))
+
+
+def _verbosity() -> int:
+    """The driver's log level as `ocrvl.log.configure` takes it, for the workers' logs (in Ray's log folder)."""
+    level = logger.getEffectiveLevel()
+    return 0 if level >= logging.WARNING else 1 if level >= logging.INFO else 2
 
 
 def _kill(ray: Any, workers: list[Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ocrvl.types import Page, PageResult
 
 # Called in the worker with a task's document and page indices as the task starts (monitoring, fault drills).
 TaskHook = Callable[[Path, Sequence[int]], None]
+_DRIVER_READS_NOTHING = "the engine of a cluster run lives on its workers; the driver only writes"
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,10 @@ class EngineIdentity:
                    ModelName(getattr(detector, "name", None)) if detector is not None else None)  # fmt: skip
 
     def analyze(self, page: Page) -> object:
-        raise RuntimeError("the engine of a cluster run lives on its workers; the driver only writes")
+        raise RuntimeError(_DRIVER_READS_NOTHING)
 
-    recognize = analyze
+    def recognize(self, analysis: object) -> Future[PageResult]:
+        raise RuntimeError(_DRIVER_READS_NOTHING)
 
 
 class PageWorker:
