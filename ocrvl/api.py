@@ -38,7 +38,7 @@ _INFERENCE_NAMES = frozenset(f.name for f in fields(InferenceOptions))
 _PER_CALL = frozenset({
     "use_layout_detection", "use_chart_recognition", "use_seal_recognition", "layout_threshold", "layout_nms",
     "layout_unclip_ratio", "layout_merge_bboxes_mode", "layout_shape_mode", "prompt_label", "min_pixels",
-    "max_pixels", "merge_layout_blocks", "markdown_ignore_labels", "max_new_tokens",
+    "max_pixels", "merge_layout_blocks", "markdown_ignore_labels", "max_new_tokens", "use_doc_orientation_classify",
 })  # fmt: skip
 
 

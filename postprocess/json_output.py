@@ -68,6 +68,7 @@ def page_json(page: PageResult) -> dict:
         "height": page.height,
         **({"error": page.error} if page.error is not None else {}),  # the page could not be loaded
         "model_settings": dict(page.model_settings),
+        **({"doc_preprocessor_res": page.doc_preprocessor_res} if page.doc_preprocessor_res else {}),
         "parsing_res_list": [
             {
                 "block_label": b.label,

@@ -40,6 +40,7 @@ def paddle_model_settings(page: PageResult, markdown_ignore_labels: Sequence[str
         "merge_layout_blocks": page.model_settings.get("engine") in ("vl", "vl-server"),
         "markdown_ignore_labels": list(markdown_ignore_labels),
         "return_layout_polygon_points": any(r.polygon is not None for r in page.regions),
+        "use_doc_preprocessor": page.doc_preprocessor_res is not None,
     }
     settings.update(page.model_settings)
     return settings
@@ -91,6 +92,8 @@ def paddle_page_json(
         "height": page.height,
         **({"error": page.error} if page.error is not None else {}),  # the page could not be loaded
         "model_settings": settings,
+        **({"doc_preprocessor_res": {"input_path": None, "page_index": None, **page.doc_preprocessor_res}}
+           if page.doc_preprocessor_res else {}),  # fmt: skip
         "parsing_res_list": blocks,
     }
     if settings["use_layout_detection"]:
@@ -117,6 +120,9 @@ def page_from_paddle_json(data: dict) -> tuple[PageResult, PaddleSource]:
     page = PageResult(Path(source.input_path or "result"), source.page_index or 0, source.page_count or 1,
                       int(res.get("width", 0)), int(res.get("height", 0)), regions, blocks,
                       dict(res.get("model_settings", {})))  # fmt: skip
+    if isinstance(res.get("doc_preprocessor_res"), dict):
+        page.doc_preprocessor_res = {key: value for key, value in res["doc_preprocessor_res"].items()
+                                     if key not in ("input_path", "page_index")}  # fmt: skip
     return page, source
 
 

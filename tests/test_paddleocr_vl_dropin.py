@@ -222,7 +222,6 @@ def test_constructor_takes_paddleocr_vl_arguments(caplog):
     ("arguments", "message"),
     [
         ({"use_doc_unwarping": True}, "use_doc_unwarping=True asks for document unwarping"),
-        ({"use_doc_orientation_classify": True}, "document orientation classification"),
         ({"device": "npu:0"}, "cpu and cuda devices only"),
         ({"device": "gpu:0,1"}, "several GPUs"),
         ({"vl_rec_backend": "mlx-vlm-server"}, "mlx-vlm-server"),

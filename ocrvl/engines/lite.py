@@ -9,6 +9,7 @@ from ocrvl.deskew import deskew
 from ocrvl.layout.lite.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.lite.refine import refine_layout
 from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
+from ocrvl.orientation import NOT_CLASSIFIED, PageOrientationClassifier, doc_preprocessor_res
 from ocrvl.recognition.lite.ocr import OcrOptions
 from ocrvl.recognition.lite.ocr_models import OCR_MODELS
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
@@ -28,10 +29,14 @@ class LiteEngine:
         self.recognizer = LiteRecognizer(
             LiteOptions(ocr=OcrOptions(model=options.ocr_model, threads=threads), force_ocr=not options.use_text_layer)
         )
+        self.orientation = PageOrientationClassifier(threads) if options.use_doc_orientation_classify else None
 
     def analyze(self, page: Page) -> PageResult:
         ocr_words = not self.recognizer.uses_text_layer(page)
         skew = 0.0
+        angle = NOT_CLASSIFIED  # a page read from its text layer is upright as the PDF shows it
+        if ocr_words and self.orientation is not None:
+            page, angle = self.orientation.upright(page)
         if ocr_words and self.options.deskew:
             upright, skew = deskew(page.image)
             page = replace(page, image=upright)
@@ -48,7 +53,10 @@ class LiteEngine:
             "deskew_angle": skew,
             "layout_threshold": self.options.lite_layout_threshold,
         }
-        return PageResult.of_page(page, regions, blocks, settings)
+        result = PageResult.of_page(page, regions, blocks, settings)
+        if self.orientation is not None:
+            result.doc_preprocessor_res = doc_preprocessor_res(angle)
+        return result
 
     def recognize(self, analysis: PageResult) -> Future[PageResult]:
         done: Future[PageResult] = Future()

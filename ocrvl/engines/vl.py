@@ -21,6 +21,7 @@ from ocrvl.layout.ppdoclayout.box_rules import parsing_blocks, parsing_regions, 
 from ocrvl.layout.ppdoclayout.polygons import crop_region
 from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
+from ocrvl.orientation import PageOrientationClassifier, doc_preprocessor_res
 from ocrvl.recognition.vl.content import SpottedText, clean_block_content, parse_spotting
 from ocrvl.recognition.vl.routing import CropJob, image_job, task_for_label
 from ocrvl.releases import DEFAULT_RELEASE, Release, layout_models, recognizer_repos, resolve_release
@@ -35,6 +36,7 @@ class PlannedPage:
     regions: list[Region]  # layout_det_res: the boxes after PaddleOCR-VL's box rules
     blocks: list[Region | MergedBlock]  # what is read, in reading order (adjacent text blocks may be stitched)
     jobs: list[CropJob] = field(default_factory=list)
+    orientation_angle: int | None = None  # how far use_doc_orientation_classify turned the page
 
 
 class VlEngine:
@@ -58,6 +60,8 @@ class VlEngine:
         self.release = release
         self.box_options = options.layout_box_options(release)
         self.routing = options.routing_options(release)
+        threads = options.inference.threads
+        self.orientation = PageOrientationClassifier(threads) if options.use_doc_orientation_classify else None
         page_task = task_for_label(options.page_label, self.routing) if options.page_label else None
         if page_task is not None and page_task not in release.tasks:
             raise OptionsError(f"prompt_label {options.page_label!r} is a task of PaddleOCR-VL 1.5 and 1.6, but this "
@@ -93,6 +97,9 @@ class VlEngine:
     # ------------------------------------------------------------------ layout thread
 
     def analyze(self, page: Page) -> PlannedPage:
+        angle = None
+        if self.orientation is not None:
+            page, angle = self.orientation.upright(page)
         if self.options.page_label is not None:
             # Read whole, as PaddleOCR-VL does without layout detection: one block over the page (none under 6 px).
             whole = (0.0, 0.0, float(page.width), float(page.height))
@@ -103,7 +110,7 @@ class VlEngine:
             regions = postprocess_layout(raw, page.width, page.height, self.box_options)
             blocks = parsing_blocks(regions, self.box_options)
         jobs = [job for index, block in enumerate(blocks) if (job := self._job(index, block, page)) is not None]
-        return PlannedPage(page, regions, blocks, jobs)
+        return PlannedPage(page, regions, blocks, jobs, orientation_angle=angle)
 
     def _job(self, index: int, block: Region | MergedBlock, page: Page) -> CropJob | None:
         if isinstance(block, MergedBlock):
@@ -169,7 +176,7 @@ class VlEngine:
             blocks.extend(self._output_blocks(planned_block, content, page, first_id=len(blocks)))
         settings: dict[str, object] = {
             "engine": "vl",  # PaddleOCR-VL's pipeline wherever its recognizer runs (vl_rec_backend says where)
-            "use_doc_preprocessor": False,
+            "use_doc_preprocessor": planned.orientation_angle is not None,
             "use_layout_detection": self.options.use_layout_detection,
             "use_chart_recognition": self.routing.use_chart_recognition,
             "use_seal_recognition": self.routing.use_seal_recognition,
@@ -188,6 +195,8 @@ class VlEngine:
         if failed:
             settings["unread_blocks"] = failed
         result = PageResult.of_page(page, planned.regions, blocks, settings)
+        if planned.orientation_angle is not None:
+            result.doc_preprocessor_res = doc_preprocessor_res(planned.orientation_angle)
         if spotted:
             result.spotting_res = {"rec_polys": [[list(point) for point in line.polygon] for line in spotted],
                                    "rec_texts": [line.text for line in spotted]}  # fmt: skip

