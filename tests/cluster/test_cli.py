@@ -22,7 +22,7 @@ def ocrvl(*args: object) -> list[str]:
 
 @pytest.fixture(scope="module")
 def long_pdf(tmp_path_factory) -> Path:
-    return text_pdf(tmp_path_factory.mktemp("in") / "long.pdf", 30, "A long report")
+    return text_pdf(tmp_path_factory.mktemp("in") / "long.pdf", 16, "A long report")
 
 
 def test_the_progress_bar_counts_the_pages_the_cluster_reads(cluster, tmp_path):

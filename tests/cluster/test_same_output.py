@@ -21,9 +21,10 @@ ONE_PAGE_TASKS = ClusterOptions(pages_per_task=1)
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    """The samples, a file that is no document, and a PDF whose second page cannot be rendered."""
+    """Born-digital samples (one with a table continued on the next page), a file that is no document, and a PDF
+    whose second page cannot be rendered."""
     folder = tmp_path_factory.mktemp("inputs")
-    for sample in ("born_digital.pdf", "table_two_pages.pdf", "scanned.pdf", "photo.jpg"):
+    for sample in ("born_digital.pdf", "table_two_pages.pdf"):
         shutil.copy(SAMPLES / sample, folder / sample)
     (folder / "broken.pdf").write_bytes(b"%PDF-1.7 this is not a PDF")
     notes = text_pdf(folder / "notes.pdf", 3, "Notes")
@@ -36,12 +37,21 @@ def inputs(tmp_path_factory):
 def test_a_ray_run_writes_exactly_what_a_local_run_writes(cluster, inputs, tmp_path):
     expected = local_run([inputs], tmp_path / "local")
     report = parse_folder([inputs], tmp_path / "ray", LITE, cluster=ONE_PAGE_TASKS)
-    assert [f.name for f in report.written] == ["born_digital", "notes", "photo", "scanned", "table_two_pages"]
+    assert [f.name for f in report.written] == ["born_digital", "notes", "table_two_pages"]
     assert outputs(tmp_path / "ray") == expected
     errors = json.loads((tmp_path / "ray" / "errors.json").read_text())
     assert [(e["input"].rsplit("/", 1)[1], e.get("page")) for e in errors] == [("broken.pdf", None), ("notes.pdf", 2)]
     # the table continued on the next page was read by two tasks and is still merged into one
     assert (tmp_path / "ray" / "table_two_pages" / "table_two_pages.md").read_text().count("<table") == 1
+
+
+@pytest.mark.slow
+def test_every_sample_on_ray_is_what_a_local_run_writes(cluster, tmp_path):
+    """The scanned pages and the photo too (OCR: slower)."""
+    expected = local_run([SAMPLES], tmp_path / "local")
+    report = parse_folder([SAMPLES], tmp_path / "ray", LITE, cluster=ClusterOptions(pages_per_task=1))
+    assert report.ok and len(report.written) == 4
+    assert outputs(tmp_path / "ray") == expected
 
 
 def test_a_second_ray_run_skips_finished_documents_and_a_local_run_agrees(cluster, inputs, tmp_path):
