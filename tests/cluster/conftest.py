@@ -16,10 +16,12 @@ ray = pytest.importorskip("ray")
 LITE = PipelineOptions(engine="lite")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster() -> str:
-    """The test cluster's address (what ``ocrvl parse --ray ADDRESS`` takes); this process is its driver."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+    """The test cluster's address (what ``ocrvl parse --ray ADDRESS`` takes); this process is its driver, and stops
+    it once these tests are done (the rest of the suite runs without Ray)."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
+             _node_ip_address="127.0.0.1")  # fmt: skip
     try:
         yield ray.get_runtime_context().gcs_address
     finally:
