@@ -61,13 +61,14 @@ def test_upside_down_lines_are_read_upright_with_the_line_classifier():
     assert sorted(word.text for word in reader.read(upside_down)) == sorted(LINES)
 
 
-def test_sessions_use_the_threads_given_and_do_not_spin(reader):
+def test_sessions_use_the_threads_given_do_not_spin_and_keep_no_arena(reader):
     models = reader.models()
     for session in (models.detector.session, models.recognizer.session):
         options = session.get_session_options()
         assert options.intra_op_num_threads == 1
         assert options.inter_op_num_threads == 1
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+        assert not options.enable_cpu_mem_arena  # an arena keeps the largest batch's memory for good
 
 
 def test_a_batch_holds_lines_of_similar_width_only():
