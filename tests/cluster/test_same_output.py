@@ -72,3 +72,15 @@ def test_the_tiny_recognizer_on_ray_writes_what_it_writes_locally(cluster, relea
     report = parse_folder(samples, tmp_path / "ray", options, BatchOptions(formats), ONE_PAGE_TASKS)
     assert report.ok and len(report.written) == 2
     assert outputs(tmp_path / "ray") == expected
+
+
+def test_a_page_selection_on_ray_is_the_local_runs_and_a_selection_past_the_end_fails_alike(cluster, tmp_path):
+    source = text_pdf(tmp_path / "in" / "report.pdf", 6, "Report")
+    short = text_pdf(tmp_path / "in" / "short.pdf", 1, "Short")
+    options = PipelineOptions(engine="lite", pages="2,4-5")
+    expected = local_run([source, short], tmp_path / "local", options)
+    report = parse_folder([source, short], tmp_path / "ray", options, cluster=ClusterOptions(pages_per_task=2))
+    assert outputs(tmp_path / "ray") == expected
+    assert "Report, part 4" in (tmp_path / "ray" / "report" / "report.md").read_text()
+    assert [entry["input"] for entry in report.failed] == [str(short)]
+    assert "none of the requested pages exist" in report.failed[0]["error"]
