@@ -24,6 +24,8 @@ class DetectionOptions:
     `box_threshold`: mean probability a line must reach to be kept.
     `unclip_ratio`: how far a line is grown, in units of its area / perimeter.
     `max_lines`: the most line candidates looked at.
+    `mean`, `std`: the model's input is (pixel / 255 - mean) / std (rapidocr's values, which the dev numbers
+    were measured with).
     `probe_side`, `line_height`: the resolution follows the page's text size: lines are first found with the
     longer side at `probe_side`; when their median height there is below `line_height` pixels, they are found
     again at the resolution that brings it to `line_height` (at most `max_side`). A page of large print is
