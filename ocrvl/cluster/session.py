@@ -15,7 +15,7 @@ from ocrvl.cluster.connection import ray_cluster
 from ocrvl.cluster.options import ClusterOptions
 from ocrvl.cluster.reader import ClusterReader
 from ocrvl.cluster.worker import PageWorker, TaskHook
-from ocrvl.errors import OcrvlError
+from ocrvl.errors import OcrvlError, OptionsError
 from ocrvl.log import logger
 from ocrvl.options import PipelineOptions
 from ocrvl.pipeline import Pipeline
@@ -46,6 +46,9 @@ def cluster_session(
     """Page workers for a run with `options`, on the cluster `cluster.address` names, stopped after the block (and
     Ray with them when the block started it). `on_task` is called in a worker as each of its tasks starts."""
     cluster = cluster or ClusterOptions()
+    if options.inference.device.startswith("cuda") and cluster.gpus_per_worker == 0:
+        raise OptionsError(f"--device {options.inference.device} on a Ray cluster needs GPUs for the workers: add "
+                           "--ray-gpus-per-worker 1 (Ray hides the GPUs from workers that reserve none)")  # fmt: skip
     with ray_cluster(cluster.address) as ray:
         count = cluster.workers or _worker_slots(ray, cluster)
         actor = ray.remote(PageWorker).options(

@@ -70,3 +70,9 @@ def test_without_ray_installed_the_error_says_what_to_install(monkeypatch, tmp_p
     monkeypatch.setitem(sys.modules, "ray", None)
     result = CliRunner().invoke(main, ["parse", str(tmp_path), "-o", str(tmp_path / "out"), "--ray"])
     assert result.exit_code == 1 and "pip install 'ocrvl[ray]'" in result.output
+
+
+def test_a_cuda_device_without_gpus_for_the_workers_is_refused_with_the_flag_to_add(tmp_path):
+    result = CliRunner().invoke(main, ["parse", str(tmp_path), "-o", str(tmp_path / "out"), "--ray", "--device",
+                                       "cuda"])  # fmt: skip
+    assert result.exit_code == 1 and "add --ray-gpus-per-worker 1" in result.output
