@@ -31,7 +31,7 @@ class WorkerLostError(OcrvlError):
     """The worker process reading a document's pages died on every try (killed, out of memory, a crash)."""
 
 
-@dataclass
+@dataclass(eq=False)  # told apart by identity: a document's queue entries
 class _Part:
     """A task: some pages of one document, and its Ray call once submitted."""
 
@@ -115,7 +115,9 @@ class ClusterReader:
         """The document's pages in order as their tasks end; its tasks not yet read are dropped if it stops."""
         try:
             for part in document.parts:
-                yield from self._wait(part, job)
+                pages = self._wait(part, job)
+                part.ref = None  # its pages leave the object store; a long document is never held there whole
+                yield from pages
         finally:
             self._drop(document)
 
@@ -156,7 +158,8 @@ class ClusterReader:
     def _drop(self, document: _Document) -> None:
         for part in document.parts:
             if part.ref is None:
-                self.queue.remove(part)
+                if part in self.queue:  # not sent yet
+                    self.queue.remove(part)
             elif part.ref in self.in_flight:
                 self.ray.cancel(part.ref)
                 del self.in_flight[part.ref]
