@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ocrvl.cluster.options import ClusterOptions
 from ocrvl.flags import markdown_table
 from ocrvl.inference.options import InferenceOptions
 from ocrvl.options import PipelineOptions
@@ -17,7 +18,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 GENERATED = re.compile(
     r"<!-- generated from (\w+): see tests/test_readme.py -->\n(.*?)\n<!-- end of generated table -->", re.DOTALL
 )
-OPTION_CLASSES = {cls.__name__: cls for cls in (PipelineOptions, InferenceOptions, ServeOptions)}
+OPTION_CLASSES = {cls.__name__: cls for cls in (PipelineOptions, InferenceOptions, ServeOptions, ClusterOptions)}
 
 
 def readme_tables() -> dict[str, str]:
