@@ -3,15 +3,18 @@ and vl engines, the page JSON's doc_preprocessor_res, and the PaddleOCR-VL drop-
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
 import ocrvl.orientation as orientation
 from ocrvl import PaddleOCRVL
+from ocrvl.cli import main
 from ocrvl.documents import iter_pages
 from ocrvl.engines.vl import VlEngine
 from ocrvl.errors import EngineUnavailableError
@@ -110,9 +113,23 @@ def test_off_by_option_pages_are_read_as_before(parser, upright_parser, turned_s
 
 
 def test_the_drop_in_takes_the_option_per_call(parser, turned_scans):
+    import jsonschema
+
+    from tests.test_paddleocr_vl_schema import SCHEMA
+
     (result,) = parser.predict(turned_scans[180], use_doc_orientation_classify=True)
+    jsonschema.Draft202012Validator(SCHEMA).validate(result.json["res"])
     assert result.json["res"]["doc_preprocessor_res"]["angle"] == 180
     assert result.json["res"]["model_settings"]["use_doc_preprocessor"] is True
+
+
+@pytest.mark.slow
+def test_paddleocrs_doc_parser_command_takes_the_flag(turned_scans, tmp_path):
+    result = CliRunner().invoke(main, ["doc_parser", "-i", str(turned_scans[270]), "--save_path", str(tmp_path),
+                                       "--use_doc_orientation_classify", "True", "--ocrvl_engine", "lite"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "scan_turned_270_res.json").read_text(encoding="utf-8"))
+    assert saved["doc_preprocessor_res"]["angle"] == 270 and saved["model_settings"]["use_doc_preprocessor"] is True
 
 
 def test_lite_leaves_a_page_read_from_its_text_layer_as_it_is(parser, upright_parser):
