@@ -14,7 +14,13 @@ from ocrvl.layout.lite.regions import (
     regions_for_orphans,
     tighten_to_words,
 )
-from ocrvl.layout.lite.relabel import drop_prose_pictures, mark_doc_title, promote_tables, relabel_by_content
+from ocrvl.layout.lite.relabel import (
+    drop_prose_pictures,
+    mark_doc_title,
+    promote_tables,
+    relabel_by_content,
+    tables_from_orphan_grids,
+)
 from ocrvl.types import Page, Region, Word
 
 
@@ -32,8 +38,11 @@ def refine_layout(
     if drop_prose_pictures(regions, per_region):
         per_region, orphans = assign_words(regions, words)
     if orphans:
+        found = len(regions)
         regions += regions_for_orphans(absorb_orphans(regions, orphans), page.width, page.height)
         per_region, _ = assign_words(regions, words)
+        if tables_from_orphan_grids(regions, per_region, found):
+            per_region, _ = assign_words(regions, words)
     if promote_tables(regions, per_region, whole_page=ocr_words):
         per_region, _ = assign_words(regions, words)
     tighten_to_words(regions, per_region)

@@ -137,14 +137,38 @@ def promote_tables(regions: list[Region], words_per_region: list[list[Word]], wh
     return changed
 
 
-def _grid_like(words: Sequence[Word]) -> bool:
+def _grid_like(words: Sequence[Word], min_columns: int = 2) -> bool:
     """Rows of short pieces of text side by side: at least three rows, half of them with two or more
-    pieces and one with three; or, for two-column tables, at least four rows nearly all with two."""
+    pieces and one with three; or, for two-column tables, at least four rows nearly all with two.
+    Numbered items laid out in columns (a page of exercises) are a list, not a table."""
     if len(words) < 6:
         return False
-    pieces = group_lines(words)
+    rows = _rows_of_pieces(words)
+    pieces = [piece for row in rows for piece in row]
+    multi = [row for row in rows if len(row) >= 2]
+    lengths = [sum(len(w.text) + 1 for w in piece) for piece in pieces]
+    if statistics.median(lengths) > 20 or len(rows) < 3:
+        return False
+    side_by_side = [_piece_text(piece) for row in multi for piece in row]
+    if sum(bool(_ENUMERATED.match(text)) for text in side_by_side) >= 0.4 * len(side_by_side):
+        return False
+    three_columns = len(multi) >= 0.5 * len(rows) and max(len(row) for row in rows) >= 3
+    two_columns = min_columns <= 2 and len(rows) >= 4 and len(multi) >= 0.8 * len(rows)
+    return three_columns or two_columns
+
+
+# "1. text", "(2) text", "3) text", "a. text", "①text": an item number followed by its content (not "0.12")
+_ENUMERATED = re.compile(r"^(\(?\d{1,3}[.)．、]|\(\d{1,3}\)|\(?[a-z][.)]|[\u2460-\u2473])(?!\d)\s*\S")
+
+
+def _piece_text(piece: Sequence[Word]) -> str:
+    return " ".join(w.text for w in piece)
+
+
+def _rows_of_pieces(words: Sequence[Word]) -> list[list[list[Word]]]:
+    """Words grouped into pieces (runs on one line), pieces into rows (pieces sharing a line), top to bottom."""
     rows: list[list[list[Word]]] = []
-    for piece in sorted(pieces, key=lambda p: p[0].bbox[1]):
+    for piece in sorted(group_lines(words), key=lambda p: p[0].bbox[1]):
         box = union_box([w.bbox for w in piece])
         for row in rows:
             ref = union_box([w.bbox for w in row[0]])
@@ -153,10 +177,55 @@ def _grid_like(words: Sequence[Word]) -> bool:
                 break
         else:
             rows.append([piece])
-    multi = [row for row in rows if len(row) >= 2]
-    lengths = [sum(len(w.text) + 1 for w in piece) for piece in pieces]
-    if statistics.median(lengths) > 20 or len(rows) < 3:
+    return rows
+
+
+def tables_from_orphan_grids(regions: list[Region], words_per_region: list[list[Word]], found: int) -> bool:
+    """Text the detector boxed nowhere (the regions from index `found` on, made from orphan words) that
+    forms a grid of at least three columns with a column of marks or figures (a ruleless checkbox or
+    figures table the detector missed, or boxed with the whole page as a picture) becomes one table.
+    Only regions of short lines take part: prose beside the grid is not part of it.
+    Returns True when the regions changed."""
+    short = [i for i in range(found, len(regions)) if _short_lines(words_per_region[i])]
+    tables: list[tuple[Region, set[int]]] = []
+    for group in _side_by_side_groups([regions[i] for i in short]):
+        members = {short[k] for k in group}
+        words = [w for i in members for w in words_per_region[i]]
+        if len(members) >= 3 and _grid_like(words, min_columns=3) and _has_mark_column(words):
+            box = union_box([regions[i].bbox for i in members])
+            tables.append((Region(box, "table", 0.0, cls_id=LABEL_IDS["table"]), members))
+    if not tables:
         return False
-    three_columns = len(multi) >= 0.5 * len(rows) and max(len(row) for row in rows) >= 3
-    two_columns = len(rows) >= 4 and len(multi) >= 0.8 * len(rows)
-    return three_columns or two_columns
+    replaced = set().union(*(members for _, members in tables))
+    regions[:] = [r for i, r in enumerate(regions) if i not in replaced] + [table for table, _ in tables]
+    return True
+
+
+def _short_lines(words: Sequence[Word]) -> bool:
+    return bool(words) and statistics.median(len(_piece_text(p)) for p in group_lines(words)) <= 25
+
+
+def _side_by_side_groups(regions: Sequence[Region]) -> list[list[int]]:
+    """Indices of regions joined through vertical overlap (regions sharing some line), each group sorted."""
+    parent = list(range(len(regions)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(regions):
+        for j in range(i):
+            if min(a.bbox[3], regions[j].bbox[3]) > max(a.bbox[1], regions[j].bbox[1]):
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(regions)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def _has_mark_column(words: Sequence[Word]) -> bool:
+    """Whether a third or more of the pieces are marks or figures: no letters, at most 12 characters."""
+    pieces = [_piece_text(p) for p in group_lines(words)]
+    marks = [t for t in pieces if len(t) <= 12 and not any(c.isalpha() for c in t)]
+    return len(marks) >= max(3, len(pieces) / 3)

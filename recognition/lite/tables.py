@@ -42,6 +42,7 @@ _RULED_SHARE = 0.4  # share of band gaps that must hold a rule for rules to defi
 _EM_PER_HEIGHT = 0.55  # font size per OCR line box height
 _CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
+_LIST_BULLET = re.compile(r"\s*[•●▪◦‣]\s*")  # glyphs that mark list items (not ○ or ■, which tables use as marks)
 
 
 @dataclass
@@ -717,5 +718,13 @@ def _render(cells: list[_Cell], n_rows: int) -> str:
         attrs = (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "") + (
             f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else ""
         )
-        rows.setdefault(cell.row, []).append(f"<td{attrs}>{html.escape(cell.text, quote=False)}</td>")
+        rows.setdefault(cell.row, []).append(f"<td{attrs}>{_cell_html(cell.text)}</td>")
     return "<table>" + "".join(f"<tr>{''.join(rows[r])}</tr>" for r in sorted(rows)) + "</table>"
+
+
+def _cell_html(text: str) -> str:
+    """A cell's text as HTML; a cell of bulleted items (slides put lists in cells) becomes a <ul>."""
+    items = [html.escape(item, quote=False) for item in _LIST_BULLET.split(text) if item]
+    if not _LIST_BULLET.match(text) or not items:  # a lone bullet is a mark in the cell, kept as printed
+        return html.escape(text, quote=False)
+    return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"

@@ -1,0 +1,81 @@
+"""Text becomes a table only on evidence of one: columns of numbered exercises stay text, a ruleless
+grid with a column of marks that the detector missed becomes a table, prose beside it stays out."""
+
+from pathlib import Path
+
+import numpy as np
+
+from ocrvl.layout.lite.refine import refine_layout
+from ocrvl.types import Page, Region, Word
+
+
+def _page() -> Page:
+    return Page(source=Path("x.png"), index=0, page_count=1, image=np.zeros((1600, 1200, 3), np.uint8), dpi=144)
+
+
+def _piece(text: str, x: float, y: float) -> Word:
+    """One OCR line: its text in a box 10 px per character wide."""
+    return Word(text, (x, y, x + 10 * len(text), y + 20))
+
+
+def _labels(pairs: list[tuple[Region, list[Word]]]) -> list[str]:
+    return [region.label for region, _ in pairs]
+
+
+def test_two_columns_of_numbered_exercises_on_a_scan_stay_text():
+    words = []
+    for row in range(8):
+        y = 100 + 40 * row
+        words.append(_piece(f"{2 * row + 1}. 3x + {row} = 12", 100, y))
+        words.append(_piece(f"{2 * row + 2}. {row}y - 4 = 9", 650, y))
+    detected = [Region((90, 90, 400, 430), "text", 0.6), Region((640, 90, 950, 430), "text", 0.6)]
+    pairs = refine_layout(detected, words, _page(), ocr_words=True)
+    assert "table" not in _labels(pairs)
+    assert sum(len(ws) for _, ws in pairs) == len(words)
+
+
+def _checkbox_table(top: float) -> list[Word]:
+    """A header row, then six rows: a name and two columns of check marks, no rules."""
+    words = [_piece("Legal aid", 600, top), _piece("NGOs", 800, top)]
+    for row, name in enumerate(("Children", "Women", "The elderly", "Migrants", "Refugees", "Displaced persons")):
+        y = top + 40 * (row + 1)
+        words += [_piece(name, 200, y), _piece("*", 640, y), _piece("*", 820, y)]
+    return words
+
+
+def test_ruleless_grid_with_a_column_of_marks_missed_by_the_detector_becomes_one_table():
+    prose = [_piece("28. Are specialised services offered to these groups of people?", 200, 100)]
+    grid = _checkbox_table(200)
+    pairs = refine_layout([], prose + grid, _page())
+    tables = [ws for region, ws in pairs if region.label == "table"]
+    assert len(tables) == 1
+    assert sorted(w.text for w in tables[0]) == sorted(w.text for w in grid)
+
+
+def test_prose_beside_the_grid_stays_out_of_the_table():
+    beside = [_piece(f"A long line of running text in the next column, {n}.", 200, 200 + 30 * n) for n in range(9)]
+    grid = [Word(w.text, (w.bbox[0] + 500, w.bbox[1], w.bbox[2] + 500, w.bbox[3])) for w in _checkbox_table(200)]
+    pairs = refine_layout([], beside + grid, _page())
+    tables = [ws for region, ws in pairs if region.label == "table"]
+    assert len(tables) == 1 and not {id(w) for w in beside} & {id(w) for w in tables[0]}
+
+
+def test_grid_of_names_without_marks_or_figures_stays_text():
+    words = []
+    for row in range(5):
+        y = 200 + 40 * row
+        words += [_piece(f"Alice {row}", 200, y), _piece(f"Bob {row}", 500, y), _piece(f"Carol {row}", 800, y)]
+    assert "table" not in _labels(refine_layout([], words, _page()))
+
+
+def test_table_crop_of_decimal_figures_is_still_one_table():
+    words = []
+    for row in range(5):
+        y = 100 + 40 * row
+        words += [
+            _piece(f"Strain {row}", 100, y),
+            _piece(f"0.{row}2 ± 0.016", 400, y),
+            _piece(f"1.{row}0 ± 0.02", 700, y),
+        ]
+    pairs = refine_layout([Region((90, 90, 900, 300), "text", 0.4)], words, _page(), ocr_words=True)
+    assert _labels(pairs) == ["table"]
