@@ -34,3 +34,31 @@ def test_full_width_figure_splits_the_page_into_two_column_bands():
 def test_overlapping_boxes_fall_back_to_top_to_bottom():
     boxes = [(100, 300, 600, 400), (120, 100, 620, 350), (90, 380, 610, 500)]
     assert xy_cut_order(boxes) == [1, 0, 2]
+
+
+def test_gap_across_both_columns_above_a_figure_does_not_interleave_the_columns():
+    # both columns happen to have a paragraph break at the same height above a full-width figure
+    left = [(100, 150, 580, 300), (100, 330, 580, 420)]
+    right = [(620, 150, 1100, 300), (620, 330, 1100, 420)]
+    figure = (100, 450, 1100, 700)
+    below = [(100, 750, 580, 1000), (620, 750, 1100, 1000)]
+    boxes = [*right, figure, *below, *left]
+    order = [boxes[i] for i in xy_cut_order(boxes)]
+    assert order == [*left, *right, figure, *below]
+
+
+def test_three_newspaper_columns_under_a_headline_spanning_two_of_them():
+    headline = (100, 100, 740, 160)
+    under = [(100, 180, 400, 400), (100, 420, 400, 700), (440, 180, 740, 700)]
+    third = [(780, 100, 1100, 380), (780, 400, 1100, 700)]
+    boxes = [third[1], under[2], headline, under[0], third[0], under[1]]
+    order = [boxes[i] for i in xy_cut_order(boxes)]
+    assert order == [headline, *under, *third]
+
+
+def test_centred_subtitle_is_read_before_the_heading_below_it_at_the_left_margin():
+    title, subtitle = (540, 140, 650, 200), (536, 266, 656, 306)
+    heading, body = (114, 389, 402, 429), (114, 445, 1078, 580)
+    boxes = [heading, body, subtitle, title]
+    order = [boxes[i] for i in xy_cut_order(boxes)]
+    assert order == [title, subtitle, heading, body]
