@@ -21,6 +21,7 @@ from ocrvl.layout.lite.relabel import (
     relabel_by_content,
     tables_from_orphan_grids,
 )
+from ocrvl.layout.lite.ruled_grids import tables_from_ruled_grids
 from ocrvl.types import Page, Region, Word
 
 
@@ -34,6 +35,7 @@ def refine_layout(
     only then may a page of grid-like text with no detected table become one table (a table crop)."""
     regions = merge_same_line_pieces(clean_regions(detected, page.width, page.height))
     grow_tables_to_rulings(regions, page.rulings)
+    tables_from_ruled_grids(regions, words, page.rulings)
     per_region, orphans = assign_words(regions, words)
     if drop_prose_pictures(regions, per_region):
         per_region, orphans = assign_words(regions, words)

@@ -4,7 +4,8 @@ from ocrvl.recognition.lite.tables import table_html
 from ocrvl.types import Word
 
 
-def _cell_line(text: str, x: float, y: float, line: int) -> list[Word]:
+def text_line(text: str, x: float, y: float, line: int) -> list[Word]:
+    """Text-layer words of one line, 9 px per character, 14 px high, starting at (x, y)."""
     words, cursor = [], x
     for token in text.split():
         words.append(Word(token, (cursor, y, cursor + 9 * len(token), y + 14), line=line))
@@ -16,7 +17,7 @@ def _table(rows: list[list[str]]) -> str:
     words, line = [], 0
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            words += _cell_line(text, 20 + 200 * c, 20 + 30 * r, line)
+            words += text_line(text, 20 + 200 * c, 20 + 30 * r, line)
             line += 1
     return table_html(words, [], (0, 0, 200 * len(rows[0]) + 20, 30 * len(rows) + 30))
 
