@@ -42,6 +42,7 @@ _RULED_SHARE = 0.4  # share of band gaps that must hold a rule for rules to defi
 _EM_PER_HEIGHT = 0.55  # font size per OCR line box height
 _CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
+_FIGURE = re.compile(r"^[(+\-−–]?[$€£¥]?\d[\d.,]*%?\)?[*†‡]*$")  # 12 / -0.5 / 1,087,948 / (3.2) / $8.6 / 45%
 _LIST_BULLET = re.compile(r"\s*[•●▪◦‣]\s*")  # glyphs that mark list items (not ○ or ■, which tables use as marks)
 
 
@@ -123,8 +124,10 @@ def table_html(words: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> 
     if not frags:
         return "<table></table>"
     bands = _trim_notes(_bands(frags), hrules)
-    frags = [f for b in bands for f in b.frags]
     lh = statistics.median(b.y1 - b.y0 for b in bands)
+    if all(w.line >= 0 for w in inside):  # token positions are exact only in a text layer
+        bands = _bands(_cut_at_figure_gutters(bands, lh))
+    frags = [f for b in bands for f in b.frags]
     col_seps = _column_separators(bands, vrules, (x0, x1), lh)
     frags = [piece for f in frags for piece in _split_at(f, col_seps, lh, hrules, (x0, x1))]
     bands = _bands(frags)
@@ -304,6 +307,54 @@ def _split_gaps(f: _Frag, max_gap: float) -> list[_Frag]:
             groups.append([])
         groups[-1].append(tok)
     return [_Frag(g, f.y0, f.y1) for g in groups]
+
+
+def _cut_at_figure_gutters(bands: list[_Band], lh: float) -> list[_Frag]:
+    """Fragments cut at narrow gutters between columns of figures.
+
+    Sub-columns of numbers ("Male  Female" under one group header) often stand closer than the gap
+    that separates fragments. An x range that the words of nearly no line cover, with words on both
+    sides of it in at least three lines (and half of them), mostly figures right next to it, is a
+    column gutter all the same: fragments are cut there between two figures.
+    """
+    frags = [f for b in bands for f in b.frags]
+    left = int(min(f.x0 for f in frags))
+    width = int(np.ceil(max(f.x1 for f in frags))) - left + 2
+    coverage = np.zeros(width, int)
+    for b in bands:
+        covered = np.zeros(width, bool)
+        for t in (t for f in b.frags for t in f.tokens):
+            covered[_px(t.x0, left, width) : _px(t.x1, left, width)] = True
+        coverage += covered
+    sparse = coverage <= max(1, 0.15 * len(bands))
+    gutters = []
+    for a, e in _runs(sparse):
+        if e - a < 0.15 * lh or a == 0 or e >= width - 1:
+            continue
+        x0, x1 = left + a, left + e
+        pairs = [pair for b in bands if (pair := _tokens_beside(b, x0, x1)) is not None]
+        figures = [p for p in pairs if all(_FIGURE.match(t.text) for t in p)]
+        if len(pairs) >= max(3, 0.5 * len(bands)) and len(figures) >= 0.6 * len(pairs):
+            gutters.append((x0 + x1) / 2)
+    return [piece for f in frags for piece in _cut(f, [g for g in gutters if _figures_beside(f, g)], 0.1 * lh)]
+
+
+def _figures_beside(f: _Frag, x: float) -> bool:
+    """Whether x falls between two tokens of the fragment that are both figures. (Other text across a
+    gutter, such as a group header, is left to the column split, which keeps spanning cells whole.)"""
+    return any(
+        a.x1 <= x <= b.x0 and _FIGURE.match(a.text) and _FIGURE.match(b.text) for a, b in itertools.pairwise(f.tokens)
+    )
+
+
+def _tokens_beside(band: _Band, x0: float, x1: float) -> tuple[_Token, _Token] | None:
+    """The last token of the band left of [x0, x1] and the first right of it, when both lie near it."""
+    tokens = sorted((t for f in band.frags for t in f.tokens), key=lambda t: t.x0)
+    before = [t for t in tokens if t.x1 <= x0 + 1]
+    after = [t for t in tokens if t.x0 >= x1 - 1]
+    if not before or not after:
+        return None
+    return before[-1], after[0]
 
 
 def _bands(frags: Iterable[_Frag]) -> list[_Band]:
