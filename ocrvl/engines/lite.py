@@ -56,7 +56,7 @@ class LiteEngine:
             "layout_threshold": self.options.lite_layout_threshold,
         }
         result = PageResult.of_page(page, regions, blocks, settings)
-        if self.orientation is not None:
+        if self.orientation is not None and (ocr_words or self.options.use_doc_orientation_classify):
             result.doc_preprocessor_res = doc_preprocessor_res(angle)
         return result
 
