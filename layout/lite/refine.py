@@ -19,6 +19,7 @@ from ocrvl.layout.lite.relabel import (
     mark_doc_title,
     promote_tables,
     relabel_by_content,
+    tables_from_figure_columns,
     tables_from_orphan_grids,
 )
 from ocrvl.layout.lite.ruled_grids import tables_from_ruled_grids
@@ -47,6 +48,7 @@ def refine_layout(
             per_region, _ = assign_words(regions, words)
     if promote_tables(regions, per_region, whole_page=ocr_words):
         per_region, _ = assign_words(regions, words)
+    tables_from_figure_columns(regions, per_region)
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)
     order_regions(regions)

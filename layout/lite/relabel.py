@@ -229,3 +229,36 @@ def _has_mark_column(words: Sequence[Word]) -> bool:
     pieces = [_piece_text(p) for p in group_lines(words)]
     marks = [t for t in pieces if len(t) <= 12 and not any(c.isalpha() for c in t)]
     return len(marks) >= max(3, len(pieces) / 3)
+
+
+# a figure: 12 / -0.5 / 1,087,948 / (3.2) / $8.6M / 45%
+_FIGURE = re.compile(r"^[(+\-−–]?[$€£¥]?\d[\d.,]*\s?(%|[kKMB]n?)?\)?[*†‡]*$")
+
+
+def tables_from_figure_columns(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> bool:
+    """A text region that is a column of labels beside a column of figures (four or more rows, each row
+    a label and a figure far apart, the figures lined up on their right or left edges) is a table the
+    detector read as text. Returns True when a label changed."""
+    changed = False
+    for region, words in zip(regions, words_per_region):
+        if region.label == "text" and _label_figure_rows(words):
+            _set_label(region, "table")
+            changed = True
+    return changed
+
+
+def _label_figure_rows(words: Sequence[Word]) -> bool:
+    rows = _rows_of_pieces(words)
+    if len(rows) < 4:
+        return False
+    pairs = [sorted(row, key=lambda p: p[0].bbox[0]) for row in rows if len(row) == 2]
+    if len(pairs) < 0.9 * len(rows):
+        return False
+    height = statistics.median(w.bbox[3] - w.bbox[1] for w in words)
+    for label, figure in pairs:
+        gap = figure[0].bbox[0] - label[-1].bbox[2]
+        if not _FIGURE.match(_piece_text(figure)) or _FIGURE.match(_piece_text(label)) or gap < 2 * height:
+            return False
+    rights = [figure[-1].bbox[2] for _, figure in pairs]
+    lefts = [figure[0].bbox[0] for _, figure in pairs]
+    return min(max(rights) - min(rights), max(lefts) - min(lefts)) <= height
