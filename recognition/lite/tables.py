@@ -531,7 +531,7 @@ def _rows(bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tupl
     body_ruled = ruled[header:]
     full = [r for r in _full_rules(bands, hrules) if bands[0].y1 < r.pos < bands[-1].y0]
     if (sum(body_ruled) >= 2 and sum(body_ruled) >= _RULED_SHARE * len(body_ruled)) or len(full) >= 3:
-        return _bounds_from_cuts(bands, [r.pos for r in rules])
+        return _bounds_from_cuts(bands, [r.pos for r in rules] + _unruled_figure_rows(pairs, ruled, seps))
     pitches = [(b.y0 + b.y1 - a.y0 - a.y1) / 2 for a, b in pairs]
     ref = statistics.median(pitches) if pitches else 0.0
     cuts = []
@@ -541,11 +541,37 @@ def _rows(bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tupl
         row_cols |= {_col_of((f.x0 + f.x1) / 2, seps) for f in a.frags}
         close = pitch < 0.8 * ref
         wraps = (cols_b < row_cols and (close or b.frags[0].text[:1].islower())) or (cols_b == row_cols and close)
+        wraps = wraps and not _figure_rows(a, b, seps)
         if not is_ruled and (i + 1 < header or wraps):  # inside the header block only rules cut
             continue
         cuts.append((a.y1 + b.y0) / 2)
         row_cols = set()
     return [bands[0].y0 - 1, *cuts, bands[-1].y1 + 1]
+
+
+def _unruled_figure_rows(pairs: list[tuple[_Band, _Band]], ruled: list[bool], seps: list[float]) -> list[float]:
+    """Cuts between neighbouring lines that no rule separates but that are each a whole row of figures
+    (booktabs tables rule off only the header and the total). A wrapped cell's next line brings no
+    figures of its own."""
+    return [
+        (a.y1 + b.y0) / 2
+        for (a, b), is_ruled in zip(pairs, ruled, strict=True)
+        if not is_ruled and _figure_rows(a, b, seps)
+    ]
+
+
+def _figure_rows(a: _Band, b: _Band, seps: list[float]) -> bool:
+    """Whether two lines are each a whole row: a label in the first column, figures in the same columns."""
+    figures_a = _figure_columns(a, seps)
+    return bool(figures_a) and figures_a == _figure_columns(b, seps) and _has_label(a, seps) and _has_label(b, seps)
+
+
+def _figure_columns(band: _Band, seps: list[float]) -> set[int]:
+    return {_col_of((f.x0 + f.x1) / 2, seps) for f in band.frags if _FIGURE.match(f.text)} - {0}
+
+
+def _has_label(band: _Band, seps: list[float]) -> bool:
+    return any(_col_of((f.x0 + f.x1) / 2, seps) == 0 and not _FIGURE.match(f.text) for f in band.frags)
 
 
 def _header_size(bands: list[_Band], hrules: list[_Rule]) -> int:

@@ -2,7 +2,7 @@
 one cell per figure, while words of one cell stay together."""
 
 from ocrvl.recognition.lite.tables import table_html
-from ocrvl.types import Word
+from ocrvl.types import Ruling, Word
 from tests.recognition.lite.test_tables import texts
 
 
@@ -40,3 +40,31 @@ def test_date_ranges_that_line_up_stay_one_cell():
             x += 9 * len(token) + 4
         words += _row([*cells, (f"0.{k}5", 260)], 20 + 24 * k, k)
     assert [row[0] for row in texts(table_html(words, [], (0, 0, 320, 120)))] == periods
+
+
+def test_rows_of_figures_between_the_header_rule_and_the_total_rule_stay_separate_rows():
+    body = [("kept the assets", "344", "75.2"), ("sold some of them", "53", "11.6"), ("sold all of them", "61", "13.2")]
+    words = _row([("Freq.", 200), ("Percent", 280)], 10, 0)
+    for k, (label, freq, percent) in enumerate(body):
+        words += _row([(label, 20), (freq, 200), (percent, 280)], 44 + 22 * k, k + 1)
+    words += _row([("Total", 20), ("458", 200), ("100.0", 280)], 124, 9)
+    rules = [
+        Ruling(0, y, 360, y) for y in (4, 34, 118, 146)
+    ]  # booktabs: top, under the header, above the total, bottom
+    assert texts(table_html(words, rules, (0, 0, 360, 150))) == [
+        ["", "Freq.", "Percent"],
+        *[list(row) for row in body],
+        ["Total", "458", "100.0"],
+    ]
+
+
+def test_a_wrapped_label_between_rules_stays_in_its_row():
+    words = _row([("Freq.", 200)], 10, 0)
+    words += _row([("assets kept by the", 20), ("344", 200)], 44, 1) + _row([("household", 20)], 62, 2)
+    words += _row([("assets sold", 20), ("53", 200)], 92, 3)
+    rules = [Ruling(0, y, 300, y) for y in (4, 34, 84, 112)]
+    assert texts(table_html(words, rules, (0, 0, 300, 116))) == [
+        ["", "Freq."],
+        ["assets kept by the household", "344"],
+        ["assets sold", "53"],
+    ]
