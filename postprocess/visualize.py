@@ -36,7 +36,12 @@ def layout_picture(page: PageResult) -> Image.Image:
         region = block.region
         color = label_color(region.label)
         box = [int(v) for v in region.bbox]
-        draw.rectangle(box, fill=(*color, 40), outline=(*color, 255), width=max(2, size // 6))
+        width = max(2, size // 6)
+        if region.polygon is not None:  # a polygon layout model's outline, as the block was cut
+            outline = [(float(x), float(y)) for x, y in region.polygon]
+            draw.polygon(outline, fill=(*color, 40), outline=(*color, 255), width=width)
+        else:
+            draw.rectangle(box, fill=(*color, 40), outline=(*color, 255), width=width)
         tag = f"{region.order} {region.label}" if region.order is not None else region.label
         left, top, right, bottom = draw.textbbox((box[0], box[1]), tag, font=font)
         y = max(0, box[1] - (bottom - top) - 4)
