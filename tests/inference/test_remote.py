@@ -167,6 +167,10 @@ def test_request_body_is_the_chat_completion_paddleocr_sends_vllm(server):
     assert (result.prompt_tokens, result.token_ids, result.error) == (42, [], None)
 
 
+def _asks(body: dict, prompt: str) -> bool:
+    return any(part.get("text") == prompt for part in body["messages"][0]["content"] if isinstance(part, dict))
+
+
 def test_body_per_backend_and_defaults(server):
     pil = Image.fromarray(crop(9)).convert("L")  # any PIL mode goes as RGB
     requests = [RecognitionRequest(pil, TASK_PROMPTS["spotting"], id=0), RecognitionRequest(crop(9), id=1)]
@@ -174,7 +178,10 @@ def test_body_per_backend_and_defaults(server):
     for backend in ("vllm-server", "sglang-server", "fastdeploy-server"):
         with recognizer_for(server.url, backend=backend, model_name="m", max_new_tokens=321) as recognizer:
             recognizer.recognize(requests)
-        bodies[backend] = server.chat_bodies()[-2:]
+        # The two requests travel concurrently: tell their bodies apart by prompt, spotting's first.
+        spotting_first = sorted(server.chat_bodies()[-2:], key=lambda body: not _asks(body, TASK_PROMPTS["spotting"]))
+        assert [_asks(body, TASK_PROMPTS["spotting"]) for body in spotting_first] == [True, False]
+        bodies[backend] = spotting_first
     spotting, ocr = bodies["vllm-server"]
     assert decode_data_url(spotting["messages"][0]["content"][0]["image_url"]["url"]).shape == (8, 9, 3)
     assert spotting["skip_special_tokens"] is False and ocr["skip_special_tokens"] is True
