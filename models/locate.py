@@ -205,12 +205,10 @@ def resolve_layout_dir(explicit: str | Path | None = None, recognizer_dir: Path 
 def layout_model_of(path: Path) -> str | None:
     """Which layout model a folder holds, ``PP-DocLayoutV2`` or ``PP-DocLayoutV3``: from a transformers config's
     ``model_type``, the Paddle release's ``inference.yml`` (``Global.model_name``), else the folder's name."""
-    config = path / "config.json"
+    model = _transformers_model_type(path)
+    if model is not None:
+        return model
     try:
-        if config.is_file():
-            model = _LAYOUT_MODEL_TYPES.get(json.loads(config.read_text()).get("model_type"))
-            if model is not None:
-                return model
         listed = path / "inference.yml"
         if listed.is_file():
             match = re.search(r"^\s*model_name:\s*['\"]?(PP-DocLayoutV[23])\b", listed.read_text(), re.MULTILINE)
