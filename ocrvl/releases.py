@@ -136,6 +136,14 @@ def recognizer_release(recognizer_dir: Path | None) -> Release | None:
     return None
 
 
+def release_without_layout(pipeline_version: str, recognizer_dir: Path | None) -> Release:
+    """The release of a run that reads pages whole (no layout model loaded): the one asked for, or for ``auto`` the
+    one the recognizer's folder names (the first release when nothing names one)."""
+    if pipeline_version != "auto":
+        return RELEASES[pipeline_version]
+    return recognizer_release(recognizer_dir) or RELEASES["v1"]
+
+
 def resolve_release(pipeline_version: str, layout_model: str | None, recognizer_dir: Path | None) -> Release:
     """The release a run follows: the one asked for, or for ``auto`` the one the found weights are (see the
     module docstring); ``auto`` without a known layout model is the first release."""

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from ocrvl import PaddleOCRVL
 from ocrvl.cli import main
+from ocrvl.errors import OptionsError
 from ocrvl.testing.checkpoints import write_tiny_checkpoint
 from ocrvl.testing.ppdoclayout import write_tiny_ppdoclayout_v3
 from tests.conftest import SAMPLES
@@ -67,3 +68,26 @@ def test_asking_for_the_first_release_with_only_pp_doclayoutv3_names_the_missing
             "--pipeline-version", "v1", "-o", str(tmp_path), "-q"]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1 and "No PP-DocLayoutV2 layout weights found" in result.output
+
+
+def test_pages_read_whole_need_no_layout_weights(tmp_path):
+    # PaddleOCR-VL loads no layout model when use_layout_detection is off: a recognizer folder alone is enough, and
+    # auto takes the release from the recognizer's name.
+    recognizer = write_tiny_checkpoint(tmp_path / "PaddleOCR-VL-1.5")
+    parser = PaddleOCRVL(vl_rec_model_dir=str(recognizer), use_layout_detection=False, device="cpu",
+                         precision="fp32", **FAST)  # fmt: skip
+    page = parser.predict(SAMPLES / "photo.jpg", prompt_label="seal")[0].page_json
+    settings = page["model_settings"]
+    assert settings["engine"] == "vl" and settings["layout_model"] is None
+    assert settings["pipeline_version"] == "v1.5"
+    assert [block["block_label"] for block in page["parsing_res_list"]] == ["seal"]
+    with pytest.raises(OptionsError, match="created with use_layout_detection=False"):
+        parser.predict(SAMPLES / "photo.jpg", use_layout_detection=True)
+
+    result = CliRunner().invoke(main, ["parse", str(SAMPLES / "photo.jpg"), "--engine", "vl", "--model-dir",
+                                       str(recognizer), "--no-layout-detection", "--prompt-label", "ocr",
+                                       "--max-new-tokens", "4", "--min-pixels", "3000", "--max-pixels", "30000",
+                                       "--format", "json", "-q", "-o", str(tmp_path / "out")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "out" / "photo" / "photo.json").read_text())["pages"][0]
+    assert [block["block_label"] for block in written["parsing_res_list"]] == ["ocr"]

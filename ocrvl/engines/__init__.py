@@ -60,7 +60,10 @@ def choose_engine(options: PipelineOptions, local: LocalRecognizer | None = None
             reason = f"auto; {missing}, `ocrvl models list` shows where ocrvl looks"
             logger.info("engine: lite (%s)", reason)
             return EngineChoice(LiteEngine(options), reason)
-        reason = f"auto; PaddleOCR-VL and {layout_model} weights found"
+        if layout_model is None:
+            reason = "auto; PaddleOCR-VL weights found (pages are read whole: no layout model needed)"
+        else:
+            reason = f"auto; PaddleOCR-VL and {layout_model} weights found"
         logger.info("engine: vl (%s)", reason)
     else:
         reason = f"{options.engine} asked for"
@@ -84,13 +87,16 @@ def recognizer_if_found(options: PipelineOptions) -> LocalRecognizer | None:
 
 def _vl_weights(options: PipelineOptions, recognizer_dir: Path | None) -> tuple[str | None, str | None]:
     """The layout model found for the vl engine (its recognizer already loaded from `recognizer_dir`, or to be
-    looked for), and what keeps the engine from running here (None when both models are found)."""
+    looked for; None when pages are read whole), and what keeps the engine from running here (None when the models
+    it needs are found)."""
     if recognizer_dir is None:
         repos = recognizer_repos(options.pipeline_version)
         recognizer = next((c for c in candidates(options.vl_rec_model_dir, repos) if c.usable), None)
         if recognizer is None:
             return None, "no PaddleOCR-VL weights found"
         recognizer_dir = recognizer.path
+    if options.page_label is not None:
+        return None, None
     models = layout_models(options.pipeline_version, recognizer_dir)
     places = layout_candidates(options.layout_detection_model_dir, recognizer_dir, models,
                                recognizer_repos(options.pipeline_version))  # fmt: skip

@@ -24,7 +24,14 @@ from ocrvl.options import PipelineOptions
 from ocrvl.orientation import PageOrientationClassifier, doc_preprocessor_res
 from ocrvl.recognition.vl.content import SpottedText, clean_block_content, parse_spotting
 from ocrvl.recognition.vl.routing import CropJob, image_job, task_for_label
-from ocrvl.releases import DEFAULT_RELEASE, Release, layout_models, recognizer_repos, resolve_release
+from ocrvl.releases import (
+    DEFAULT_RELEASE,
+    Release,
+    layout_models,
+    recognizer_repos,
+    release_without_layout,
+    resolve_release,
+)
 from ocrvl.types import Block, Page, PageResult, Region
 
 
@@ -62,6 +69,9 @@ class VlEngine:
         self.routing = options.routing_options(release)
         threads = options.inference.threads
         self.orientation = PageOrientationClassifier(threads) if options.use_doc_orientation_classify else None
+        if detector is None and options.page_label is None:
+            raise OptionsError("this pipeline was created with use_layout_detection=False, so no layout model is "
+                               "loaded: create it with use_layout_detection=True to detect layout")  # fmt: skip
         page_task = task_for_label(options.page_label, self.routing) if options.page_label else None
         if page_task is not None and page_task not in release.tasks:
             raise OptionsError(f"prompt_label {options.page_label!r} is a task of PaddleOCR-VL 1.5 and 1.6, but this "
@@ -82,8 +92,12 @@ class VlEngine:
             recognizer_dir = None
             recognizer = _remote_recognizer(options)
             device, name = resolve_placement(options.inference).device, options.vl_rec_server_url
-        detector, layout_dir, layout_model = load_layout_detector(options, recognizer_dir, device)
-        release = resolve_release(options.pipeline_version, layout_model, recognizer_dir)
+        if options.page_label is not None:  # pages read whole: PaddleOCR-VL loads no layout model either
+            detector, layout_dir, layout_model = None, None, None
+            release = release_without_layout(options.pipeline_version, recognizer_dir)
+        else:
+            detector, layout_dir, layout_model = load_layout_detector(options, recognizer_dir, device)
+            release = resolve_release(options.pipeline_version, layout_model, recognizer_dir)
         if layout_model is not None and layout_model != release.layout_model:
             logger.warning("pipeline_version %s runs %s, but the layout model at %s is %s: it is used with %s's "
                            "defaults", release.version, release.layout_model, layout_dir, layout_model,
@@ -183,7 +197,7 @@ class VlEngine:
             "format_block_content": False,
             "merge_layout_blocks": self.options.merge_layout_blocks,
             "markdown_ignore_labels": list(self.options.markdown_ignore_labels),
-            "layout_model": self.detector.name,
+            "layout_model": self.detector.name if self.detector is not None else None,
             "recognizer": self.recognizer_name,
             "dpi": round(page.dpi, 2),
         }
