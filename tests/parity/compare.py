@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.parity import layout_v3, networks, rules
+from tests.parity import layout_v3, networks, polygons, rules
 from tests.parity.report import Row, error_row, official_error, render
 
 Prepare = Callable[[Path], None]
@@ -29,6 +29,7 @@ PIECES: dict[str, tuple[Prepare, Check]] = {
     "otsl": (rules.prepare_otsl, rules.check_otsl),
     "formula": (rules.prepare_formula, rules.check_formula),
     "prompt": (rules.prepare_prompt, rules.check_prompt),
+    "polygons": (polygons.prepare_polygons, polygons.check_polygons),
 }
 OFFICIAL_SCRIPT = Path(__file__).with_name("official.py")
 OFFICIAL_TIMEOUT = 1200  # seconds; the official side normally needs two minutes

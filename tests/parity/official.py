@@ -352,19 +352,27 @@ def _route_blocks(blocks: list[dict], settings: dict) -> list[tuple]:
     return entries
 
 
+def _layout_processors():
+    """PaddleX's layout post-processing module, with OpenCV: PaddleX asks for opencv-contrib-python there and leaves
+    ``cv2`` unset without it; the headless build in this venv has the same functions."""
+    import cv2
+    import paddlex.inference.models.layout_analysis.processors as layout_processors
+
+    layout_processors.cv2 = cv2
+    layout_processors.mask2polygon = getattr(layout_processors.mask2polygon, "__wrapped__",
+                                             layout_processors.mask2polygon)  # fmt: skip
+    return layout_processors
+
+
 def layout_v3(folder: Path) -> None:
     """PaddleX's PP-DocLayoutV3 post-processing on raw network outputs: ``PPDocLayoutV3PostProcess`` for the rows
     (class, score, box, reading rank, votes), the rows' query masks binarized at sigmoid 0.5 (PaddleX's own V3
     network has no mask output; the exported program's masks are 0/1), then ``LayoutAnalysisProcess`` with its box
     rules off and outlines in ``poly`` shape."""
-    import cv2
     import paddle
-    import paddlex.inference.models.layout_analysis.processors as layout_processors
     from paddlex.inference.models.object_detection.modeling.pp_doclayout_v3 import PPDocLayoutV3PostProcess
 
-    # PaddleX asks for opencv-contrib-python here; the headless build in this venv has the same functions.
-    layout_processors.cv2 = cv2
-    layout_processors.mask2polygon = layout_processors.mask2polygon.__wrapped__
+    layout_processors = _layout_processors()
     paddle.set_device("cpu")
     spec = _load_json(folder / "inputs.json")
     cases = np.load(folder / "inputs.npz")
@@ -413,6 +421,54 @@ def layout_v3_network(folder: Path) -> None:
     np.savez(folder / "official.npz", **outputs)
 
 
+def polygons(folder: Path) -> None:
+    """PaddleX's outline rules on the random outlines: ``_normalize_layout_polygon`` for each shape mode (the
+    previous outline normalized in ``auto`` as its pipeline does), then per page ``filter_overlap_boxes`` and
+    ``CropByBoxes`` on outlines normalized in ``auto``. A case where PaddleX divides by zero is null."""
+    import cv2
+    import paddlex.inference.pipelines.components.common.crop_image_regions as crop_regions
+    from paddlex.inference.pipelines.paddleocr_vl.uilts import filter_overlap_boxes
+
+    crop_regions.cv2 = cv2  # unset there too without opencv-contrib-python, see _layout_processors
+
+    def box_of(outline) -> list[int]:  # the same as tests/parity/polygons.py's
+        points = np.asarray(outline, dtype=np.float32)
+        box = np.round([points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max()])
+        return [int(v) for v in np.clip(box, 0, 1000)]
+
+    normalize = _layout_processors()._normalize_layout_polygon
+
+    def normalized(outline, mode, previous=None):
+        points = np.asarray(outline, dtype=np.float32)
+        return normalize(np.asarray(box_of(outline)), points, mode, previous_polygon=previous)
+
+    spec = _load_json(folder / "inputs.json")
+    shapes = []
+    for case in spec["shapes"]:
+        try:
+            previous = normalized(case["previous"], "auto") if case["previous"] is not None else None
+            shapes.append(normalized(case["outline"], case["mode"], previous).tolist())
+        except ZeroDivisionError:
+            shapes.append(None)
+    crop = crop_regions.CropByBoxes()
+    pages = []
+    for index, regions in enumerate(spec["pages"]):
+        try:
+            boxes, previous = [], None
+            for region in regions:
+                previous = normalized(region["outline"], "auto", previous)
+                boxes.append({"cls_id": 0, "label": region["label"], "score": 0.9, "coordinate": region["box"],
+                              "polygon_points": previous})  # fmt: skip
+            kept = filter_overlap_boxes({"boxes": boxes}, "auto")["boxes"]
+        except ZeroDivisionError:
+            pages.append(None)
+            continue
+        image = page_pixels(1000, 1000, index)
+        pages.append({"kept": [[int(v) for v in box["coordinate"]] for box in kept],
+                      "crops": [image_digest(np.asarray(c["img"])) for c in crop(image, kept, "auto")]})  # fmt: skip
+    _json(folder / "official.json", {"shapes": shapes, "pages": pages})
+
+
 PIECES = {
     "recognizer": recognizer,
     "layout": layout,
@@ -422,6 +478,7 @@ PIECES = {
     "otsl": otsl,
     "formula": formula,
     "prompt": prompt,
+    "polygons": polygons,
 }
 
 
@@ -430,6 +487,7 @@ def main(argv: list[str]) -> int:
     work = Path(argv[0])
     for piece in argv[1:]:
         folder = work / piece
+        (folder / "official.error").unlink(missing_ok=True)  # a kept work folder may hold an earlier run's
         try:
             PIECES[piece](folder)
         except Exception:

@@ -18,7 +18,7 @@ OCRVL_PYTHON="${OCRVL_PYTHON:-$REPO/.venv/bin/python}"
 PADDLE_VERSION="3.3.1"
 PADDLEX_VERSION="3.7.2"
 # What PaddleX's PaddleOCR-VL code needs beyond its base requirements, without its heavy optional extras.
-EXTRAS=("opencv-python-headless" "Jinja2" "sentencepiece" "einops")
+EXTRAS=("opencv-python-headless" "Jinja2" "sentencepiece" "einops" "shapely")
 
 skip() {
     echo "skipped: $1"
@@ -33,7 +33,7 @@ fi
 installed_versions() {
     "$VENV/bin/python" - <<'EOF' 2>/dev/null
 from importlib.metadata import version
-import cv2, einops, jinja2, sentencepiece  # noqa: the extras PaddleX's PaddleOCR-VL code needs
+import cv2, einops, jinja2, sentencepiece, shapely  # noqa: the extras PaddleX's PaddleOCR-VL code needs
 print(version("paddlepaddle"), version("paddlex"))
 EOF
 }
