@@ -22,11 +22,19 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
 
     Short text set clearly larger than the body text (or numbered like a section) is a heading, also
     when boxed as a page header; a long "title" is text; a short line made mostly of symbols around an
-    equals sign is a display formula.
+    equals sign is a display formula; a page whose text is all boxed as header or footer has no running
+    header or footer: its text is text.
     """
     body = _body_line_height(words_per_region)
     if body is None:
         return
+    furniture = ("header", "footer")
+    if all(region.label in furniture for region, words in zip(regions, words_per_region) if words):
+        # A running header or footer runs beside a body: text boxed so on a page without any (a title page, a
+        # slide of one line) is the page's content, which Markdown would otherwise leave out.
+        for region, words in zip(regions, words_per_region):
+            if words:
+                _set_label(region, "text")
     for region, words in zip(regions, words_per_region):
         if region.label not in ("text", "paragraph_title", "header") or not words:
             continue

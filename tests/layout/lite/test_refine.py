@@ -106,3 +106,17 @@ def test_table_box_that_cut_off_a_column_grows_to_its_rules():
     rulings = [Ruling(0, y, 300, y) for y in (100, 130, 160)] + [Ruling(x, 100, x, 160) for x in (0, 120, 300)]
     rulings.append(Ruling(20, 0, 20, 1000))  # a page-long line: not part of the table
     assert expand_to_rulings((110, 98, 300, 162), rulings) == (0, 98, 300, 162)
+
+
+def test_a_page_whose_only_text_is_boxed_as_a_running_header_keeps_it_as_content():
+    # CDLA often boxes the one line of a title page or slide as a page header, which Markdown leaves out.
+    line = _line("The quick brown fox jumps over the lazy dog.", 150, 300)
+    labels = _labels_by_first_word([Region((140, 290, 900, 330), "header", 0.7)], line)
+    assert labels == {"The": "text"}
+
+
+def test_a_running_header_above_body_text_stays_a_header():
+    header = _line("Journal of Examples 12", 100, 40, h=14)
+    body = _line("Body text of the page that runs on for a while", 100, 300) + _line("and its next line", 100, 325)
+    detected = [Region((90, 35, 500, 60), "header", 0.8), Region((90, 290, 900, 350), "text", 0.9)]
+    assert _labels_by_first_word(detected, header + body) == {"Journal": "header", "Body": "text"}
