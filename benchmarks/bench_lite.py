@@ -1,15 +1,17 @@
 """Speed and accuracy of the lite engine beside its peers, measured in one run.
 
-    python benchmarks/bench_lite.py [--eval-dir ../shared/eval] [--rounds 1] [--threads 0] [--ocr-model NAME]
+    python benchmarks/bench_lite.py [--eval-dir ../shared/eval] [--rounds 1] [--threads 0] [--ocr-model NAME,...]
 
 Scanned: the pages of the dev split's scanned items (PDF pages rendered at 150 dpi, greyscale; image pages as
 they are), written once as PNG files and read by ocrvl lite, Tesseract (one thread, OMP_THREAD_LIMIT=1; skipped
 with a note where the `tesseract` command is absent) and RapidOCR (its default pipeline), page by page, the tools
-taking turns. Born-digital: the dev split's born-digital PDFs, read by ocrvl lite and pymupdf4llm's
-`to_markdown` (text layer only), file by file in turns. Models are loaded and warmed up before timing.
+taking turns; with several `--ocr-model`s, ocrvl lite with each of them takes its turn too. Born-digital: the dev
+split's born-digital PDFs, read by ocrvl lite (the first model) and pymupdf4llm's `to_markdown` (text layer only),
+file by file in turns. Models are loaded and warmed up before timing.
 
-Prints pages/s of each tool, each one's speed beside ocrvl's, and the NED (score.py's) of each on the scanned
-items, the text of an item being its pages' texts joined.
+Prints pages/s of each tool, each one's speed as a multiple of the reference's (one-thread Tesseract on scans,
+where present; pymupdf4llm on born-digital PDFs), the NED (score.py's) of each on the scanned items, the text of
+an item being its pages' texts joined, and for `--ocr-model auto` the share of lines its accurate model read again.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from PIL import Image
 
 from ocrvl import PaddleOCRVL
 from ocrvl.log import muted_third_party
+from ocrvl.recognition.lite.cascade import CascadeRecognizer, RereadCount
 
 ROOT = Path(__file__).resolve().parents[1]
 SCAN_DPI = 150
@@ -146,14 +149,20 @@ def mean_ned(tool: Tool, items: list[dict], dev: Path, scorer, rounds: int) -> f
 
 def print_table(title: str, tools: list[Tool], reference: Tool, neds: dict[str, float] | None = None) -> None:
     print(f"\n{title}: {reference.pages} pages per tool")
-    header = f"{'tool':<28}{'pages/s':>9}{'ocrvl / tool':>14}"
+    header = f"{'tool':<32}{'pages/s':>9}{'speed / ' + reference.name.split(' (')[0]:>22}"
     print(header + (f"{'NED':>8}" if neds else ""))
     for tool in tools:
-        ratio = reference.pages_per_second / tool.pages_per_second if tool.pages_per_second else float("nan")
-        row = f"{tool.name:<28}{tool.pages_per_second:>9.2f}{ratio:>13.2f}x"
+        ratio = tool.pages_per_second / reference.pages_per_second if reference.pages_per_second else float("nan")
+        row = f"{tool.name:<32}{tool.pages_per_second:>9.2f}{ratio:>21.2f}x"
         if neds:
             row += f"{neds[tool.name]:>8.3f}"
         print(row)
+
+
+def reread_count(parser: PaddleOCRVL) -> RereadCount | None:
+    """The lines a cascade (`--ocr-model auto`) read, and read again; None for a single model."""
+    recognizer = parser.pipeline.engine.recognizer.reader.models().recognizer
+    return recognizer.count if isinstance(recognizer, CascadeRecognizer) else None
 
 
 def main() -> None:
@@ -161,7 +170,7 @@ def main() -> None:
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0, help="ocrvl's threads (0: every core)")
-    ap.add_argument("--ocr-model", default="pp-ocrv6-small")
+    ap.add_argument("--ocr-model", default="pp-ocrv6-small", help="comma-separated: each one is timed")
     ap.add_argument("--skip-born-digital", action="store_true")
     args = ap.parse_args()
 
@@ -171,11 +180,14 @@ def main() -> None:
     born_items = [it for it in items if it["kind"].startswith("born-digital")]
     scorer = load_scorer(args.eval_dir)
 
-    parser = PaddleOCRVL(engine="lite", threads=args.threads, ocr_model=args.ocr_model)
-    ocrvl = Tool(f"ocrvl lite ({args.ocr_model})", ocrvl_reader(parser))
-    scan_tools = [ocrvl, Tool("RapidOCR", rapidocr_reader())]
+    models = args.ocr_model.split(",")
+    parsers = {model: PaddleOCRVL(engine="lite", threads=args.threads, ocr_model=model) for model in models}
+    ocrvl_tools = [Tool(f"ocrvl lite ({model})", ocrvl_reader(parser)) for model, parser in parsers.items()]
+    scan_tools = [*ocrvl_tools, Tool("RapidOCR", rapidocr_reader())]
+    reference = ocrvl_tools[0]
     if shutil.which("tesseract"):
-        scan_tools.insert(1, Tool("Tesseract (1 thread)", tesseract_read))
+        reference = Tool("Tesseract (1 thread)", tesseract_read)
+        scan_tools.insert(len(ocrvl_tools), reference)
     else:
         print("note: Tesseract skipped: no `tesseract` command here (Debian: apt-get install tesseract-ocr)")
 
@@ -185,16 +197,20 @@ def main() -> None:
             tool.read(pages[0][1])
         run_interleaved(scan_tools, pages, args.rounds)
         neds = {tool.name: mean_ned(tool, scanned_items, dev, scorer, args.rounds) for tool in scan_tools}
-        print_table(f"scanned ({len(scanned_items)} dev items)", scan_tools, ocrvl, neds)
+        print_table(f"scanned ({len(scanned_items)} dev items)", scan_tools, reference, neds)
+        for model, parser in parsers.items():
+            count = reread_count(parser)
+            if count is not None:
+                print(f"{model}: {count.reread} of {count.lines} lines read again ({count.fraction:.0%})")
 
     if not args.skip_born_digital:
-        born = Tool(f"ocrvl lite ({args.ocr_model})", ocrvl_reader(parser))
+        born = Tool(ocrvl_tools[0].name, ocrvl_reader(parsers[models[0]]))
         born_tools = [born, Tool("pymupdf4llm to_markdown", pymupdf4llm_read)]
         files = [(it["id"], dev / it["file"]) for it in born_items]
         for tool in born_tools:
             tool.read(files[0][1])
         run_interleaved(born_tools, files, args.rounds)
-        print_table(f"born-digital ({len(files)} dev PDFs)", born_tools, born)
+        print_table(f"born-digital ({len(files)} dev PDFs)", born_tools, born_tools[1])
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process: {peak_mb:.0f} MB")

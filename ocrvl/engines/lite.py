@@ -11,7 +11,7 @@ from ocrvl.layout.lite.refine import refine_layout
 from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
 from ocrvl.orientation import NOT_CLASSIFIED, PageOrientationClassifier, doc_preprocessor_res
 from ocrvl.recognition.lite.ocr import OcrOptions
-from ocrvl.recognition.lite.ocr_models import OCR_MODELS
+from ocrvl.recognition.lite.ocr_models import ocr_family
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
 from ocrvl.types import Page, PageResult
 
@@ -49,7 +49,7 @@ class LiteEngine:
         settings = {
             "engine": self.name,
             "layout_model": self.detector.name,
-            "text_source": OCR_MODELS[self.options.ocr_model].family if ocr_words else "pdf_text_layer",
+            "text_source": ocr_family(self.options.ocr_model) if ocr_words else "pdf_text_layer",
             **({"ocr_model": self.options.ocr_model} if ocr_words else {}),
             "dpi": round(page.dpi, 2),
             "deskew_angle": skew,

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocrvl.recognition.lite.cascade import DEFAULT_REREAD_BELOW, CascadeRecognizer, LineRecognizer
 from ocrvl.recognition.lite.line_orientation import LineOrientation
-from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, find_ocr_model
+from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_CASCADES, OcrModel, find_ocr_model
 from ocrvl.recognition.lite.onnx_sessions import open_session
 from ocrvl.recognition.lite.text_detection import DetectionOptions, TextDetector
 from ocrvl.recognition.lite.text_recognition import RecognitionOptions, TextRecognizer, crop_line, read_dictionary
@@ -20,7 +21,8 @@ from ocrvl.types import BBox, Word
 class OcrOptions:
     """Options of the PP-OCR line reader.
 
-    `model`: which OCR model reads (see `ocr_models.OCR_MODELS`).
+    `model`: which OCR model reads (see `ocr_models.OCR_MODELS`), or a cascade of two (`ocr_models.OCR_CASCADES`).
+    `reread_below`: a cascade's accurate model reads again the lines its fast model read with a lower confidence.
     `det_limit_side_len`: the longer image side is scaled down to at most this many pixels for
     detection (recognition always reads from the full-resolution image).
     `det_probe_side`: lines are first found at this longer side to measure the text, and found again
@@ -33,6 +35,7 @@ class OcrOptions:
     """
 
     model: str = DEFAULT_OCR_MODEL
+    reread_below: float = DEFAULT_REREAD_BELOW
     det_limit_side_len: int = 1600
     det_probe_side: int = 800
     text_score: float = 0.5
@@ -50,20 +53,26 @@ _STRIP_RATIO = 8
 
 
 class OcrSessions:
-    """The detector, recognizer and (when asked for) line classifier of one OCR model, on their own sessions."""
+    """The detector, recognizer and (when asked for) line classifier of one OCR model, on their own sessions; for
+    a cascade, the fast model's detector and both models' recognizers."""
 
     def __init__(self, options: OcrOptions):
-        model = find_ocr_model(options.model)
-        detector_session = open_session(model.detector, options.threads)
-        recognizer_session = open_session(model.recognizer, options.threads)
+        cascade = OCR_CASCADES.get(options.model)
+        model = find_ocr_model(cascade.fast if cascade else options.model)
         detection = DetectionOptions(max_side=options.det_limit_side_len, probe_side=options.det_probe_side)
-        self.detector = TextDetector(detector_session, detection)
-        self.recognizer = TextRecognizer(
-            recognizer_session, read_dictionary(recognizer_session, model.dictionary), options.recognition
-        )
+        self.detector = TextDetector(open_session(model.detector, options.threads), detection)
+        self.recognizer: LineRecognizer = _recognizer(model, options)
+        if cascade is not None:
+            accurate = _recognizer(find_ocr_model(cascade.accurate), options)
+            self.recognizer = CascadeRecognizer(self.recognizer, accurate, options.reread_below)
         self.orientation = (
             LineOrientation(open_session(model.line_classifier, options.threads)) if options.use_angle_cls else None
         )
+
+
+def _recognizer(model: OcrModel, options: OcrOptions) -> TextRecognizer:
+    session = open_session(model.recognizer, options.threads)
+    return TextRecognizer(session, read_dictionary(session, model.dictionary), options.recognition)
 
 
 class LineReader:

