@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 STAGES = {"layout": "ocrvl.layout", "recognition": "ocrvl.recognition", "postprocess": "ocrvl.postprocess",
           "models": "ocrvl.models"}  # fmt: skip
 # What every stage may use: shared types and rules, and the model code below them (DESIGN.md's flow).
-SHARED = ("ocrvl.types", "ocrvl.geometry", "ocrvl.labels", "ocrvl.errors", "ocrvl.latex", "ocrvl.lazy", "ocrvl.log")
+SHARED = ("ocrvl.types", "ocrvl.geometry", "ocrvl.sideways", "ocrvl.labels", "ocrvl.errors", "ocrvl.latex",
+          "ocrvl.lazy", "ocrvl.log")  # fmt: skip
 LOWER = ("ocrvl.models",)
 
 

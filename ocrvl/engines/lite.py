@@ -13,6 +13,7 @@ from ocrvl.orientation import NOT_CLASSIFIED, PageOrientationClassifier, doc_pre
 from ocrvl.recognition.lite.ocr import OcrOptions
 from ocrvl.recognition.lite.ocr_models import ocr_family
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
+from ocrvl.sideways import upright_sideways_page
 from ocrvl.types import Page, PageResult
 
 
@@ -39,6 +40,9 @@ class LiteEngine:
         angle = NOT_CLASSIFIED  # a page read from its text layer is upright as the PDF shows it
         if ocr_words and self.orientation is not None:
             page, angle = self.orientation.upright(page)
+        elif self.orientation is not None:  # a text layer tells which way its text runs
+            page, turn = upright_sideways_page(page)
+            angle = turn or angle
         if ocr_words and self.options.deskew:
             upright, skew = deskew(page.image)
             page = replace(page, image=upright)

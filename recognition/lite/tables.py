@@ -34,12 +34,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ocrvl.sideways import turn_box, turn_rulings, turn_words, upright_turn
 from ocrvl.types import BBox, Ruling, Word
 
 _LINE_TOL = 3.0  # px: rules closer than this are one line
 _MERGE_GAP = 0.5  # x line height: text-layer words closer than this are one fragment
 _RULED_SHARE = 0.4  # share of band gaps that must hold a rule for rules to define the rows
 _EM_PER_HEIGHT = 0.55  # font size per OCR line box height
+_FRAME_MARGIN = 16.0  # px: the turned frame reaches past the table box, so rulings just outside it stay positive
 _CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
 _FIGURE = re.compile(r"^[(+\-−–]?[$€£¥]?\d[\d.,]*%?\)?[*†‡]*$")  # 12 / -0.5 / 1,087,948 / (3.2) / $8.6 / 45%
@@ -119,6 +121,16 @@ def table_html(words: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> 
     """
     x0, y0, x1, y1 = bbox
     inside = [w for w in words if x0 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 and y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1]
+    turn = upright_turn(inside)
+    if turn:  # a table printed sideways is built in its own upright frame
+        frame = (x1 + _FRAME_MARGIN, y1 + _FRAME_MARGIN)
+        inside, rulings = turn_words(inside, turn, *frame), turn_rulings(rulings, turn, *frame)
+        bbox = turn_box(bbox, turn, *frame)
+    return _upright_table_html(inside, rulings, bbox)
+
+
+def _upright_table_html(inside: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> str:
+    x0, _, x1, _ = bbox
     hrules, vrules = _rules(rulings, bbox)
     frags = _fragments(inside, vrules)
     if not frags:
