@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ocrvl.batch import Batch, BatchOptions, BatchReport, DocumentJob, PageReader, plan_batch, run_batch
+from ocrvl.batch import Batch, BatchOptions, BatchReport, DocumentJob, PageReader, plan_batch, read_here, run_batch
 from ocrvl.cluster.options import ClusterOptions
 from ocrvl.cluster.storage import local_storage
 from ocrvl.errors import InputError, OptionsError
@@ -202,7 +202,7 @@ def parse_folder(
             batch = plan_batch(local.inputs, local.output, pipeline.count_pages)
             if on_plan is not None:
                 on_plan(batch)
-            reader = reader_for(batch, local.origins) if reader_for is not None else None
+            reader = local.as_given(reader_for(batch, local.origins) if reader_for is not None else read_here)
             return run_batch(pipeline, batch, batch_options, on_page=on_page, on_document=on_document, reader=reader)
 
         if cluster is None:

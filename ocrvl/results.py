@@ -301,7 +301,7 @@ class PageOutput(Mapping[str, object]):
     def __repr__(self) -> str:
         page = self.page
         where = f"page {page.page_index + 1}/{page.page_count}"
-        return f"PageOutput({page.input_path.name!r}, {where}, {len(page.blocks)} blocks)"
+        return f"PageOutput({Path(page.input_path).name!r}, {where}, {len(page.blocks)} blocks)"
 
 
 class PagesOutput(PageOutput):
@@ -343,7 +343,8 @@ class PagesOutput(PageOutput):
         return []
 
     def __repr__(self) -> str:
-        return f"PagesOutput({self.page.input_path.name!r}, {len(self.pages)} pages, {len(self.page.blocks)} blocks)"
+        name = Path(self.page.input_path).name
+        return f"PagesOutput({name!r}, {len(self.pages)} pages, {len(self.page.blocks)} blocks)"
 
 
 def _page_source(page: PageResult) -> PaddleSource:
@@ -384,7 +385,7 @@ class DocumentOutput:
         return restructure_pages([p.page for p in self.pages], self.restructure)
 
     @property
-    def input_path(self) -> Path:
+    def input_path(self) -> Path | str:
         return self.pages[0].page.input_path
 
     @property

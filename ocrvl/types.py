@@ -121,7 +121,7 @@ class Block:
 class PageResult:
     """Everything ocrvl knows about one page."""
 
-    input_path: Path
+    input_path: Path | str  # the file read, or the URL it was copied from (`ocrvl.cluster.storage`)
     page_index: int
     page_count: int
     width: int

@@ -1,5 +1,7 @@
-"""Reading a batch's pages on a Ray cluster: documents cut into page ranges that the page workers read, results
-handed back in page order to the batch writer (`ocrvl.batch.run_batch`), which writes them as a local run does.
+"""Reading a batch's pages on a Ray cluster: documents cut into page ranges (tasks) that the page workers read,
+results handed back in page order to the batch writer (`ocrvl.batch.run_batch`), which writes them as a local run
+does. A task is read whole by a page worker (`WholePages`), or for the vl engines planned by a page worker (loading
+and layout) whose crops a recognizer actor reads, the driver assembling the pages (`SplitPages`).
 
 While the writer waits for one document, the workers already read the next ones (documents with nothing on disk
 yet, so nothing they read is wasted unless the run stops), a bounded number of pages ahead.
@@ -8,10 +10,11 @@ yet, so nothing they read is wasted unless the run stops), a bounded number of p
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocrvl.batch import DocumentJob, remaining_pages
 from ocrvl.documents import count_pages
@@ -19,6 +22,9 @@ from ocrvl.errors import OcrvlError
 from ocrvl.outputs import staging_path
 from ocrvl.pipeline import Pipeline, unless_no_page_loads
 from ocrvl.types import PageResult
+
+if TYPE_CHECKING:
+    from ocrvl.engines.vl import VlEngine
 
 # Calls sent to a worker at a time. One: a call queued behind another would die with it when a document kills its
 # worker process, and use up its own retries for a fault that was not its own.
@@ -33,12 +39,63 @@ class WorkerLostError(OcrvlError):
 
 @dataclass(eq=False)  # told apart by identity: a document's queue entries
 class _Part:
-    """A task: some pages of one document, and its Ray call once submitted."""
+    """A task: some pages of one document, and its Ray calls once sent."""
 
     source: Path
     indices: list[int]
-    ref: Any = None  # ray.ObjectRef
+    origin: str | None = None  # the URL `source` is a copy of
+    held: Any = None  # ray.ObjectRef of the page worker's call: the worker is free again when it is ready
+    ref: Any = None  # ray.ObjectRef that is ready when the pages are (the page worker's, or the recognizer's call)
+    plans: Any = None  # SplitPages: the page worker's plans of the pages
     worker: int | None = None
+    recognizer: int | None = None  # SplitPages: the recognizer actor reading its crops
+
+
+class WholePages:
+    """Tasks read whole by page workers (`ocrvl.cluster.worker.PageWorker`): the lite engine, or a vl engine with
+    its recognizer in every worker."""
+
+    def send(self, part: _Part, worker: Any) -> None:
+        part.held = part.ref = worker.read.remote(str(part.source), part.indices, part.origin)
+
+    def collect(self, part: _Part, get: Callable[[Any, str], Any], job: DocumentJob) -> list[PageResult]:
+        return get(part.ref, "worker")
+
+    def release(self, part: _Part) -> None:
+        pass
+
+
+class SplitPages:
+    """Tasks of the vl engines cut in two: a page worker (`ocrvl.cluster.worker.LayoutWorker`) loads the pages and
+    runs layout; their crops go straight from it to the least busy recognizer actor
+    (`ocrvl.cluster.recognizer.RecognizerWorker`), which reads the crops of all the tasks it has together; the
+    driver assembles each page from its plan and its crops' texts (`ocrvl.cluster.assembly`)."""
+
+    def __init__(self, recognizers: Sequence[Any], engine: VlEngine):
+        self.recognizers = list(recognizers)
+        self.engine = engine  # the driver's assembler
+        self.calls = [0] * len(self.recognizers)
+
+    def send(self, part: _Part, worker: Any) -> None:
+        plans, crops = worker.plan.options(num_returns=2).remote(str(part.source), part.indices, part.origin)
+        part.recognizer = min(range(len(self.recognizers)), key=self.calls.__getitem__)
+        self.calls[part.recognizer] += 1
+        part.held = part.plans = plans
+        part.ref = self.recognizers[part.recognizer].read.remote(crops)
+
+    def collect(self, part: _Part, get: Callable[[Any, str], Any], job: DocumentJob) -> list[PageResult]:
+        from ocrvl.cluster.assembly import assemble_pages
+
+        plans = get(part.plans, "worker")  # first: a page worker's failure is the cause of the recognizer's
+        return assemble_pages(self.engine, job.source, plans, get(part.ref, "recognizer"))
+
+    def release(self, part: _Part) -> None:
+        if part.recognizer is not None:
+            self.calls[part.recognizer] -= 1
+            part.recognizer = None
+
+
+Route = WholePages | SplitPages
 
 
 @dataclass
@@ -50,8 +107,10 @@ class ClusterReader:
     """A `ocrvl.batch.PageReader` whose pages are read by Ray actors (`ocrvl.cluster.worker.PageWorker`)."""
 
     def __init__(self, ray: Any, workers: Sequence[Any], pipeline: Pipeline, jobs: Sequence[DocumentJob],
-                 pages_per_task: int, max_retries: int, origins: Mapping[Path, str] | None = None):  # fmt: skip
+                 pages_per_task: int, max_retries: int, origins: Mapping[Path, str] | None = None,
+                 route: Route | None = None):  # fmt: skip
         self.ray = ray
+        self.route = route or WholePages()
         self.origins = dict(origins or {})  # inputs copied from URLs: local copy -> URL
         self.pipeline = pipeline  # the driver's: its options select the pages
         self.workers = list(workers)
@@ -86,7 +145,8 @@ class ClusterReader:
 
     def _plan(self, job: DocumentJob, indices: list[int], ahead: bool = False) -> _Document:
         size = self.pages_per_task
-        parts = [_Part(job.source, indices[i : i + size]) for i in range(0, len(indices), size)]
+        origin = self.origins.get(job.source)
+        parts = [_Part(job.source, indices[i : i + size], origin) for i in range(0, len(indices), size)]
         if ahead:
             self.queue.extend(parts)
         else:  # the document the writer waits for goes first
@@ -115,30 +175,44 @@ class ClusterReader:
         """The document's pages in order as their tasks end; its tasks not yet read are dropped if it stops."""
         try:
             for part in document.parts:
-                pages = self._wait(part, job)
-                part.ref = None  # its pages leave the object store; a long document is never held there whole
+                self._wait(part)
+                try:
+                    pages = self.route.collect(part, partial(self._get, part=part, job=job), job)
+                finally:
+                    self.route.release(part)
+                    # its pages leave the object store; a long document is never held there whole
+                    part.held = part.ref = part.plans = None
                 yield from pages
         finally:
             self._drop(document)
 
-    def _wait(self, part: _Part, job: DocumentJob) -> list[PageResult]:
+    def _wait(self, part: _Part) -> None:
+        """Until `part`'s pages are ready, sending tasks to the workers as they become free."""
         ray = self.ray
         while True:
             self._dispatch()
-            if part.ref is not None and part.ref not in self.in_flight:
-                break
-            ready, _ = ray.wait(list(self.in_flight), num_returns=1)
+            waiting = list(self.in_flight)
+            if part.ref is not None:
+                if part.held not in self.in_flight and ray.wait([part.ref], timeout=0)[0]:
+                    return
+                waiting.append(part.ref)
+            ready, _ = ray.wait(list(dict.fromkeys(waiting)), num_returns=1)
             for ref in ready:
-                done = self.in_flight.pop(ref)
-                self.calls[done.worker] -= 1
+                done = self.in_flight.pop(ref, None)
+                if done is not None:
+                    self.calls[done.worker] -= 1
+
+    def _get(self, ref: Any, actor: str, *, part: _Part, job: DocumentJob) -> Any:
+        """The value of a call of `part` to a page worker or a recognizer (`actor`), or the error it raised."""
+        ray = self.ray
         try:
-            return ray.get(part.ref)
+            return ray.get(ref)
         except ray.exceptions.RayTaskError as exc:
             cause = exc.cause
             raise cause if isinstance(cause, Exception) else exc from None
         except ray.exceptions.RayActorError as exc:
             pages = f"{part.indices[0] + 1}-{part.indices[-1] + 1}"
-            raise WorkerLostError(f"{job.source}: the Ray worker reading pages {pages} was lost "
+            raise WorkerLostError(f"{job.source}: the Ray {actor} reading pages {pages} was lost "
                                   f"{self.max_retries + 1} time(s) ({type(exc).__name__}); the document is not "
                                   "written, the rest of the batch goes on") from None  # fmt: skip
 
@@ -149,22 +223,25 @@ class ClusterReader:
             if self.calls[worker] >= CALLS_PER_WORKER:
                 return
             part = self.queue.popleft()
-            origin = self.origins.get(part.source)
-            part.ref = self.workers[worker].read.remote(str(part.source), part.indices, origin)
+            self.route.send(part, self.workers[worker])
             part.worker = worker
             self.calls[worker] += 1
-            self.in_flight[part.ref] = part
+            self.in_flight[part.held] = part
 
     def _drop(self, document: _Document) -> None:
         for part in document.parts:
             if part.ref is None:
                 if part in self.queue:  # not sent yet
                     self.queue.remove(part)
-            elif part.ref in self.in_flight:
-                self.ray.cancel(part.ref)
-                del self.in_flight[part.ref]
+                continue
+            if part.held in self.in_flight:
+                self.ray.cancel(part.held)
+                del self.in_flight[part.held]
                 self.calls[part.worker] -= 1
-            part.ref = None
+            if part.ref is not part.held:
+                self.ray.cancel(part.ref)
+            self.route.release(part)
+            part.held = part.ref = part.plans = None
 
     def prefetch(self) -> None:
         """Hand the workers the first documents before the writer asks for them."""
@@ -174,4 +251,3 @@ class ClusterReader:
 def _on_disk(job: DocumentJob) -> bool:
     """Whether the document may be finished or resumable: then the writer decides what is left to read."""
     return job.folder.exists() or staging_path(job.folder).exists()
-

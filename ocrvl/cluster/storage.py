@@ -4,8 +4,8 @@ the user installs the filesystem's package, s3fs or gcsfs).
 The batch writer works on a folder (atomic renames, locks), which object stores do not have. So:
 
 - an input URL (a file, or a folder searched like a local one) is copied to ``~/.cache/ocrvl/inputs/<scheme>/<path>``
-  and parsed from there (the results' ``input_path`` names that copy); on a cluster, a worker whose node lacks the
-  copy makes its own at the same path (`fetch_file`);
+  and parsed from there (the results' ``input_path`` still names the file's URL, `LocalRun.as_given`); on a cluster,
+  a worker whose node lacks the copy makes its own at the same path (`fetch_file`);
 - an output URL gets a local mirror folder (under ``~/.cache/ocrvl/outputs/``, the same for the same URL, so
   interrupted documents resume there). Before the run, the finished documents' manifests and main files, and
   ``errors.json``, come down, so finished documents are skipped as in a local folder; after the run (interrupted
@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ocrvl.batch import ERRORS_FILE
+from ocrvl.batch import ERRORS_FILE, DocumentJob, PageReader
 from ocrvl.errors import InputError, OcrvlError, OutputError
 from ocrvl.outputs import MANIFEST_NAME, is_staging_folder
+from ocrvl.pipeline import Pipeline
 from ocrvl.resume import Manifest
+from ocrvl.types import PageResult
 
 # What a finished document folder must hold for a run to skip it (`ocrvl.batch`): brought down before the run.
 _FINISHED_FILES = (".md", ".json", ".html")
@@ -56,6 +58,25 @@ class LocalRun:
     inputs: list[Path | str]
     output: Path
     origins: dict[Path, str] = field(default_factory=dict)  # local copy -> URL
+
+    def as_given(self, reader: PageReader) -> PageReader:
+        """`reader`, its pages of a copied input naming the URL the user gave as their ``input_path``, as a local
+        file's pages name that file (the copy is this run's business)."""
+        if not self.origins:
+            return reader
+
+        def read(pipeline: Pipeline, job: DocumentJob, finished: Sequence[PageResult]) -> Iterator[PageResult]:
+            origin = self.origins.get(job.source)
+            pages = reader(pipeline, job, finished)
+            try:
+                for page in pages:
+                    yield page if origin is None else replace(page, input_path=origin)
+            finally:
+                close = getattr(pages, "close", None)  # the reader stops with the writer
+                if close is not None:
+                    close()
+
+        return read
 
 
 @contextmanager

@@ -90,7 +90,7 @@ class VlEngine:
             device, name = recognizer.placement.device, recognizer_dir.name
         else:
             recognizer_dir = None
-            recognizer = _remote_recognizer(options)
+            recognizer = remote_recognizer(options)
             device, name = resolve_placement(options.inference).device, options.vl_rec_server_url
         if options.page_label is not None:  # pages read whole: PaddleOCR-VL loads no layout model either
             detector, layout_dir, layout_model = None, None, None
@@ -137,7 +137,7 @@ class VlEngine:
     def recognize(self, planned: PlannedPage) -> Future[PageResult]:
         done: Future[PageResult] = Future()
         if not planned.jobs:
-            done.set_result(self._assemble(planned, {}))
+            done.set_result(self.assemble(planned, {}))
             return done
         results: dict[int, RecognitionResult] = {}
         lock = threading.Lock()
@@ -156,7 +156,7 @@ class VlEngine:
                 finished = len(results) == len(planned.jobs)
             if finished:
                 try:
-                    done.set_result(self._assemble(planned, results))
+                    done.set_result(self.assemble(planned, results))
                 except Exception as exc:  # the page fails with its cause, never leaves its future pending
                     done.set_exception(exc)
 
@@ -171,7 +171,9 @@ class VlEngine:
             self.recognizer.submit(request).add_done_callback(lambda future, job=job: collect(job, future))
         return done
 
-    def _assemble(self, planned: PlannedPage, results: dict[int, RecognitionResult]) -> PageResult:
+    def assemble(self, planned: PlannedPage, results: dict[int, RecognitionResult]) -> PageResult:
+        """The page of `planned` with its crops' `results` by block index (a Ray run assembles them away from
+        the recognizer, `ocrvl.cluster`)."""
         page = planned.page
         blocks: list[Block] = []
         failed = 0
@@ -267,7 +269,8 @@ def load_layout_detector(
     return detector, found.path, found.model
 
 
-def _remote_recognizer(options: PipelineOptions) -> Recognizer:
+def remote_recognizer(options: PipelineOptions) -> Recognizer:
+    """The client of the recognizer server the options name."""
     from ocrvl.inference.remote import RemoteOptions, RemoteRecognizer
 
     settings = {

@@ -19,6 +19,8 @@ from ocrvl.options import PipelineOptions
 from ocrvl.outputs import staging_path
 from tests.cluster.conftest import LITE, local_run, outputs, text_pdf
 
+HELD_SECONDS = 300  # a held task waits this long to be killed; it always is, long before
+
 
 def run_on_cluster(inputs: list[Path], out: Path, cluster: ClusterOptions, on_task):
     with cluster_session(LITE, cluster, on_task=on_task) as session:
@@ -30,7 +32,7 @@ def kill_when_held(hold: Path) -> threading.Thread:
     """Kills (SIGKILL) the worker process whose pid appears in `hold`."""
 
     def watch() -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HELD_SECONDS  # a loaded machine may take long to start the actors
         while time.monotonic() < deadline:
             if hold.exists() and hold.read_text():
                 os.kill(int(hold.read_text()), signal.SIGKILL)
@@ -52,7 +54,7 @@ def test_a_worker_killed_mid_task_is_replaced_its_pages_read_again_and_the_docum
             log.write(f"{os.getpid()} {indices[0]}\n")
         if indices[0] == 2 and not hold.exists():
             hold.write_text(str(os.getpid()))
-            time.sleep(60)
+            time.sleep(HELD_SECONDS)
 
     killer = kill_when_held(hold)
     report = run_on_cluster([source], tmp_path / "ray", ClusterOptions(pages_per_task=2), on_task)

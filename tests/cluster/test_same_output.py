@@ -63,13 +63,15 @@ def test_a_second_ray_run_skips_finished_documents_and_a_local_run_agrees(cluste
     assert parse_folder([source], tmp_path, LITE).skipped == [tmp_path / "born_digital"], "same manifest as local"
 
 
-def test_the_tiny_recognizer_on_ray_writes_what_it_writes_locally(cluster, release, tmp_path):
+def test_the_tiny_recognizer_in_whole_page_workers_writes_what_it_writes_locally(cluster, release, tmp_path):
+    """--ray-recognizers 0: every page worker holds the whole vl engine (`test_split` covers the split run)."""
     options = PipelineOptions.from_kwargs(engine="vl", vl_rec_model_dir=str(release), device="cpu", precision="fp32",
                                           max_new_tokens=6, min_pixels=3_000, max_pixels=30_000)  # fmt: skip
     samples = [SAMPLES / "born_digital.pdf", SAMPLES / "table_two_pages.pdf"]
     formats = ("md", "json", "img", "pages")
     expected = local_run(samples, tmp_path / "local", options, formats)
-    report = parse_folder(samples, tmp_path / "ray", options, BatchOptions(formats), ONE_PAGE_TASKS)
+    whole_pages = ClusterOptions(pages_per_task=1, recognizers=0)
+    report = parse_folder(samples, tmp_path / "ray", options, BatchOptions(formats), whole_pages)
     assert report.ok and len(report.written) == 2
     assert outputs(tmp_path / "ray") == expected
 

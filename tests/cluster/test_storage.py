@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import fsspec
@@ -69,14 +70,17 @@ def test_memory_urls_in_and_out_on_ray_hold_what_a_local_run_writes_and_a_second
         fs.rm("/bucket", recursive=True)
 
 
-def test_local_file_urls_through_the_command_line(tmp_path):
+def test_local_file_urls_through_the_command_line_and_the_json_names_the_url_given(tmp_path):
     source = text_pdf(tmp_path / "in" / "note.pdf", 2, "A note")
     out = tmp_path / "out"
     for target in (out.as_uri(), str(tmp_path / "local")):
-        result = CliRunner().invoke(main, ["parse", source.as_uri(), "-o", target, "--engine", "lite", "-q"])
+        result = CliRunner().invoke(main, ["parse", source.as_uri(), "-o", target, "--engine", "lite", "-q",
+                                           "--format", "md,json,pages"])  # fmt: skip
         assert result.exit_code == 0, result.output
     assert outputs(out) == outputs(tmp_path / "local")
     assert (out / "note" / "note.md").read_text().count("A note, part") == 2
+    named = [json.loads(path.read_text())["input_path"] for path in sorted((out / "note").glob("note*.json"))]
+    assert named and set(named) == {source.as_uri()}, "the URL given, not the node's copy"
 
 
 def test_a_worker_whose_node_lacks_the_input_copy_makes_its_own(tmp_path):
