@@ -64,7 +64,9 @@ def cluster_session(
     `on_recognize` in a recognizer actor as it is handed a task's crops."""
     cluster = cluster or ClusterOptions()
     split = splits(options, cluster)
-    if options.inference.device.startswith("cuda") and cluster.gpus_per_worker == 0:
+    # split, the device is the local recognizer's alone: layout runs on the page workers' CPUs
+    on_device = not split or options.vl_rec_backend == "local"
+    if on_device and options.inference.device.startswith("cuda") and cluster.gpus_per_worker == 0:
         holder = "recognizers" if split else "workers"
         raise OptionsError(f"--device {options.inference.device} on a Ray cluster needs GPUs for the {holder}: add "
                            f"--ray-gpus-per-worker 1 (Ray hides the GPUs from actors that reserve none)")  # fmt: skip

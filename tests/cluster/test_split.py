@@ -88,3 +88,21 @@ def test_a_recognizer_killed_mid_run_comes_back_and_its_pages_are_read_again(clu
     assert len(attempts) == 2 and attempts[0] == hold.read_text() != attempts[1], "read again by a new recognizer"
     assert outputs(tmp_path / "ray") == expected, "every page once, none half-written"
     assert not staging_path(tmp_path / "ray" / "table_two_pages").exists()
+
+
+def test_vl_server_split_asks_the_server_for_each_crop_once_and_writes_what_a_local_run_writes(
+    cluster, release, tmp_path
+):
+    from tests.inference.test_remote import FakeServer
+
+    server = FakeServer()  # answers each crop with its size and prompt
+    try:
+        options = PipelineOptions.from_kwargs(engine="vl-server", vl_rec_server_url=server.url,
+                                              layout_detection_model_dir=str(release / "PP-DocLayoutV2"))  # fmt: skip
+        expected = local_run(DOCUMENTS, tmp_path / "local", options, FORMATS)
+        asked_locally = server.chats
+        report = run_split(options, tmp_path / "ray", ClusterOptions(pages_per_task=2))
+        assert report.ok and outputs(tmp_path / "ray") == expected
+        assert asked_locally > 0 and server.chats == 2 * asked_locally, "every crop once, from the recognizer actor"
+    finally:
+        server.stop()
