@@ -23,6 +23,13 @@ DOCUMENTS = [SAMPLES / "born_digital.pdf", SAMPLES / "table_two_pages.pdf"]
 
 
 @pytest.fixture(scope="module")
+def broken(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("broken") / "broken.pdf"
+    path.write_bytes(b"%PDF-1.7 this is not a PDF")
+    return path
+
+
+@pytest.fixture(scope="module")
 def tiny_vl(release) -> PipelineOptions:
     return PipelineOptions.from_kwargs(engine="vl", vl_rec_model_dir=str(release), device="cpu", precision="fp32",
                                        max_new_tokens=6, min_pixels=3_000, max_pixels=30_000)  # fmt: skip
@@ -33,16 +40,18 @@ def expected(tiny_vl, tmp_path_factory) -> dict[str, bytes]:
     return local_run(DOCUMENTS, tmp_path_factory.mktemp("local"), tiny_vl, FORMATS)
 
 
-def run_split(options: PipelineOptions, out: Path, cluster: ClusterOptions, on_task=None, on_recognize=None):
+def run_split(options: PipelineOptions, out: Path, cluster: ClusterOptions, on_task=None, on_recognize=None,
+              documents=DOCUMENTS):  # fmt: skip
     with cluster_session(options, cluster, on_task=on_task, on_recognize=on_recognize) as session:
         assert session.recognizers, "the vl engine runs split"
-        batch = plan_batch(DOCUMENTS, out, session.pipeline.count_pages)
+        batch = plan_batch(documents, out, session.pipeline.count_pages)
         return run_batch(session.pipeline, batch, BatchOptions(FORMATS), reader=session.reader(batch))
 
 
 def test_crops_of_two_pages_are_read_in_one_batch_and_the_pages_written_as_a_local_run_writes(
-    cluster, tiny_vl, expected, tmp_path
+    cluster, tiny_vl, broken, tmp_path
 ):
+    expected = local_run([*DOCUMENTS, broken], tmp_path / "local", tiny_vl, FORMATS)
     batches = tmp_path / "batches.jsonl"
 
     def on_recognize(path: Path, indices) -> None:  # in the recognizer actor: log the pages of each vision batch
@@ -62,9 +71,10 @@ def test_crops_of_two_pages_are_read_in_one_batch_and_the_pages_written_as_a_loc
         logged.logged = True
         core.vision_groups = logged
 
-    report = run_split(tiny_vl, tmp_path / "ray", ClusterOptions(pages_per_task=2), on_recognize=on_recognize)
-    assert report.ok and len(report.written) == 2
-    assert outputs(tmp_path / "ray") == expected
+    report = run_split(tiny_vl, tmp_path / "ray", ClusterOptions(pages_per_task=2), on_recognize=on_recognize,
+                       documents=[*DOCUMENTS, broken])  # fmt: skip
+    assert len(report.written) == 2 and [entry["input"] for entry in report.failed] == [str(broken)]
+    assert outputs(tmp_path / "ray") == expected, "the same folders and errors.json"
     pages_per_batch = [json.loads(line) for line in batches.read_text().splitlines()]
     two_pages = [batch for batch in pages_per_batch if len(batch) > 1]
     assert two_pages, f"no vision batch held crops of two pages: {pages_per_batch}"
