@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Cropped and linked, never read as text.
 PICTURE_LABELS = frozenset({"image", "chart", "header_image", "footer_image", "seal"})
 
@@ -10,6 +12,9 @@ MARGINAL_LABELS = frozenset({"header", "footer", "header_image", "footer_image",
 
 # Pictures the vl engine crops and links but never reads.
 IMAGE_LABELS = frozenset({"image", "header_image", "footer_image"})
+
+# Text that is a figure, as tables print them: 12 / -0.5 / 1,087,948 / (3.2) / $8.6M / 45% / 1.2Bn / 0.05*
+FIGURE = re.compile(r"^[(+\-−–]?[$€£¥]?\d[\d.,]*\s?(%|[kKMB]n?)?\)?[*†‡]*$")
 
 
 def unread_labels(use_chart_recognition: bool = False, use_seal_recognition: bool = False) -> frozenset[str]:

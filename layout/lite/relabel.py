@@ -7,6 +7,7 @@ import statistics
 from collections.abc import Sequence
 
 from ocrvl.geometry import row_overlap, union_box
+from ocrvl.labels import FIGURE
 from ocrvl.layout.lite.cdla import LABEL_IDS
 from ocrvl.layout.lite.regions import group_lines, line_boxes
 from ocrvl.types import Region, Word
@@ -239,10 +240,6 @@ def _has_mark_column(words: Sequence[Word]) -> bool:
     return len(marks) >= max(3, len(pieces) / 3)
 
 
-# a figure: 12 / -0.5 / 1,087,948 / (3.2) / $8.6M / 45%
-_FIGURE = re.compile(r"^[(+\-−–]?[$€£¥]?\d[\d.,]*\s?(%|[kKMB]n?)?\)?[*†‡]*$")
-
-
 def tables_from_figure_columns(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> bool:
     """A text region that is a column of labels beside a column of figures (four or more rows, each row
     a label and a figure far apart, the figures lined up on their right or left edges) is a table the
@@ -265,7 +262,7 @@ def _label_figure_rows(words: Sequence[Word]) -> bool:
     height = statistics.median(w.bbox[3] - w.bbox[1] for w in words)
     for label, figure in pairs:
         gap = figure[0].bbox[0] - label[-1].bbox[2]
-        if not _FIGURE.match(_piece_text(figure)) or _FIGURE.match(_piece_text(label)) or gap < 2 * height:
+        if not FIGURE.match(_piece_text(figure)) or FIGURE.match(_piece_text(label)) or gap < 2 * height:
             return False
     rights = [figure[-1].bbox[2] for _, figure in pairs]
     lefts = [figure[0].bbox[0] for _, figure in pairs]

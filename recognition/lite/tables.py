@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ocrvl.labels import FIGURE
 from ocrvl.sideways import turn_box, turn_rulings, turn_words, upright_turn
 from ocrvl.types import BBox, Ruling, Word
 
@@ -44,7 +45,6 @@ _EM_PER_HEIGHT = 0.55  # font size per OCR line box height
 _FRAME_MARGIN = 16.0  # px: the turned frame reaches past the table box, so rulings just outside it stay positive
 _CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
-_FIGURE = re.compile(r"^[(+\-−–]?[$€£¥]?\d[\d.,]*%?\)?[*†‡]*$")  # 12 / -0.5 / 1,087,948 / (3.2) / $8.6 / 45%
 _LIST_BULLET = re.compile(r"\s*[•●▪◦‣]\s*")  # glyphs that mark list items (not ○ or ■, which tables use as marks)
 
 
@@ -345,7 +345,7 @@ def _cut_at_figure_gutters(bands: list[_Band], lh: float) -> list[_Frag]:
             continue
         x0, x1 = left + a, left + e
         pairs = [pair for b in bands if (pair := _tokens_beside(b, x0, x1)) is not None]
-        figures = [p for p in pairs if all(_FIGURE.match(t.text) for t in p)]
+        figures = [p for p in pairs if all(FIGURE.match(t.text) for t in p)]
         if len(pairs) >= max(3, 0.5 * len(bands)) and len(figures) >= 0.6 * len(pairs):
             gutters.append((x0 + x1) / 2)
     return [piece for f in frags for piece in _cut(f, [g for g in gutters if _figures_beside(f, g)], 0.1 * lh)]
@@ -355,7 +355,7 @@ def _figures_beside(f: _Frag, x: float) -> bool:
     """Whether x falls between two tokens of the fragment that are both figures. (Other text across a
     gutter, such as a group header, is left to the column split, which keeps spanning cells whole.)"""
     return any(
-        a.x1 <= x <= b.x0 and _FIGURE.match(a.text) and _FIGURE.match(b.text) for a, b in itertools.pairwise(f.tokens)
+        a.x1 <= x <= b.x0 and FIGURE.match(a.text) and FIGURE.match(b.text) for a, b in itertools.pairwise(f.tokens)
     )
 
 
@@ -579,11 +579,11 @@ def _figure_rows(a: _Band, b: _Band, seps: list[float]) -> bool:
 
 
 def _figure_columns(band: _Band, seps: list[float]) -> set[int]:
-    return {_col_of((f.x0 + f.x1) / 2, seps) for f in band.frags if _FIGURE.match(f.text)} - {0}
+    return {_col_of((f.x0 + f.x1) / 2, seps) for f in band.frags if FIGURE.match(f.text)} - {0}
 
 
 def _has_label(band: _Band, seps: list[float]) -> bool:
-    return any(_col_of((f.x0 + f.x1) / 2, seps) == 0 and not _FIGURE.match(f.text) for f in band.frags)
+    return any(_col_of((f.x0 + f.x1) / 2, seps) == 0 and not FIGURE.match(f.text) for f in band.frags)
 
 
 def _header_size(bands: list[_Band], hrules: list[_Rule]) -> int:
