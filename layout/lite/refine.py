@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ocrvl.layout.lite.drawings import pictures_from_drawings
 from ocrvl.layout.lite.regions import (
     absorb_orphans,
     assign_words,
@@ -39,6 +40,8 @@ def refine_layout(
     tables_from_ruled_grids(regions, words, page.rulings)
     per_region, orphans = assign_words(regions, words)
     if drop_prose_pictures(regions, per_region):
+        per_region, orphans = assign_words(regions, words)
+    if ocr_words and pictures_from_drawings(regions, words, page.image):
         per_region, orphans = assign_words(regions, words)
     if orphans:
         found = len(regions)

@@ -74,11 +74,12 @@ def _heading_like(text: str, line_count: int, larger: bool) -> bool:
 
 
 _MATH_RELATIONS = set("=≤≥≈≠∝∑∫√±×÷→∞∂")
+_SENTENCE_MARKS = set("，。；？！、")  # full-width punctuation of Chinese and Japanese prose, never in a formula
 
 
 def _formula_like(text: str) -> bool:
     visible = [c for c in text if not c.isspace()]
-    if not visible or len(visible) > 150 or not _MATH_RELATIONS & set(visible):
+    if not visible or len(visible) > 150 or not _MATH_RELATIONS & set(visible) or _SENTENCE_MARKS & set(visible):
         return False
     return sum(c.isalpha() for c in visible) < 0.6 * len(visible)
 
