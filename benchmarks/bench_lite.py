@@ -148,12 +148,12 @@ def mean_ned(tool: Tool, items: list[dict], dev: Path, scorer, rounds: int) -> f
 
 
 def print_table(title: str, tools: list[Tool], reference: Tool, neds: dict[str, float] | None = None) -> None:
-    print(f"\n{title}: {reference.pages} pages per tool")
-    header = f"{'tool':<32}{'pages/s':>9}{'speed / ' + reference.name.split(' (')[0]:>22}"
+    print(f"\n{title}: {reference.pages} pages per tool; speed as a multiple of {reference.name}'s")
+    header = f"{'tool':<32}{'pages/s':>9}{'speed':>9}"
     print(header + (f"{'NED':>8}" if neds else ""))
     for tool in tools:
         ratio = tool.pages_per_second / reference.pages_per_second if reference.pages_per_second else float("nan")
-        row = f"{tool.name:<32}{tool.pages_per_second:>9.2f}{ratio:>21.2f}x"
+        row = f"{tool.name:<32}{tool.pages_per_second:>9.2f}{ratio:>8.2f}x"
         if neds:
             row += f"{neds[tool.name]:>8.3f}"
         print(row)
