@@ -24,6 +24,7 @@ from ocrvl.layout.lite.relabel import (
     tables_from_orphan_grids,
 )
 from ocrvl.layout.lite.ruled_grids import tables_from_ruled_grids
+from ocrvl.layout.lite.table_headers import grow_tables_over_header_rows
 from ocrvl.types import Page, Region, Word
 
 
@@ -52,6 +53,8 @@ def refine_layout(
     if promote_tables(regions, per_region, whole_page=ocr_words):
         per_region, _ = assign_words(regions, words)
     tables_from_figure_columns(regions, per_region)
+    if grow_tables_over_header_rows(regions, words):
+        per_region, _ = assign_words(regions, words)
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)
     order_regions(regions)
