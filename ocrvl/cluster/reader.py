@@ -34,7 +34,8 @@ PAGES_AHEAD_PER_WORKER = 16
 
 
 class WorkerLostError(OcrvlError):
-    """The worker process reading a document's pages died on every try (killed, out of memory, a crash)."""
+    """The page worker or recognizer process reading a document's pages died on every try (killed, out of memory,
+    a crash)."""
 
 
 @dataclass(eq=False)  # told apart by identity: a document's queue entries
@@ -104,7 +105,8 @@ class _Document:
 
 
 class ClusterReader:
-    """A `ocrvl.batch.PageReader` whose pages are read by Ray actors (`ocrvl.cluster.worker.PageWorker`)."""
+    """A `ocrvl.batch.PageReader` whose pages are read by Ray actors, the tasks sent as `route` says (default:
+    `WholePages`)."""
 
     def __init__(self, ray: Any, workers: Sequence[Any], pipeline: Pipeline, jobs: Sequence[DocumentJob],
                  pages_per_task: int, max_retries: int, origins: Mapping[Path, str] | None = None,
@@ -119,7 +121,8 @@ class ClusterReader:
         self.upcoming = deque(jobs)
         self.planned: dict[Path, _Document] = {}
         self.queue: deque[_Part] = deque()
-        self.in_flight: dict[Any, _Part] = {}
+        self.in_flight: dict[Any, _Part] = {}  # page workers' calls, by the ref that frees the worker
+        self.arrived: set[Any] = set()  # refs `ray.wait` found ready, of parts not collected yet
         self.calls = [0] * len(self.workers)
 
     def __call__(self, pipeline: Pipeline, job: DocumentJob, finished: Sequence[PageResult]) -> Iterator[PageResult]:
@@ -187,17 +190,20 @@ class ClusterReader:
             self._drop(document)
 
     def _wait(self, part: _Part) -> None:
-        """Until `part`'s pages are ready, sending tasks to the workers as they become free."""
-        ray = self.ray
+        """Until `part`'s pages are ready, sending tasks to the workers as they become free.
+
+        A ref `ray.wait` found ready is never waited for again: a small result (a recognizer's texts) is ready at
+        once, and waiting for it with a large one still being fetched (its plans) would return it again and again
+        instead of the large one."""
         while True:
             self._dispatch()
-            waiting = list(self.in_flight)
-            if part.ref is not None:
-                if part.held not in self.in_flight and ray.wait([part.ref], timeout=0)[0]:
-                    return
-                waiting.append(part.ref)
-            ready, _ = ray.wait(list(dict.fromkeys(waiting)), num_returns=1)
+            if part.ref is not None and part.held not in self.in_flight and part.ref in self.arrived:
+                self.arrived -= {part.held, part.ref}
+                return
+            waiting = [*self.in_flight, *([part.ref] if part.ref is not None else [])]
+            ready, _ = self.ray.wait([ref for ref in dict.fromkeys(waiting) if ref not in self.arrived], num_returns=1)
             for ref in ready:
+                self.arrived.add(ref)
                 done = self.in_flight.pop(ref, None)
                 if done is not None:
                     self.calls[done.worker] -= 1
@@ -240,6 +246,7 @@ class ClusterReader:
                 self.calls[part.worker] -= 1
             if part.ref is not part.held:
                 self.ray.cancel(part.ref)
+            self.arrived -= {part.held, part.ref}
             self.route.release(part)
             part.held = part.ref = part.plans = None
 

@@ -77,7 +77,6 @@ def cluster_session(
                 recognizers = _start(ray, RecognizerWorker, cluster, _recognizer_count(ray, cluster), options,
                                      on_recognize, gpus=cluster.gpus_per_worker)  # fmt: skip
                 actors += recognizers
-                _started(ray, [actor.ready.remote() for actor in recognizers], "recognizer actors")
                 count = cluster.workers or _cpu_slots(ray, cluster, beside=len(recognizers))
                 workers = _start(ray, LayoutWorker, cluster, count, options, on_task, gpus=0.0)
             else:
@@ -85,7 +84,11 @@ def cluster_session(
                 count = cluster.workers or _worker_slots(ray, cluster)
                 workers = _start(ray, PageWorker, cluster, count, options, on_task, gpus=cluster.gpus_per_worker)
             actors += workers
-            identities: list[EngineIdentity] = _started(ray, [w.identity.remote() for w in workers], "page workers")
+            # both kinds load their models at once; a recognizer's failure is reported first
+            loading = [actor.ready.remote() for actor in recognizers]
+            naming = [worker.identity.remote() for worker in workers]
+            _started(ray, loading, "recognizer actors")
+            identities: list[EngineIdentity] = _started(ray, naming, "page workers")
             pipeline = _driver_pipeline(options, identities[0], split)
         except BaseException:
             _kill(ray, actors)
