@@ -431,7 +431,9 @@ def _dedupe(xs: list[float], tol: float) -> list[float]:
 def _whitespace_gaps(bands: list[_Band], span: tuple[float, float]) -> list[tuple[float, float]]:
     """Internal x ranges covered by no fragment, ignoring fragments that straddle a sparse range.
 
-    A column that only one band has text in (a group header centred over a gap) is no column.
+    A column that only one band has text in (a group header centred over a gap) is no column. A header
+    over a gap that a wider spanning header also covers ("2007" under nothing but "Inadequate housing
+    units" across) shows its gap once the wider one is set aside, so straddling is checked twice.
     """
     x0 = span[0]
     width = int(np.ceil(span[1] - x0)) + 2
@@ -439,15 +441,25 @@ def _whitespace_gaps(bands: list[_Band], span: tuple[float, float]) -> list[tupl
     def extent(f: _Frag) -> tuple[int, int]:
         return _px(f.x0, x0, width), _px(f.x1, x0, width)
 
-    coverage = np.zeros(width, int)
-    for b in bands:
-        m = np.zeros(width, bool)
-        for f in b.frags:
-            m[slice(*extent(f))] = True
-        coverage += m
+    def coverage_without(skipped: set[int]) -> np.ndarray:
+        coverage = np.zeros(width, int)
+        for b in bands:
+            m = np.zeros(width, bool)
+            for f in b.frags:
+                if id(f) not in skipped:
+                    m[slice(*extent(f))] = True
+            coverage += m
+        return coverage
+
+    coverage = coverage_without(set())
     sparse = coverage <= max(1, round(0.15 * len(bands)))
+    wide = {id(f) for b in bands for f in b.frags if _straddles(sparse, coverage, *extent(f))}
+    rest = coverage_without(wide)
     kept = [
-        (i, extent(f)) for i, b in enumerate(bands) for f in b.frags if not _straddles(sparse, coverage, *extent(f))
+        (i, extent(f))
+        for i, b in enumerate(bands)
+        for f in b.frags
+        if id(f) not in wide and not _straddles(sparse, rest, *extent(f))
     ]
     solid = np.zeros(width, bool)
     for _, (a, b) in kept:
