@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ocrvl.cluster.worker import PageCrops, TaskHook
 from ocrvl.errors import OcrvlError
 from ocrvl.inference import RecognitionRequest, RecognitionResult, Recognizer
 from ocrvl.log import configure
 from ocrvl.options import PipelineOptions
+
+if TYPE_CHECKING:
+    from ocrvl.recognition.vl.routing import CropJob
 
 
 class RecognizerWorker:
@@ -54,7 +58,7 @@ def _load(options: PipelineOptions) -> Recognizer:
     return load_local_recognizer(options).core if options.vl_rec_backend == "local" else remote_recognizer(options)
 
 
-def _request(page: PageCrops, job) -> RecognitionRequest:
-    """The request of one of the page's crops (`ocrvl.recognition.vl.routing.CropJob`), as the vl engine asks it."""
+def _request(page: PageCrops, job: CropJob) -> RecognitionRequest:
+    """The request of one of the page's crops, as the vl engine asks it."""
     return RecognitionRequest(image=job.image, prompt=job.prompt, id=(page.source, page.page_index, job.block_index),
                               min_pixels=job.min_pixels, max_pixels=job.max_pixels)  # fmt: skip
