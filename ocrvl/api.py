@@ -199,7 +199,7 @@ def parse_folder(
     with local_storage(inputs, output) as local:
 
         def write(pipeline: Pipeline, reader_for: Callable[..., PageReader] | None = None) -> BatchReport:
-            batch = plan_batch(local.inputs, local.output, pipeline.count_pages)
+            batch = local.naming_urls(plan_batch(local.inputs, local.output, pipeline.count_pages))
             if on_plan is not None:
                 on_plan(batch)
             reader = local.as_given(reader_for(batch, local.origins) if reader_for is not None else read_here)

@@ -55,6 +55,12 @@ class DocumentJob:
     folder: Path  # the document's output folder
     name: str  # file-name stem of its outputs
     page_count: int | None = None  # pages the run will process, when counted (0: the file cannot be opened)
+    given: str | None = None  # the URL the user gave, when `source` is this node's copy of it
+
+    @property
+    def input_name(self) -> str:
+        """The input as the user named it (errors.json)."""
+        return self.given or str(self.source)
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ class BatchReport:
     failed_pages: list[dict] = field(default_factory=list)  # {"input", "page", "error"}: pages of written documents
     interrupted: DocumentJob | None = None  # the document being parsed when the run was interrupted
     interrupted_pages: int = 0  # its pages finished (kept in its staging folder for the next run)
-    settled: list[Path] = field(default_factory=list)  # inputs written, skipped or failed by this run
+    settled: list[str] = field(default_factory=list)  # inputs written, skipped or failed by this run (as named)
 
     @property
     def ok(self) -> bool:
@@ -151,7 +157,7 @@ def run_batch(
                     done += 1
                     if on_page:
                         on_page()
-            report.settled.append(job.source)
+            report.settled.append(job.input_name)
             if on_document:
                 on_document(job, max(0, (job.page_count or 0) - done))
     except KeyboardInterrupt:
@@ -163,7 +169,7 @@ def run_batch(
 
 def _skip(job: DocumentJob, manifest: Manifest, report: BatchReport) -> None:
     report.skipped.append(job.folder)
-    report.failed_pages += [{"input": str(job.source), **error} for error in manifest.page_errors]
+    report.failed_pages += [{"input": job.input_name, **error} for error in manifest.page_errors]
     discard_staging(job.folder)
 
 
@@ -182,14 +188,14 @@ def _parse_document(
     try:
         for page in _write_document(pipeline, job, formats, provenance, recipe, reader):
             if page.error is not None:
-                page_errors.append({"input": str(job.source), **_page_error(page)})
+                page_errors.append({"input": job.input_name, **_page_error(page)})
             yield page
     except OcrvlError as exc:
-        report.failed.append({"input": str(job.source), "error": str(exc)})
+        report.failed.append({"input": job.input_name, "error": str(exc)})
         logger.error("%s", exc)
     except Exception as exc:  # a bug or a model failure on one file must not end the batch
         message = f"{job.source}: internal error ({type(exc).__name__}: {exc})"
-        report.failed.append({"input": str(job.source), "error": message})
+        report.failed.append({"input": job.input_name, "error": message})
         logger.error("%s", message, exc_info=logger.isEnabledFor(logging.DEBUG))
     else:
         report.written.append(job.folder)
@@ -338,5 +344,6 @@ def update_errors(out_dir: Path, report: BatchReport) -> None:
         path.unlink()
 
 
-def _identity(path: Path | str) -> str:
-    return os.path.realpath(path)
+def _identity(name: Path | str) -> str:
+    """An input as errors.json entries are matched: a URL as given, a path resolved."""
+    return str(name) if "://" in str(name) else os.path.realpath(name)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ocrvl.batch import ERRORS_FILE, DocumentJob, PageReader
+from ocrvl.batch import ERRORS_FILE, Batch, DocumentJob, PageReader
 from ocrvl.errors import InputError, OcrvlError, OutputError
 from ocrvl.outputs import MANIFEST_NAME, is_staging_folder
 from ocrvl.pipeline import Pipeline
@@ -58,6 +58,13 @@ class LocalRun:
     inputs: list[Path | str]
     output: Path
     origins: dict[Path, str] = field(default_factory=dict)  # local copy -> URL
+
+    def naming_urls(self, batch: Batch) -> Batch:
+        """`batch`, its jobs of copied inputs knowing the URL the user gave (errors.json names that)."""
+        if not self.origins:
+            return batch
+        jobs = [replace(job, given=self.origins.get(job.source)) for job in batch.jobs]
+        return replace(batch, jobs=jobs)
 
     def as_given(self, reader: PageReader) -> PageReader:
         """`reader`, its pages of a copied input naming the URL the user gave as their ``input_path``, as a local

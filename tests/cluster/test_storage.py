@@ -90,3 +90,16 @@ def test_a_worker_whose_node_lacks_the_input_copy_makes_its_own(tmp_path):
     assert copy.read_bytes() == source.read_bytes()
     assert page.page_index == 1 and "A note, part 2" in " ".join(b.content for b in page.blocks)
     shutil.rmtree(tmp_path / "node")
+
+
+def test_a_broken_url_input_is_named_by_its_url_in_errors_json_until_it_parses(tmp_path):
+    broken = tmp_path / "in" / "report.pdf"
+    broken.parent.mkdir()
+    broken.write_bytes(b"%PDF-1.7 this is not a PDF")
+    out = tmp_path / "out"
+    parse_folder([broken.as_uri()], out, LITE)
+    [entry] = json.loads((out / "errors.json").read_text())
+    assert entry["input"] == broken.as_uri(), "the URL given, not the node's copy"
+    text_pdf(broken, 1, "Fixed report")
+    parse_folder([broken.as_uri()], out, LITE)
+    assert not (out / "errors.json").exists(), "the entry goes once the input parses"
