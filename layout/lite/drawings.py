@@ -56,8 +56,7 @@ def pictures_from_drawings(regions: list[Region], words: Sequence[Word], image: 
 def _stroke_groups(image: np.ndarray, words: Sequence[Word], line_height: float) -> list[BBox]:
     """Boxes of ink that no word covers, strokes joined across small gaps, at least `_MIN_SIZE` line
     heights across and down, not touching the page edge (a scan's dark border), and inked like a drawing."""
-    gray = image.mean(axis=2) if image.ndim == 3 else image
-    ink = (gray < _INK).astype(np.uint8)
+    ink = _ink_mask(image)
     height, width = ink.shape
     pad = max(1, round(0.2 * line_height))
     for w in words:
@@ -76,6 +75,17 @@ def _stroke_groups(image: np.ndarray, words: Sequence[Word], line_height: float)
             margin = join // 2  # the dilation grew the box by this much
             boxes.append((float(x + margin), float(y + margin), float(x + w - margin), float(y + h - margin)))
     return boxes
+
+
+def _ink_mask(image: np.ndarray) -> np.ndarray:
+    """1 where the pixel's mean grey level is below `_INK`: the channels summed in 16 bits, which is exact and
+    many times faster than a float mean over a large scan."""
+    if image.ndim == 2:
+        return (image < _INK).view(np.uint8)
+    total = image[..., 0].astype(np.uint16)
+    for channel in range(1, image.shape[2]):
+        total += image[..., channel]
+    return (total < _INK * image.shape[2]).view(np.uint8)
 
 
 def _only_labels(region: Region, drawing: BBox, words: Sequence[Word]) -> bool:
