@@ -100,8 +100,9 @@ class CdlaLayoutDetector:
     def detect(self, image: np.ndarray) -> list[Region]:
         """Regions of an RGB page image, unordered, in its pixel coordinates."""
         h, w = image.shape[:2]
-        # The bundled model was exported for BGR input, as OpenCV reads images.
-        resized = cv2.resize(np.ascontiguousarray(image[:, :, ::-1]), (_INPUT_HW[1], _INPUT_HW[0]))
+        # The bundled model was exported for BGR input, as OpenCV reads images; resizing works channel by channel,
+        # so the channels are swapped after it, on the small copy.
+        resized = cv2.resize(np.ascontiguousarray(image), (_INPUT_HW[1], _INPUT_HW[0]))[:, :, ::-1]
         x = ((resized.astype(np.float32) / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)[None]
         with self._lock:
             if self._session is None:
@@ -128,14 +129,12 @@ def _decode(outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         scores, dist = scores[0], dist[0]
         bins = dist.shape[-1] // 4
         fm_w = -(-_INPUT_HW[1] // stride)  # ceil: the last column of cells is partial
-        idx = np.arange(scores.shape[0])
-        centers = np.stack(((idx % fm_w + 0.5) * stride, (idx // fm_w + 0.5) * stride), axis=1)
-        logits = dist.reshape(-1, 4, bins)
+        top = np.argsort(-scores.max(axis=1))[:_CANDIDATES_PER_STRIDE]
+        c = np.stack(((top % fm_w + 0.5) * stride, (top // fm_w + 0.5) * stride), axis=1)
+        logits = dist[top].reshape(-1, 4, bins)
         probs = np.exp(logits - logits.max(axis=2, keepdims=True))
         probs /= probs.sum(axis=2, keepdims=True)
-        distances = (probs * np.arange(bins)).sum(axis=2) * stride  # left, top, right, bottom
-        top = np.argsort(-scores.max(axis=1))[:_CANDIDATES_PER_STRIDE]
-        c, d = centers[top], distances[top]
+        d = (probs * np.arange(bins)).sum(axis=2) * stride  # left, top, right, bottom
         all_boxes.append(np.concatenate([c - d[:, :2], c + d[:, 2:]], axis=1))
         all_scores.append(scores[top])
     return np.concatenate(all_boxes), np.concatenate(all_scores)
