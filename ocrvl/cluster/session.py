@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,42 +63,71 @@ def cluster_session(
     with them when the block started it). `on_task` is called in a page worker as each of its tasks starts,
     `on_recognize` in a recognizer actor as it is handed a task's crops."""
     cluster = cluster or ClusterOptions()
-    split = splits(options, cluster)
+    with ray_cluster(cluster.address) as ray:
+        # The actors run the engine auto stands for on the cluster; the driver keeps the options as given, so the
+        # manifests say what a local run's say.
+        actor_options = _resolve_auto(ray, options, cluster)
+        with _actors(ray, options, actor_options, cluster, on_task, on_recognize) as session:
+            yield session
+
+
+@contextmanager
+def _actors(
+    ray: Any,
+    options: PipelineOptions,
+    actor_options: PipelineOptions,
+    cluster: ClusterOptions,
+    on_task: TaskHook | None,
+    on_recognize: TaskHook | None,
+) -> Iterator[ClusterSession]:
+    split = splits(actor_options, cluster)
     # split, the device is the local recognizer's alone: layout runs on the page workers' CPUs
     on_device = not split or options.vl_rec_backend == "local"
     if on_device and options.inference.device.startswith("cuda") and cluster.gpus_per_worker == 0:
         holder = "recognizers" if split else "workers"
         raise OptionsError(f"--device {options.inference.device} on a Ray cluster needs GPUs for the {holder}: add "
                            f"--ray-gpus-per-worker 1 (Ray hides the GPUs from actors that reserve none)")  # fmt: skip
-    with ray_cluster(cluster.address) as ray:
-        actors: list[Any] = []
-        try:
-            if split:
-                recognizers = _start(ray, RecognizerWorker, cluster, _recognizer_count(ray, cluster), options,
-                                     on_recognize, gpus=cluster.gpus_per_worker)  # fmt: skip
-                actors += recognizers
-                count = cluster.workers or _cpu_slots(ray, cluster, beside=len(recognizers))
-                workers = _start(ray, LayoutWorker, cluster, count, options, on_task, gpus=0.0)
-            else:
-                recognizers = []
-                count = cluster.workers or _worker_slots(ray, cluster)
-                workers = _start(ray, PageWorker, cluster, count, options, on_task, gpus=cluster.gpus_per_worker)
-            actors += workers
-            # both kinds load their models at once; a recognizer's failure is reported first
-            loading = [actor.ready.remote() for actor in recognizers]
-            naming = [worker.identity.remote() for worker in workers]
-            _started(ray, loading, "recognizer actors")
-            identities: list[EngineIdentity] = _started(ray, naming, "page workers")
-            pipeline = _driver_pipeline(options, identities[0], split)
-        except BaseException:
-            _kill(ray, actors)
-            raise
-        logger.info("Ray: %d page worker(s)%s, engine %s", count,
-                    f" and {len(recognizers)} recognizer(s)" if split else "", identities[0].name)  # fmt: skip
-        try:
-            yield ClusterSession(ray, workers, pipeline, cluster, recognizers)
-        finally:
-            _kill(ray, actors)
+    actors: list[Any] = []
+    try:
+        if split:
+            recognizers = _start(ray, RecognizerWorker, cluster, _recognizer_count(ray, cluster), actor_options,
+                                 on_recognize, gpus=cluster.gpus_per_worker)  # fmt: skip
+            actors += recognizers
+            count = cluster.workers or _cpu_slots(ray, cluster, beside=len(recognizers))
+            workers = _start(ray, LayoutWorker, cluster, count, actor_options, on_task, gpus=0.0)
+        else:
+            recognizers = []
+            count = cluster.workers or _worker_slots(ray, cluster)
+            workers = _start(ray, PageWorker, cluster, count, actor_options, on_task, gpus=cluster.gpus_per_worker)
+        actors += workers
+        # both kinds load their models at once; a recognizer's failure is reported first
+        loading = [actor.ready.remote() for actor in recognizers]
+        naming = [worker.identity.remote() for worker in workers]
+        _started(ray, loading, "recognizer actors")
+        identities: list[EngineIdentity] = _started(ray, naming, "page workers")
+        pipeline = _driver_pipeline(options, identities[0], split)
+    except BaseException:
+        _kill(ray, actors)
+        raise
+    logger.info("Ray: %d page worker(s)%s, engine %s", count,
+                f" and {len(recognizers)} recognizer(s)" if split else "", identities[0].name)  # fmt: skip
+    try:
+        yield ClusterSession(ray, workers, pipeline, cluster, recognizers)
+    finally:
+        _kill(ray, actors)
+
+
+def _resolve_auto(ray: Any, options: PipelineOptions, cluster: ClusterOptions) -> PipelineOptions:
+    """`options` with ``auto`` replaced by the engine it stands for where the actors run: the weight lookup runs
+    as a task on the cluster (a node's models folder, not the driver's, decides)."""
+    if options.engine != "auto":
+        return options
+    from ocrvl.engines import resolve_auto
+
+    lookup = ray.remote(resolve_auto).options(num_cpus=cluster.cpus_per_worker, max_retries=cluster.max_retries)
+    name, reason = ray.get(lookup.remote(options))
+    logger.info("engine: %s (%s, on the cluster)", name, reason)
+    return replace(options, engine=name)
 
 
 def _start(ray: Any, kind: type, cluster: ClusterOptions, count: int, options: PipelineOptions,

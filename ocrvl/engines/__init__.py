@@ -55,21 +55,26 @@ def choose_engine(options: PipelineOptions, local: LocalRecognizer | None = None
     if options.engine == "lite":
         return EngineChoice(LiteEngine(options), "lite asked for")
     if options.engine == "auto":
-        layout_model, missing = _vl_weights(options, local.directory if local is not None else None)
-        if missing is not None:
-            reason = f"auto; {missing}, `ocrvl models list` shows where ocrvl looks"
-            logger.info("engine: lite (%s)", reason)
+        name, reason = resolve_auto(options, local.directory if local is not None else None)
+        logger.info("engine: %s (%s)", name, reason)
+        if name == "lite":
             return EngineChoice(LiteEngine(options), reason)
-        if layout_model is None:
-            reason = "auto; PaddleOCR-VL weights found (pages are read whole: no layout model needed)"
-        else:
-            reason = f"auto; PaddleOCR-VL and {layout_model} weights found"
-        logger.info("engine: vl (%s)", reason)
     else:
         reason = f"{options.engine} asked for"
     from ocrvl.engines.vl import VlEngine
 
     return EngineChoice(VlEngine.from_options(options, local), reason)
+
+
+def resolve_auto(options: PipelineOptions, recognizer_dir: Path | None = None) -> tuple[str, str]:
+    """The engine ``auto`` runs here, ``vl`` when the PaddleOCR-VL weights it needs are found (its recognizer
+    already loaded from `recognizer_dir`, or to be looked for) and ``lite`` otherwise, and why; loads nothing."""
+    layout_model, missing = _vl_weights(options, recognizer_dir)
+    if missing is not None:
+        return "lite", f"auto; {missing}, `ocrvl models list` shows where ocrvl looks"
+    if layout_model is None:
+        return "vl", "auto; PaddleOCR-VL weights found (pages are read whole: no layout model needed)"
+    return "vl", f"auto; PaddleOCR-VL and {layout_model} weights found"
 
 
 def recognizer_if_found(options: PipelineOptions) -> LocalRecognizer | None:

@@ -116,3 +116,14 @@ def test_vl_server_split_asks_the_server_for_each_crop_once_and_writes_what_a_lo
         assert asked_locally > 0 and server.chats == 2 * asked_locally, "every crop once, from the recognizer actor"
     finally:
         server.stop()
+
+
+def test_auto_with_the_weights_found_on_the_cluster_runs_split_and_writes_what_a_local_auto_run_writes(
+    cluster, tiny_vl, tmp_path
+):
+    from dataclasses import replace
+
+    auto = replace(tiny_vl, engine="auto")
+    expected = local_run(DOCUMENTS[:1], tmp_path / "local", auto, FORMATS)
+    run_split(auto, tmp_path / "ray", ClusterOptions(pages_per_task=2), documents=DOCUMENTS[:1])
+    assert outputs(tmp_path / "ray") == expected, "the same folders and manifests as a local auto run"
