@@ -27,10 +27,16 @@ def skew_angle(image: np.ndarray) -> float:
     h, w = ink.shape
     centre = (w / 2, h / 2)
 
+    scores: dict[float, float] = {}  # the fine search's ends and middle are coarse angles already scored
+
     def score(angle: float) -> float:
-        rotation = cv2.getRotationMatrix2D(centre, angle, 1.0)
-        rows = cv2.warpAffine(ink, rotation, (w, h), flags=cv2.INTER_NEAREST).sum(axis=1, dtype=np.float64)
-        return float(np.var(rows))
+        if angle not in scores:
+            rotation = cv2.getRotationMatrix2D(centre, angle, 1.0)
+            rotated = cv2.warpAffine(ink, rotation, (w, h), flags=cv2.INTER_NEAREST)
+            # integer row sums are exact, and OpenCV's are many times faster than numpy's float ones
+            rows = cv2.reduce(rotated, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel().astype(np.float64)
+            scores[angle] = float(np.var(rows))
+        return scores[angle]
 
     coarse = max(np.arange(-_MAX_ANGLE, _MAX_ANGLE + 1e-6, 0.5), key=score)
     fine = max(np.arange(coarse - 0.5, coarse + 0.5 + 1e-6, 0.1), key=score)
