@@ -10,7 +10,7 @@ from ocrvl.geometry import row_overlap, union_box
 from ocrvl.labels import FIGURE
 from ocrvl.layout.lite.cdla import LABEL_IDS
 from ocrvl.layout.lite.regions import group_lines, line_boxes
-from ocrvl.types import Region, Word
+from ocrvl.types import BBox, Region, Word
 
 
 def _set_label(region: Region, label: str) -> None:
@@ -178,15 +178,16 @@ def _piece_text(piece: Sequence[Word]) -> str:
 def _rows_of_pieces(words: Sequence[Word]) -> list[list[list[Word]]]:
     """Words grouped into pieces (runs on one line), pieces into rows (pieces sharing a line), top to bottom."""
     rows: list[list[list[Word]]] = []
+    first_boxes: list[BBox] = []  # each row's first piece's box, which the pieces after it are matched to
     for piece in sorted(group_lines(words), key=lambda p: p[0].bbox[1]):
         box = union_box([w.bbox for w in piece])
-        for row in rows:
-            ref = union_box([w.bbox for w in row[0]])
-            if row_overlap(box, ref) > 0.5:
+        for row, first in zip(rows, first_boxes):
+            if row_overlap(box, first) > 0.5:
                 row.append(piece)
                 break
         else:
             rows.append([piece])
+            first_boxes.append(box)
     return rows
 
 
