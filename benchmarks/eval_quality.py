@@ -1,6 +1,7 @@
 """Quality on the shared evaluation corpus, ocrvl beside the PyMuPDF text-layer baseline, in one run.
 
     python benchmarks/eval_quality.py [--eval-dir ../shared/eval] [--source docling,icdar2013] [--work /tmp/ocrvl-eval]
+        [--ocr-model pp-ocrv6-tiny]
 
 Writes one Markdown file per item for each system, scores them with the corpus's own score.py,
 and prints a table of the metrics the README quotes, plus seconds per page. ocrvl is scored twice from
@@ -27,10 +28,12 @@ from ocrvl.results import DocumentOutput
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def predict_ocrvl(items: list[dict], dev: Path, out: Path, plain_out: Path, engine: str) -> tuple[float, int]:
+def predict_ocrvl(
+    items: list[dict], dev: Path, out: Path, plain_out: Path, engine: str, ocr_model: str | None = None
+) -> tuple[float, int]:
     """Document Markdown per item into `out` (restructured) and `plain_out` (pages only); seconds and pages
     of the restructured run."""
-    parser = PaddleOCRVL(engine=engine)
+    parser = PaddleOCRVL(engine=engine, **({"ocr_model": ocr_model} if ocr_model else {}))
     restructure = parser.options.restructure_options()
     out.mkdir(parents=True, exist_ok=True)
     plain_out.mkdir(parents=True, exist_ok=True)
@@ -100,6 +103,7 @@ def main() -> None:
     ap.add_argument("--source", default=None, help="comma-separated sources (default: all)")
     ap.add_argument("--engine", default="lite")
     ap.add_argument("--work", type=Path, default=Path("/tmp/ocrvl-eval"))
+    ap.add_argument("--ocr-model", default=None, help="the lite engine's OCR model (default: its default)")
     args = ap.parse_args()
 
     dev = args.eval_dir / "dev"
@@ -108,7 +112,7 @@ def main() -> None:
     items = [it for it in manifest["items"] if wanted is None or it["source"] in wanted]
 
     ocrvl_dir, plain_dir, base_dir = args.work / "ocrvl", args.work / "ocrvl-pages", args.work / "pymupdf"
-    t_ocrvl, n_ocrvl = predict_ocrvl(items, dev, ocrvl_dir, plain_dir, args.engine)
+    t_ocrvl, n_ocrvl = predict_ocrvl(items, dev, ocrvl_dir, plain_dir, args.engine, args.ocr_model)
     t_base, n_base = predict_pymupdf(items, dev, base_dir)
 
     score_py = args.eval_dir / "score.py"

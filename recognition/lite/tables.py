@@ -139,6 +139,8 @@ def _upright_table_html(inside: Sequence[Word], rulings: Sequence[Ruling], bbox:
     lh = statistics.median(b.y1 - b.y0 for b in bands)
     if all(w.line >= 0 for w in inside):  # token positions are exact only in a text layer
         bands = _bands(_cut_at_figure_gutters(bands, lh))
+    else:
+        bands = _part_touching_boxes(bands, lh)
     frags = [f for b in bands for f in b.frags]
     col_seps = _column_separators(bands, vrules, (x0, x1), lh)
     frags = [piece for f in frags for piece in _split_at(f, col_seps, lh, hrules, (x0, x1))]
@@ -357,6 +359,40 @@ def _figures_beside(f: _Frag, x: float) -> bool:
     return any(
         a.x1 <= x <= b.x0 and FIGURE.match(a.text) and FIGURE.match(b.text) for a, b in itertools.pairwise(f.tokens)
     )
+
+
+def _part_touching_boxes(bands: list[_Band], lh: float) -> list[_Band]:
+    """OCR boxes of one line that touch or overlap by a few px are pulled apart at the middle of their overlap.
+
+    A detector that grows its boxes (small models do, a lot) makes neighbouring cells' boxes meet across a
+    narrow column gutter; left touching, they cover the gutter and the columns on either side merge in every
+    row. Parted by a pixel each side, the boundary is a gap like any other: it makes a column gutter only where
+    the other lines leave that x blank too, so a line whose two boxes meet inside a column's text changes nothing.
+    """
+    reach = 0.5 * lh  # overlap beyond this is no growth of two boxes' margins but text that truly overlaps
+    for band in bands:
+        frags = band.frags
+        for k in range(len(frags) - 1):
+            f, g = frags[k], frags[k + 1]
+            if -1.0 <= f.x1 - g.x0 <= reach and f.x1 < g.x1 and g.x0 > f.x0:
+                middle = (f.x1 + g.x0) / 2
+                frags[k], frags[k + 1] = _with_right_edge(f, middle - 1.0), _with_left_edge(g, middle + 1.0)
+    return bands
+
+
+def _with_right_edge(f: _Frag, x1: float) -> _Frag:
+    """The fragment ending at x1 (its slack taken first, then its last token's width)."""
+    slack = max(0.0, min(f.slack, x1 - f.tokens[-1].x1))
+    last = f.tokens[-1]
+    tokens = [*f.tokens[:-1], _Token(last.text, last.x0, max(last.x0, min(last.x1, x1)))]
+    return _Frag(tokens, f.y0, f.y1, slack)
+
+
+def _with_left_edge(f: _Frag, x0: float) -> _Frag:
+    """The fragment starting at x0 (its first token narrowed)."""
+    first = f.tokens[0]
+    tokens = [_Token(first.text, min(max(first.x0, x0), first.x1), first.x1), *f.tokens[1:]]
+    return _Frag(tokens, f.y0, f.y1, f.slack)
 
 
 def _tokens_beside(band: _Band, x0: float, x1: float) -> tuple[_Token, _Token] | None:
