@@ -63,8 +63,14 @@ def _stroke_groups(image: np.ndarray, words: Sequence[Word], line_height: float)
         x0, y0, x1, y1 = (round(v) for v in w.bbox)
         ink[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad] = 0
     join = max(3, round(_JOIN * line_height)) | 1
-    joined = cv2.dilate(ink, np.ones((join, join), np.uint8))
+    left, top, right, bottom = _window_around(ink, join // 2)
+    if right == left:
+        return []
+    # the dilation and the components need only the ink left over and the dilation's reach around it
+    joined = cv2.dilate(ink[top:bottom, left:right], np.ones((join, join), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    stats[:, 0] += left
+    stats[:, 1] += top
     boxes = []
     min_size = _MIN_SIZE * line_height
     for x, y, w, h, _ in stats[1:count]:
@@ -75,6 +81,16 @@ def _stroke_groups(image: np.ndarray, words: Sequence[Word], line_height: float)
             margin = join // 2  # the dilation grew the box by this much
             boxes.append((float(x + margin), float(y + margin), float(x + w - margin), float(y + h - margin)))
     return boxes
+
+
+def _window_around(ink: np.ndarray, reach: int) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the box around the nonzero pixels of `ink`, grown by `reach` within the
+    page; an empty box (right == left) when there are none."""
+    x, y, w, h = cv2.boundingRect(ink)
+    if w == 0 or h == 0:
+        return 0, 0, 0, 0
+    height, width = ink.shape
+    return max(0, x - reach), max(0, y - reach), min(width, x + w + reach), min(height, y + h + reach)
 
 
 def _ink_mask(image: np.ndarray) -> np.ndarray:
