@@ -12,7 +12,9 @@ lines (one `Word` per detected line, `line == -1`):
    columns (x ranges no fragment covers, once fragments that straddle such a gap, like spanning
    headers or OCR lines that swallowed two cells, are set aside) plus the vertical rules.
    Straddling fragments are then cut at a word gap inside the column gap when every piece then
-   fits one column, else they stay whole as spanning cells.
+   fits one column, else they stay whole as spanning cells. OCR boxes of one line that touch or
+   barely overlap (grown by the detector across a narrow gutter) are parted first, so their
+   boundary is a gap too.
 4. Rows: if horizontal rules separate most lines, the ruled intervals are the rows (wrapped text
    stays in its cell). Otherwise each band starts a row unless it reads as wrapped text of the
    row above; in a header block ruled off from the body, only rules (booktabs cmidrules) do.

@@ -28,14 +28,18 @@ def _body(first_y: float) -> tuple[list[Word], list[list[str]]]:
 
 def test_cells_whose_boxes_touch_across_the_gutters_stay_in_their_columns():
     header = [_ocr("Before", 193, 230, 3), _ocr("After", 329, 360, 3), _ocr("Total", 464, 486, 3)]
-    # one row's long cells fill the gutters; their boxes meet at x 324 (1 px overlap) and 459 (2 px overlap)
+    # one row's long cells fill the gutters; their boxes meet at x 324 (1 px overlap) and 459 (2 px overlap) ...
     wide = [_ocr("Analysed", 0, 60, 16), _ocr("679 (54.5% of all samples)", 193, 325, 16)]
     wide += [_ocr("566 (45.5% of all samples)", 324, 460, 16), _ocr("1245", 458, 483, 16)]
-    body, rows = _body(29)
+    # and another's a few px to the left
+    wide += [_ocr("Tested", 0, 50, 29), _ocr("600 (50.5% of all of them)", 193, 322, 29)]
+    wide += [_ocr("500 (49.5% of all samples)", 321, 461, 29), _ocr("1100", 460, 483, 29)]
+    body, rows = _body(42)
     table = texts(table_html(header + wide + body, [], _BOX))
     assert table[0] == ["", "Before", "After", "Total"]
     assert table[1] == ["Analysed", "679 (54.5% of all samples)", "566 (45.5% of all samples)", "1245"]
-    assert table[2:] == rows
+    assert table[2] == ["Tested", "600 (50.5% of all of them)", "500 (49.5% of all samples)", "1100"]
+    assert table[3:] == rows
 
 
 def test_boxes_that_meet_inside_a_column_keep_their_words_in_one_cell():
