@@ -60,5 +60,6 @@ def _load(options: PipelineOptions) -> Recognizer:
 
 def _request(page: PageCrops, job: CropJob) -> RecognitionRequest:
     """The request of one of the page's crops, as the vl engine asks it."""
-    return RecognitionRequest(image=job.image, prompt=job.prompt, id=(page.source, page.page_index, job.block_index),
-                              min_pixels=job.min_pixels, max_pixels=job.max_pixels)  # fmt: skip
+    from ocrvl.engines.vl import crop_request
+
+    return crop_request(job, (page.source, page.page_index, job.block_index))

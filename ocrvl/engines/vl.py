@@ -10,6 +10,7 @@ runs. No thread waits per page.
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,13 +162,7 @@ class VlEngine:
                     done.set_exception(exc)
 
         for job in planned.jobs:
-            request = RecognitionRequest(
-                image=job.image,
-                prompt=job.prompt,
-                id=(planned.page.index, job.block_index),
-                min_pixels=job.min_pixels,
-                max_pixels=job.max_pixels,
-            )
+            request = crop_request(job, (planned.page.index, job.block_index))
             self.recognizer.submit(request).add_done_callback(lambda future, job=job: collect(job, future))
         return done
 
@@ -230,6 +225,12 @@ class VlEngine:
         if task_for_label(block.label, self.routing) is None:
             output.image = crop_region(page.image, block.bbox, block.polygon)
         return [output]
+
+
+def crop_request(job: CropJob, request_id: Hashable) -> RecognitionRequest:
+    """The recognizer's request for one crop of a page, under `request_id`."""
+    return RecognitionRequest(image=job.image, prompt=job.prompt, id=request_id, min_pixels=job.min_pixels,
+                              max_pixels=job.max_pixels)  # fmt: skip
 
 
 @dataclass(frozen=True)
