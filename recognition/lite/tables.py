@@ -45,6 +45,7 @@ _MERGE_GAP = 0.5  # x line height: text-layer words closer than this are one fra
 _RULED_SHARE = 0.4  # share of band gaps that must hold a rule for rules to define the rows
 _EM_PER_HEIGHT = 0.55  # font size per OCR line box height
 _FRAME_MARGIN = 16.0  # px: the turned frame reaches past the table box, so rulings just outside it stay positive
+_MAX_TITLED_CAPTION_LINES = 4  # lines above a table's top rule dropped when the first reads "Table N"
 _CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
 _LIST_BULLET = re.compile(r"\s*[•●▪◦‣]\s*")  # glyphs that mark list items (not ○ or ■, which tables use as marks)
@@ -633,7 +634,8 @@ def _figure_columns(band: _Band, seps: list[float]) -> set[int]:
 
 
 def _has_label(band: _Band, seps: list[float]) -> bool:
-    return any(_col_of((f.x0 + f.x1) / 2, seps) == 0 and not FIGURE.match(f.text) for f in band.frags)
+    """Whether the line has text in the first column (a row's label, which may be a number: 0, 1, 2, ...)."""
+    return any(_col_of((f.x0 + f.x1) / 2, seps) == 0 for f in band.frags)
 
 
 def _header_size(bands: list[_Band], hrules: list[_Rule]) -> int:
@@ -664,9 +666,12 @@ def _trim_notes(bands: list[_Band], hrules: list[_Rule]) -> list[_Band]:
     below = [b for b in bands if b.y0 >= bottom]
     if len(body) < 3:
         return bands
-    caption = bool(above) and (all(len(b.frags) == 1 for b in above) or _CAPTION.match(above[0].frags[0].text))
+    titled = bool(above) and bool(_CAPTION.match(above[0].frags[0].text))
+    caption = titled or (bool(above) and all(len(b.frags) == 1 for b in above))
     notes = bool(below) and (all(len(b.frags) == 1 for b in below) or _NOTE.match(below[0].frags[0].text))
-    dropped = (above if caption and len(above) <= 2 else []) + (below if notes and len(below) <= 2 else [])
+    # a caption that names itself ("Table 2: ...") often runs on for a few lines of description
+    caption_lines = _MAX_TITLED_CAPTION_LINES if titled else 2
+    dropped = (above if caption and len(above) <= caption_lines else []) + (below if notes and len(below) <= 2 else [])
     return [b for b in bands if b not in dropped]
 
 
@@ -784,11 +789,27 @@ def _open_missing_rules(grid: _Layout, row_rules: list[_Rule | None], vrules: li
         if len(missing) > len(rules) / 2:  # a column without rules says nothing by lacking one
             continue
         for r in missing:
-            # text below an empty cell, or centred down near where the rule would be, spans both
+            # one cell over two rows: text below an empty cell, a label above an empty cell beside a row of
+            # figures (set at the top of a cell that heads the data rows beside it; a figure belongs to its own
+            # row), or text centred down near where the rule would be
             if grid.filled(r + 1, c) or (
-                grid.filled(r, c) and max(f.cy for f in grid.frags[r, c]) > rules[r].pos - lh / 2
+                grid.filled(r, c)
+                and (
+                    (_is_label(grid.frags[r, c]) and _holds_figures(grid, r + 1))
+                    or max(f.cy for f in grid.frags[r, c]) > rules[r].pos - lh / 2
+                )
             ):
                 grid.h_open.add((r, c))
+
+
+def _is_label(frags: list[_Frag]) -> bool:
+    """Whether a cell's text is words, not figures."""
+    return not all(FIGURE.match(f.text) for f in frags)
+
+
+def _holds_figures(grid: _Layout, r: int) -> bool:
+    """Whether row r of the grid holds figures (a data row, not a header line)."""
+    return any(FIGURE.match(f.text) for (row, _), frags in grid.frags.items() if row == r for f in frags)
 
 
 def _open_under_group_rules(grid: _Layout, row_rules: list[_Rule | None], lh: float) -> None:
