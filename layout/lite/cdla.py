@@ -7,7 +7,6 @@ and a distance distribution per side (generalized focal loss), then per-class NM
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -17,6 +16,7 @@ import cv2
 import numpy as np
 
 from ocrvl.errors import EngineUnavailableError
+from ocrvl.recognition.lite.onnx_sessions import open_session
 from ocrvl.types import Region
 
 # CDLA's 10 classes onto PaddleOCR-VL's label names. Titles become paragraph_title here;
@@ -87,13 +87,7 @@ class CdlaLayoutDetector:
         self._lock = threading.Lock()
 
     def _load(self):
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.options.threads or os.cpu_count() or 1
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.log_severity_level = 3
-        session = ort.InferenceSession(str(bundled_model_path()), opts, providers=["CPUExecutionProvider"])
+        session = open_session(bundled_model_path(), self.options.threads)
         self._classes = session.get_modelmeta().custom_metadata_map["character"].splitlines()
         return session
 

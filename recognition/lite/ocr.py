@@ -11,9 +11,9 @@ import numpy as np
 from ocrvl.recognition.lite.cascade import DEFAULT_REREAD_BELOW, CascadeRecognizer, LineRecognizer
 from ocrvl.recognition.lite.line_orientation import LineOrientation
 from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_CASCADES, OcrModel, find_ocr_model
-from ocrvl.recognition.lite.onnx_sessions import open_session
+from ocrvl.recognition.lite.onnx_sessions import SessionPool, open_session
 from ocrvl.recognition.lite.text_detection import DetectionOptions, TextDetector
-from ocrvl.recognition.lite.text_recognition import RecognitionOptions, TextRecognizer, crop_line, read_dictionary
+from ocrvl.recognition.lite.text_recognition import TextRecognizer, crop_line, read_dictionary
 from ocrvl.types import BBox, Word
 
 
@@ -29,7 +29,8 @@ class OcrOptions:
     only as finely as the text's size needs (0: always at `det_limit_side_len`).
     `text_score`: lines recognized with a lower confidence are dropped.
     `use_angle_cls`: run the 0/180 degree line classifier (upside-down text lines).
-    `threads`: ONNX Runtime intra-op threads (0: every core).
+    `threads`: ONNX Runtime intra-op threads of the detector, and single-thread recognizer sessions reading lines
+    side by side (0: every core).
     `upscale_to`: images whose longer side is shorter than this are enlarged to it before
     reading (small text in 72-dpi pages and table crops is otherwise missed by the detector).
     """
@@ -42,7 +43,6 @@ class OcrOptions:
     use_angle_cls: bool = False
     threads: int = 0
     upscale_to: int = 1600
-    recognition: RecognitionOptions = RecognitionOptions()
 
 
 _MAX_UPSCALE = 3.0
@@ -71,8 +71,8 @@ class OcrSessions:
 
 
 def _recognizer(model: OcrModel, options: OcrOptions) -> TextRecognizer:
-    session = open_session(model.recognizer, options.threads)
-    return TextRecognizer(session, read_dictionary(session, model.dictionary), options.recognition)
+    sessions = SessionPool(model.recognizer, options.threads)
+    return TextRecognizer(sessions, read_dictionary(sessions.sessions[0], model.dictionary))
 
 
 class LineReader:

@@ -1,14 +1,14 @@
 """Text-line recognition with a PP-OCR CTC model: the characters of each cropped line.
 
-Lines are read in batches of similar shape: sorted by width / height, each batch padded only to its own
-widest line, so a batch of short table cells costs what short cells cost.
+Each line is read on its own, padded only to its own width (or PP-OCR's least width), so what a line reads as
+never depends on the lines read with it; the lines are shared out over single-thread sessions running side by
+side, the widest first, which keeps every core busy to the end.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -16,18 +16,10 @@ import numpy as np
 import onnxruntime as ort
 
 from ocrvl.errors import EngineUnavailableError
+from ocrvl.recognition.lite.onnx_sessions import SessionPool
 
 LINE_HEIGHT = 48  # the recognizers' input height
-MIN_WIDTH_RATIO = 320 / 48  # PP-OCR pads every batch to at least this width / height
-
-
-@dataclass(frozen=True)
-class RecognitionOptions:
-    """`batch_size`: lines per model call at most. `max_pad_ratio`: a batch is closed when its widest line
-    would be more than this many times as wide as its narrowest (padding is compute for nothing)."""
-
-    batch_size: int = 8
-    max_pad_ratio: float = 3.0
+MIN_WIDTH_RATIO = 320 / 48  # PP-OCR pads every line to at least this width / height
 
 
 def read_dictionary(session: ort.InferenceSession, dictionary: Path | None) -> list[str]:
@@ -49,12 +41,12 @@ def read_dictionary(session: ort.InferenceSession, dictionary: Path | None) -> l
 
 
 class TextRecognizer:
-    """Reads cropped BGR line images with a CTC model's session."""
+    """Reads cropped BGR line images with a CTC model's sessions."""
 
-    def __init__(self, session: ort.InferenceSession, characters: list[str], options: RecognitionOptions | None = None):
-        self.session = session
+    def __init__(self, sessions: SessionPool, characters: list[str]):
+        self.sessions = sessions
         self.characters = characters
-        self.options = options or RecognitionOptions()
+        session = sessions.sessions[0]
         self._input = session.get_inputs()[0].name
         classes = session.get_outputs()[0].shape[-1]
         if isinstance(classes, int) and classes != len(characters):
@@ -65,31 +57,17 @@ class TextRecognizer:
 
     def read(self, lines: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         """(text, mean character confidence) for each line image, in the order given."""
+        widest_first = sorted(range(len(lines)), key=lambda i: -_width_ratio(lines[i]))
+        read = self.sessions.map(self._read_line, [lines[i] for i in widest_first])
         results: list[tuple[str, float]] = [("", 0.0)] * len(lines)
-        for batch in width_batches([_width_ratio(line) for line in lines], self.options):
-            widest = max(MIN_WIDTH_RATIO, *(_width_ratio(lines[i]) for i in batch))
-            width = int(LINE_HEIGHT * widest)
-            x = np.stack([normalized_line(lines[i], width) for i in batch])
-            probabilities = self.session.run(None, {self._input: x})[0]
-            for i, row in zip(batch, probabilities):
-                results[i] = ctc_decode(row, self.characters)
+        for i, result in zip(widest_first, read):
+            results[i] = result
         return results
 
-
-def width_batches(ratios: Sequence[float], options: RecognitionOptions) -> list[list[int]]:
-    """Indices of lines grouped into batches, narrowest lines first."""
-    batches: list[list[int]] = []
-    for i in np.argsort(np.asarray(ratios, dtype=np.float64), kind="stable").tolist():
-        current = batches[-1] if batches else None
-        if (
-            current is None
-            or len(current) >= options.batch_size
-            or max(ratios[i], MIN_WIDTH_RATIO) > options.max_pad_ratio * max(ratios[current[0]], MIN_WIDTH_RATIO)
-        ):
-            batches.append([i])
-        else:
-            current.append(i)
-    return batches
+    def _read_line(self, session: ort.InferenceSession, line: np.ndarray) -> tuple[str, float]:
+        width = int(LINE_HEIGHT * max(MIN_WIDTH_RATIO, _width_ratio(line)))
+        probabilities = session.run(None, {self._input: normalized_line(line, width)[None]})[0][0]
+        return ctc_decode(probabilities, self.characters)
 
 
 def _width_ratio(line: np.ndarray) -> float:

@@ -11,7 +11,8 @@ from ocrvl.errors import EngineUnavailableError, OptionsError
 from ocrvl.options import PipelineOptions
 from ocrvl.recognition.lite import ocr_models
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
-from ocrvl.recognition.lite.text_recognition import RecognitionOptions, ctc_decode, width_batches
+from ocrvl.recognition.lite.onnx_sessions import SessionPool
+from ocrvl.recognition.lite.text_recognition import TextRecognizer, crop_line, ctc_decode
 
 LINES = ("Invoice number 4711", "Total due: 1,250.00 EUR", "Payable within 30 days")
 
@@ -63,7 +64,7 @@ def test_upside_down_lines_are_read_upright_with_the_line_classifier():
 
 def test_sessions_use_the_threads_given_do_not_spin_and_keep_no_arena(reader):
     models = reader.models()
-    for session in (models.detector.session, models.recognizer.session):
+    for session in (models.detector.session, *models.recognizer.sessions.sessions):
         options = session.get_session_options()
         assert options.intra_op_num_threads == 1
         assert options.inter_op_num_threads == 1
@@ -71,14 +72,34 @@ def test_sessions_use_the_threads_given_do_not_spin_and_keep_no_arena(reader):
         assert not options.enable_cpu_mem_arena  # an arena keeps the largest batch's memory for good
 
 
-def test_a_batch_holds_lines_of_similar_width_only():
-    ratios = [40.0, 2.0, 3.0, 38.0, 1.0, 9.0, 25.0, 2.5]
-    batches = width_batches(ratios, RecognitionOptions(batch_size=3, max_pad_ratio=3.0))
-    assert sorted(i for batch in batches for i in batch) == list(range(len(ratios)))
-    assert all(len(batch) <= 3 for batch in batches)
-    for batch in batches:  # short lines are not padded to the width of a long one
-        widths = [max(ratios[i], 320 / 48) for i in batch]
-        assert max(widths) <= 3.0 * min(widths)
+def test_lines_read_the_same_on_two_sessions_side_by_side_as_on_one(reader):
+    """Lines shared out over two single-thread sessions come back in the order given, each read as it reads
+    alone (no line is padded to another's width)."""
+    models = reader.models()
+    image = np.ascontiguousarray(text_page(("A short one", "A much longer line of text than that one", "7"))[:, :, ::-1])
+    lines = [crop_line(image, quad) for quad in models.detector.detect(image)] * 3
+    one = models.recognizer
+    assert len(one.sessions.sessions) == 1
+    two = TextRecognizer(SessionPool(ocr_models.find_ocr_model("pp-ocrv6-small").recognizer, 2), one.characters)
+    assert len(two.sessions.sessions) == 2
+    alone = [one.read([line])[0] for line in lines]
+    assert two.read(lines) == one.read(lines) == alone
+    assert [text for text, _ in alone[:3]] == ["A short one", "A much longer line of text than that one", "7"]
+
+
+def test_a_failing_line_stops_the_pool_and_raises():
+    pool = SessionPool(ocr_models.find_ocr_model("pp-ocrv6-tiny").recognizer, 2)
+    seen = []
+
+    def work(session, item):
+        seen.append(item)
+        if item == 1:
+            raise ValueError("unreadable line")
+        return item
+
+    with pytest.raises(ValueError, match="unreadable line"):
+        pool.map(work, list(range(50)))
+    assert len(seen) < 50
 
 
 def test_ctc_merges_repeats_but_keeps_letters_a_blank_separates():
