@@ -162,12 +162,17 @@ class PageOrientationClassifier:
         return ANGLES[best] if totals[best] / totals.sum() >= MIN_SHARE else 0
 
     def upright(self, page: Page) -> tuple[Page, int]:
-        """`page` set upright and the angle it was turned by (0 when the classifier is unsure). A turned page
-        loses its PDF words and rulings, which refer to the page as it was."""
+        """`page` set upright and the angle it was turned by (0 when the classifier is unsure)."""
         angle = self.upright_angle(page.image)
-        if angle == 0:
-            return page, angle
-        return replace(page, image=turn_upright(page.image, angle), words=[], rulings=[]), angle
+        return turned_page(page, angle), angle
+
+
+def turned_page(page: Page, angle: int) -> Page:
+    """`page` turned `angle` degrees counter-clockwise. A turned page loses its PDF words and rulings, which refer
+    to the page as it was."""
+    if angle % 360 == 0:
+        return page
+    return replace(page, image=turn_upright(page.image, angle), words=[], rulings=[])
 
 
 def _settled_angle(totals: np.ndarray, seen: int, count: int) -> int | None:

@@ -100,6 +100,21 @@ def test_a_turned_scan_is_read_upright(upright_parser, turned_scans, scan, sourc
     assert paddle["doc_preprocessor_res"]["angle"] == degrees and paddle["doc_preprocessor_res"]["input_path"] is None
 
 
+def test_a_page_the_classifier_takes_for_upright_is_turned_when_its_lines_read_better_turned(
+    classifier, parser, tmp_path, sources
+):
+    """The first page of the two-page table, upside down: the classifier gives upright a weak majority, the
+    OCR reads its lines far better turned, and the table is read right way up."""
+    table_page = next(iter_pages(SAMPLES / "table_two_pages.pdf")).image
+    assert classifier.upright_angle(turned_clockwise(table_page, 180)) == 0
+    path = tmp_path / "table_upside_down.png"
+    Image.fromarray(turned_clockwise(table_page, 180)).save(path)
+    (result,) = parser.predict(path)
+    assert page_json(result.page)["doc_preprocessor_res"]["angle"] == 180
+    table = sources["table_two_pages.pdf"]["tables"][0]
+    assert all(cell in result.page_markdown for cell in table["header"] + table["rows"][0])
+
+
 def test_the_lite_engine_turns_scans_upright_by_default(parser, turned_scans, sources):
     """deskew (on by default) covers quarter turns in the lite engine, whatever PaddleOCR-VL's option says."""
     (upside_down,) = parser.predict(turned_scans[180])

@@ -9,12 +9,12 @@ from ocrvl.deskew import deskew
 from ocrvl.layout.lite.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.lite.refine import refine_layout
 from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
-from ocrvl.orientation import NOT_CLASSIFIED, PageOrientationClassifier, doc_preprocessor_res
-from ocrvl.recognition.lite.ocr import OcrOptions
+from ocrvl.orientation import NOT_CLASSIFIED, PageOrientationClassifier, doc_preprocessor_res, turned_page
+from ocrvl.recognition.lite.ocr import OcrOptions, read_doubtfully
 from ocrvl.recognition.lite.ocr_models import ocr_family
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
 from ocrvl.sideways import upright_sideways_page
-from ocrvl.types import Page, PageResult
+from ocrvl.types import Page, PageResult, Word
 
 
 class LiteEngine:
@@ -47,6 +47,9 @@ class LiteEngine:
             upright, skew = deskew(page.image)
             page = replace(page, image=upright)
         words = self.recognizer.page_words(page)
+        if ocr_words and self.orientation is not None and self._read_upside_down(page, words):
+            page, angle = turned_page(page, 180), (angle + 180) % 360
+            words = self.recognizer.page_words(page)
         pairs = refine_layout(self.detector.detect(page.image), words, page, ocr_words=ocr_words)
         regions = [region for region, _ in pairs]
         blocks = self.recognizer.recognize(page, regions, [region_words for _, region_words in pairs])
@@ -63,6 +66,12 @@ class LiteEngine:
         if self.orientation is not None and (ocr_words or self.options.use_doc_orientation_classify):
             result.doc_preprocessor_res = doc_preprocessor_res(angle)
         return result
+
+    def _read_upside_down(self, page: Page, words: list[Word]) -> bool:
+        """Whether OCR read the page upside down. A page of table rules and figures can leave the orientation
+        classifier wrong (a weak majority for upright); the OCR model reads upside-down print with far lower
+        confidence, so a page whose longest lines read poorly has them read again turned a half turn."""
+        return read_doubtfully(words) and self.recognizer.reader.reads_better_half_turned(page.image)
 
     def recognize(self, analysis: PageResult) -> Future[PageResult]:
         done: Future[PageResult] = Future()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -46,6 +47,13 @@ class OcrOptions:
 
 
 _MAX_UPSCALE = 3.0
+# Which way up a page reads, from its longest lines: right-way-up print reads at a mean character confidence of
+# 0.93-1.0, upside-down print at 0.3-0.75 (PP-OCRv6 tiny and small on the repository's samples and the dev split's
+# scanned pages, at 72 to 150 dpi). A page read below _DOUBTFUL_SCORE is checked; a half turn must raise the
+# confidence by _HALF_TURN_GAIN.
+_CHECKED_LINES = 12
+_DOUBTFUL_SCORE = 0.85
+_HALF_TURN_GAIN = 0.15
 # A strip of text (a single line, a table row) is detected with black bands above and below it, which give the
 # detector the context of a page: at least this tall, and no flatter than 1 : _STRIP_RATIO.
 _STRIP_MIN_HEIGHT = 30
@@ -62,6 +70,7 @@ class OcrSessions:
         detection = DetectionOptions(max_side=options.det_limit_side_len, probe_side=options.det_probe_side)
         self.detector = TextDetector(open_session(model.detector, options.threads), detection)
         self.recognizer: LineRecognizer = _recognizer(model, options)
+        self.first_recognizer = self.recognizer  # the one model that reads every line (a cascade's fast one)
         if cascade is not None:
             accurate = _recognizer(find_ocr_model(cascade.accurate), options)
             self.recognizer = CascadeRecognizer(self.recognizer, accurate, options.reread_below)
@@ -120,6 +129,19 @@ class LineReader:
         words.sort(key=lambda word: (word.bbox[1], word.bbox[0]))
         return words
 
+    def reads_better_half_turned(self, image: np.ndarray) -> bool:
+        """Whether the longest text lines of the RGB `image` read with clearly more confidence turned upside down."""
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        models = self.models()
+        with self._lock:
+            quads = models.detector.detect(bgr)
+            lines = sorted((crop_line(bgr, quad) for quad in quads), key=lambda line: -line.shape[1])[:_CHECKED_LINES]
+            if not lines:
+                return False
+            as_is = models.first_recognizer.read(lines)
+            turned = models.first_recognizer.read([np.ascontiguousarray(line[::-1, ::-1]) for line in lines])
+        return _mean_score(turned) > _mean_score(as_is) + _HALF_TURN_GAIN
+
     def read_region(self, image: np.ndarray, bbox: BBox) -> list[Word]:
         """OCR the part of `image` inside `bbox`; boxes come back in `image` coordinates."""
         x0, y0 = max(0, int(bbox[0])), max(0, int(bbox[1]))
@@ -130,6 +152,17 @@ class LineReader:
             Word(w.text, (w.bbox[0] + x0, w.bbox[1] + y0, w.bbox[2] + x0, w.bbox[3] + y0), w.score)
             for w in self.read(image[y0:y1, x0:x1])
         ]
+
+
+def read_doubtfully(words: Sequence[Word]) -> bool:
+    """Whether the longest lines `LineReader.read` gave (or their absence) leave in doubt which way up the page
+    was read."""
+    longest = sorted(words, key=lambda word: word.bbox[0] - word.bbox[2])[:_CHECKED_LINES]
+    return not longest or float(np.mean([word.score for word in longest])) < _DOUBTFUL_SCORE
+
+
+def _mean_score(read: list[tuple[str, float]]) -> float:
+    return float(np.mean([score for _, score in read]))
 
 
 def _with_bands(bgr: np.ndarray) -> tuple[np.ndarray, int]:
