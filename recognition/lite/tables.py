@@ -149,7 +149,7 @@ def _upright_table_html(inside: Sequence[Word], rulings: Sequence[Ruling], bbox:
     frags = [piece for f in frags for piece in _split_at(f, col_seps, lh, hrules, (x0, x1))]
     bands = _bands(frags)
     col_seps = _drop_empty_columns(col_seps, frags, (x0, x1))
-    row_bounds = _rows(bands, hrules, col_seps, (x0, x1))
+    row_bounds = _rows(bands, hrules, col_seps, (x0, x1), lh)
     return _render(_cells(bands, row_bounds, col_seps, hrules, vrules, lh), len(row_bounds) - 1)
 
 
@@ -580,7 +580,9 @@ def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float
 # --------------------------------------------------------------------------- rows
 
 
-def _rows(bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tuple[float, float]) -> list[float]:
+def _rows(
+    bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tuple[float, float], lh: float
+) -> list[float]:
     """Row boundaries (y, top to bottom, including the outer ones).
 
     Rules define the rows when they separate most lines (or at least three run across the table).
@@ -604,12 +606,25 @@ def _rows(bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tupl
         row_cols |= {_col_of((f.x0 + f.x1) / 2, seps) for f in a.frags}
         close = pitch < 0.8 * ref
         wraps = (cols_b < row_cols and (close or b.frags[0].text[:1].islower())) or (cols_b == row_cols and close)
-        wraps = wraps and not _figure_rows(a, b, seps)
+        wraps = wraps and not _figure_rows(a, b, seps) and not _outdented(b, a, seps, lh)
         if not is_ruled and (i + 1 < header or wraps):  # inside the header block only rules cut
             continue
         cuts.append((a.y1 + b.y0) / 2)
         row_cols = set()
     return [bands[0].y0 - 1, *cuts, bands[-1].y1 + 1]
+
+
+def _outdented(b: _Band, a: _Band, seps: list[float], lh: float) -> bool:
+    """Whether line b starts clearly left of the text of line a in its column, the two not centred on each other:
+    a heading set out from the rows above ("Sex, by race" after "... Alaska Native"), not their text wrapping on."""
+    first = b.frags[0]
+    col = _col_of((first.x0 + first.x1) / 2, seps)
+    above = [f for f in a.frags if _col_of((f.x0 + f.x1) / 2, seps) == col]
+    if not above:
+        return False
+    left, right = min(f.x0 for f in above), max(f.x1 for f in above)
+    centred = abs((first.x0 + first.x1) / 2 - (left + right) / 2) <= 0.5 * lh
+    return first.x0 < left - 0.5 * lh and not centred
 
 
 def _unruled_figure_rows(pairs: list[tuple[_Band, _Band]], ruled: list[bool], seps: list[float]) -> list[float]:

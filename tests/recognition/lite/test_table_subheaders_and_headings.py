@@ -1,0 +1,69 @@
+"""Header and heading lines of tables without rules between their rows.
+
+- A sub-header wider than the column of figures under it ("Unadjusted OR" over "1.1"), under a group header,
+  reaching towards its neighbour's column, stays a cell of its own beside the neighbour's header ("(%)").
+- A heading line in the label column set out to the left of the rows above it ("Sex, by race" after an
+  indented row label that wrapped) starts a row of its own, even when it follows the wrapped line as
+  closely as a wrapped line follows its first line.
+"""
+
+from ocrvl.recognition.lite.tables import table_html
+from ocrvl.types import Word
+from tests.recognition.lite.test_tables import grid, pdf_line, texts
+
+
+def _cell(text: str, x: float, y: float, line: int, right: bool = False) -> list[Word]:
+    """One text-layer cell, 8 px per character, 15 px high, starting at x (or ending there with `right`)."""
+    x0 = x - 8 * len(text) if right else x
+    return pdf_line([(text, x0, x0 + 8 * len(text))], y, line=line, height=15)
+
+
+def test_a_wide_sub_header_does_not_merge_with_the_header_beside_it() -> None:
+    # a group header over three columns; under it "(%)" over right-aligned shares and "Unadjusted OR", wider than
+    # the odds ratios centred under it, reaching left towards the shares
+    words = pdf_line([("Inadequate housing units", 444, 621)], 0, line=0, height=15)
+    header = [("Characteristic", 73, 168), ("no.", 388, 411), ("(%)", 443, 466)]
+    header += [("Unadjusted OR", 484, 588), ("(95% CI)", 615, 673)]
+    words += [w for k, (text, a, b) in enumerate(header) for w in pdf_line([(text, a, b)], 28, line=1 + k, height=15)]
+    rows = []
+    for k in range(12):
+        ratio, interval = ("Ref.", "-") if k % 4 == 0 else (f"1.{k}", f"(1.{k}-2.{k})")
+        row = [f"Group {k}", f"{1000 + 37 * k:,}", f"({4 + k % 5}.{k})", ratio, interval]
+        ratio_at = (524, 548) if k % 4 == 0 else (526, 546)
+        interval_at = (636, 652) if k % 4 == 0 else (616, 672)
+        cells = [(row[0], 85, 85 + 8 * len(row[0])), (row[1], 379, 419), (row[2], 440, 469)]
+        cells += [(row[3], *ratio_at), (row[4], *interval_at)]
+        words += pdf_line(cells[:1], 52 + 24 * k, line=10 + 5 * k, height=15)
+        words += [w for j, cell in enumerate(cells[1:]) for w in pdf_line([cell], 52 + 24 * k, 11 + 5 * k + j, 15)]
+        rows.append(row)
+    html = table_html(words, [], (60, -5, 700, 340))
+    cells = grid(html)
+    assert [c[0] for c in cells[1]] == ["Characteristic", "no.", "(%)", "Unadjusted OR", "(95% CI)"]
+    assert texts(html)[2:] == rows
+
+
+def test_a_heading_set_out_to_the_left_after_a_wrapped_label_starts_a_row() -> None:
+    words = _cell("Characteristic", 10, 10, 0) + _cell("Cases", 300, 10, 1, right=True)
+    lines = [
+        ("Hispanic", "966", 40),
+        ("Black, non-Hispanic", "1,292", 64),
+        ("American Indian/", "51", 88),
+        ("Alaska Native", "", 106),  # the label wrapped: its next line follows closely
+        ("Sex, by race", "", 124),  # a heading, set out to the left as closely after
+        ("White", "1,638", 148),
+        ("Hispanic", "508", 172),
+    ]
+    for k, (label, figure, y) in enumerate(lines):
+        x = 10 if label == "Sex, by race" else 22
+        words += _cell(label, x, y, 10 + 2 * k)
+        if figure:
+            words += _cell(figure, 300, y, 11 + 2 * k, right=True)
+    assert [row[0] for row in texts(table_html(words, [], (0, 0, 320, 200)))] == [
+        "Characteristic",
+        "Hispanic",
+        "Black, non-Hispanic",
+        "American Indian/ Alaska Native",
+        "Sex, by race",
+        "White",
+        "Hispanic",
+    ]
