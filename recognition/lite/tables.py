@@ -48,6 +48,7 @@ _FRAME_MARGIN = 16.0  # px: the turned frame reaches past the table box, so ruli
 _MAX_TITLED_CAPTION_LINES = 4  # lines above a table's top rule dropped when the first reads "Table N"
 _CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
+_UNFINISHED = re.compile(r"[,/&+-]$")
 _LIST_BULLET = re.compile(r"\s*[•●▪◦‣]\s*")  # glyphs that mark list items (not ○ or ■, which tables use as marks)
 
 
@@ -605,7 +606,8 @@ def _rows(
         cols_b = {_col_of((f.x0 + f.x1) / 2, seps) for f in b.frags}
         row_cols |= {_col_of((f.x0 + f.x1) / 2, seps) for f in a.frags}
         close = pitch < 0.8 * ref
-        wraps = (cols_b < row_cols and (close or b.frags[0].text[:1].islower())) or (cols_b == row_cols and close)
+        runs_on = b.frags[0].text[:1].islower() or _runs_on(a, b, seps)
+        wraps = (cols_b < row_cols and (close or runs_on)) or (cols_b == row_cols and close)
         wraps = wraps and not _figure_rows(a, b, seps) and not _outdented(b, a, seps, lh)
         if not is_ruled and (i + 1 < header or wraps):  # inside the header block only rules cut
             continue
@@ -614,12 +616,24 @@ def _rows(
     return [bands[0].y0 - 1, *cuts, bands[-1].y1 + 1]
 
 
+def _above_first(a: _Band, b: _Band, seps: list[float]) -> list[_Frag]:
+    """The fragments of line a in the column where line b starts."""
+    col = _col_of((b.frags[0].x0 + b.frags[0].x1) / 2, seps)
+    return [f for f in a.frags if _col_of((f.x0 + f.x1) / 2, seps) == col]
+
+
+def _runs_on(a: _Band, b: _Band, seps: list[float]) -> bool:
+    """Whether the text of line a in the column where line b starts breaks off mid-phrase (ends with a comma, a
+    hyphen, a slash, an ampersand or a plus), so that b goes on with it."""
+    above = _above_first(a, b, seps)
+    return bool(above) and bool(_UNFINISHED.search(above[-1].text))
+
+
 def _outdented(b: _Band, a: _Band, seps: list[float], lh: float) -> bool:
     """Whether line b starts clearly left of the text of line a in its column, the two not centred on each other:
     a heading set out from the rows above ("Sex, by race" after "... Alaska Native"), not their text wrapping on."""
     first = b.frags[0]
-    col = _col_of((first.x0 + first.x1) / 2, seps)
-    above = [f for f in a.frags if _col_of((f.x0 + f.x1) / 2, seps) == col]
+    above = _above_first(a, b, seps)
     if not above:
         return False
     left, right = min(f.x0 for f in above), max(f.x1 for f in above)

@@ -5,6 +5,8 @@
 - A heading line in the label column set out to the left of the rows above it ("Sex, by race" after an
   indented row label that wrapped) starts a row of its own, even when it follows the wrapped line as
   closely as a wrapped line follows its first line.
+- A row label broken off at a comma goes on in the next line, even where that line stands as far below as the
+  rows stand apart and starts with a capital.
 """
 
 from ocrvl.recognition.lite.tables import table_html
@@ -66,4 +68,17 @@ def test_a_heading_set_out_to_the_left_after_a_wrapped_label_starts_a_row() -> N
         "Sex, by race",
         "White",
         "Hispanic",
+    ]
+
+
+def test_a_label_broken_off_at_a_comma_goes_on_in_the_next_line() -> None:
+    years = ["1990", "1992", "1993"]
+    words = _cell("Years", 10, 10, 0) + [w for k, y in enumerate(years) for w in _cell(y, 260 + 70 * k, 10, 1 + k)]
+    figures = ["0.323", "0.272", "0.265"]
+    words += _cell("Budget share for Coffee,", 10, 34, 10)
+    words += [w for k, v in enumerate(figures) for w in _cell(v, 260 + 70 * k, 34, 11 + k)]
+    words += _cell("Tea, Herb Tea", 10, 58, 20)  # as far below as the rows stand apart: only the comma tells
+    assert texts(table_html(words, [], (0, 0, 480, 80))) == [
+        ["Years", *years],
+        ["Budget share for Coffee, Tea, Herb Tea", *figures],
     ]
