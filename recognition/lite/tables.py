@@ -49,6 +49,7 @@ _MAX_TITLED_CAPTION_LINES = 4  # lines above a table's top rule dropped when the
 _CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
 _UNFINISHED = re.compile(r"[,/&+-]$")
+_MAX_HEADER_LINES = 6  # lines above the rule under a header block (wrapped column heads run to five or six)
 _LIST_BULLET = re.compile(r"\s*[•●▪◦‣]\s*")  # glyphs that mark list items (not ○ or ■, which tables use as marks)
 
 
@@ -668,10 +669,11 @@ def _has_label(band: _Band, seps: list[float]) -> bool:
 
 
 def _header_size(bands: list[_Band], hrules: list[_Rule]) -> int:
-    """How many leading bands form a header block: up to 4 lines above a rule across the table."""
+    """How many leading bands form a header block: up to `_MAX_HEADER_LINES` lines above a rule across the table,
+    no more than the lines below it."""
     across = [r.pos for r in _full_rules(bands, hrules, 0.9) if bands[0].y1 < r.pos]
     size = sum(b.y1 < min(across) for b in bands) if across else 0
-    return size if size <= 4 and len(bands) - size >= 2 else 0
+    return size if size <= _MAX_HEADER_LINES and len(bands) - size >= max(2, size) else 0
 
 
 def _full_rules(bands: list[_Band], hrules: list[_Rule], share: float = 0.7) -> list[_Rule]:

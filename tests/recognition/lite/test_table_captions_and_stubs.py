@@ -69,3 +69,22 @@ def test_a_label_at_the_top_of_a_ruled_cell_spans_the_data_rows_beside_it() -> N
     cells = grid(table_html(words, rulings, (x_left, 0, x_right, 150)))
     assert cells[1][0] == ("Allergy", 1, 2) and cells[3][0] == ("Asthma", 1, 2)
     assert [c[0] for c in cells[2]] == ["Percent", "18.8%", "15.6%"]
+
+
+def test_column_heads_wrapped_over_five_lines_above_the_header_rule_make_one_row() -> None:
+    heads = [
+        ["", "Percentage of", "National", "Weighted"],
+        ["", "international", "desired", "school"],
+        ["", "desired", "population", "participation"],
+        ["", "population", "overall", "rate before"],
+        ["Education system", "coverage", "exclusion rate", "substitution"],
+    ]
+    words = []
+    for k, line in enumerate(heads):
+        words += _row(line, 8 + 18 * k, k)
+    body = [[f"Country {k}", str(90 + k), str(k + 2), str(70 + 2 * k)] for k in range(8)]
+    for k, row in enumerate(body):
+        words += _row(row, 110 + 22 * k, 10 + k)
+    rulings = [hline(y, 15, 520) for y in (4, 102, 290)]
+    header = ["Education system", *(" ".join(line[c] for line in heads).strip() for c in range(1, 4))]
+    assert texts(table_html(words, rulings, (10, 0, 530, 295))) == [header, *body]
