@@ -18,6 +18,7 @@ from ocrvl.layout.lite.regions import (
 from ocrvl.layout.lite.relabel import (
     drop_prose_pictures,
     mark_doc_title,
+    mark_page_furniture,
     promote_tables,
     relabel_by_content,
     tables_from_figure_columns,
@@ -57,6 +58,7 @@ def refine_layout(
         per_region, _ = assign_words(regions, words)
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)
+    mark_page_furniture(regions, per_region, page.height)
     order_regions(regions)
     mark_doc_title(regions, per_region, page.index)
     pairs = list(zip(regions, per_region))

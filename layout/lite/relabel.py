@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Sequence
 
 from ocrvl.geometry import row_overlap, union_box
-from ocrvl.labels import FIGURE
+from ocrvl.labels import FIGURE, MARGINAL_LABELS
 from ocrvl.layout.lite.cdla import LABEL_IDS
 from ocrvl.layout.lite.regions import group_lines, line_boxes
 from ocrvl.types import BBox, Region, Word
@@ -91,6 +91,43 @@ def _body_line_height(words_per_region: Sequence[Sequence[Word]]) -> float | Non
         for box in line_boxes(words):
             heights.append(box[3] - box[1])
     return statistics.median(heights) if heights else None
+
+
+# A page number alone on its line: "12", "- 12 -", "xiv", "Page 3", "3 of 10", "p. 7", "第 3 页".
+_PAGE_NUMBER = re.compile(
+    r"^[-–—(\[]?\s*(?:(?:page|p\.|seite|pág\.?|第)\s*)?"
+    r"(?:\d{1,3}|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
+    r"\s*(?:(?:of|/|von|de)\s*\d{1,4}|页)?\s*[-–—)\]]?$",
+    re.IGNORECASE,
+)
+_PAGE_MARGIN = 0.2  # share of the page height, at the top and at the bottom, where page numbers are printed
+
+
+def mark_page_furniture(
+    regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], page_height: float
+) -> None:
+    """Page numbers and running headers and footers sit between the body and an edge of the page. A page number
+    the detector boxed as text (one line that reads as one, in the top or bottom margin, no body text between it
+    and that edge) becomes `number`, the label PaddleOCR-VL gives page numbers (kept in the JSON, left out of
+    Markdown); a header or footer boxed in mid-page, body text on both sides of it, is text."""
+    body = [region.bbox for region, words in zip(regions, words_per_region)
+            if words and region.label not in MARGINAL_LABELS]  # fmt: skip
+    for region, words in zip(regions, words_per_region):
+        if not words:
+            continue
+        others = [box for box in body if box != region.bbox]
+        nothing_above = all(box[3] > region.bbox[1] for box in others)
+        nothing_below = all(box[1] < region.bbox[3] for box in others)
+        in_top_margin = region.bbox[3] <= _PAGE_MARGIN * page_height
+        in_bottom_margin = region.bbox[1] >= (1 - _PAGE_MARGIN) * page_height
+        if region.label == "text" and len(line_boxes(words)) == 1:
+            if _PAGE_NUMBER.match(" ".join(w.text for w in words).strip()) and (
+                (in_top_margin and nothing_above) or (in_bottom_margin and nothing_below)
+            ):
+                _set_label(region, "number")
+        elif region.label in ("header", "footer") and not (in_top_margin or in_bottom_margin):
+            if not nothing_above and not nothing_below:
+                _set_label(region, "text")
 
 
 def mark_doc_title(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], page_index: int) -> None:
