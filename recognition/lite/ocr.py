@@ -157,7 +157,7 @@ class LineReader:
 def read_doubtfully(words: Sequence[Word]) -> bool:
     """Whether the longest lines `LineReader.read` gave (or their absence) leave in doubt which way up the page
     was read."""
-    longest = sorted(words, key=lambda word: word.bbox[0] - word.bbox[2])[:_CHECKED_LINES]
+    longest = sorted(words, key=lambda word: word.bbox[2] - word.bbox[0], reverse=True)[:_CHECKED_LINES]
     return not longest or float(np.mean([word.score for word in longest])) < _DOUBTFUL_SCORE
 
 
