@@ -109,9 +109,11 @@ def mark_page_furniture(
     """Page numbers and running headers and footers sit between the body and an edge of the page. A page number
     the detector boxed as text (one line that reads as one, in the top or bottom margin, no body text between it
     and that edge) becomes `number`, the label PaddleOCR-VL gives page numbers (kept in the JSON, left out of
-    Markdown); a header or footer boxed in mid-page, body text on both sides of it, is text."""
+    Markdown); a line there that runs on from a header or footer (the detector boxed a running head in pieces) is
+    part of it; a header or footer boxed in mid-page, body text on both sides of it, is text."""
     body = [region.bbox for region, words in zip(regions, words_per_region)
             if words and region.label not in MARGINAL_LABELS]  # fmt: skip
+    furniture = [region for region in regions if region.label in ("header", "footer")]
     for region, words in zip(regions, words_per_region):
         if not words:
             continue
@@ -120,10 +122,12 @@ def mark_page_furniture(
         nothing_below = all(box[1] < region.bbox[3] for box in others)
         in_top_margin = region.bbox[3] <= _PAGE_MARGIN * page_height
         in_bottom_margin = region.bbox[1] >= (1 - _PAGE_MARGIN) * page_height
-        if region.label == "text" and len(line_boxes(words)) == 1:
-            if _PAGE_NUMBER.match(" ".join(w.text for w in words).strip()) and (
-                (in_top_margin and nothing_above) or (in_bottom_margin and nothing_below)
-            ):
+        at_edge = (in_top_margin and nothing_above) or (in_bottom_margin and nothing_below)
+        if region.label in ("text", "paragraph_title") and len(line_boxes(words)) == 1 and at_edge:
+            beside = [other for other in furniture if row_overlap(other.bbox, region.bbox) >= 0.5]
+            if beside:
+                _set_label(region, beside[0].label)
+            elif region.label == "text" and _PAGE_NUMBER.match(" ".join(w.text for w in words).strip()):
                 _set_label(region, "number")
         elif region.label in ("header", "footer") and not (in_top_margin or in_bottom_margin):
             if not nothing_above and not nothing_below:

@@ -1,5 +1,6 @@
 """Page numbers are labelled `number`, as PaddleOCR-VL labels them: kept in the JSON, left out of the Markdown,
-while a short figure inside the body stays text, also where the detector boxed it as a footer."""
+while a short figure inside the body stays text, also where the detector boxed it as a footer; a running head the
+detector boxed in pieces is a header in all its pieces."""
 
 from pathlib import Path
 
@@ -93,3 +94,21 @@ def test_a_header_or_footer_boxed_in_mid_page_is_text_one_at_an_edge_stays(label
     assert _labels(top, _region("12", 450, label=label), bottom)[1] == "text"
     assert _labels(_region("Annual report", 950, label=label), top, bottom)[0] == label
     assert _labels(_region("Annual report", 20, label=label), top, bottom)[0] == label
+
+
+def _piece(text: str, left: float, top: float, label: str) -> tuple[Region, list[Word]]:
+    box = (left, top, left + 8.0 * len(text), top + 14)
+    return Region(box, label, 0.9), [Word(text, box)]
+
+
+def test_pieces_of_a_running_head_boxed_as_text_or_title_join_the_header():
+    body = _region(PARAGRAPH, 200, lines=20)
+    head = _piece("'22, August 14-18, 2022, Washington, DC, USA", 500, 40, "header")
+    assert _labels(_piece("KDD", 460, 40, "text"), head, _piece("A Dataset for Layout", 100, 41, "paragraph_title"),
+                   body) == ["header", "header", "header", "text"]  # fmt: skip
+
+
+def test_a_title_on_its_own_line_below_the_running_head_stays():
+    head = _piece("Journal of Examples 12 (2024)", 100, 20, "header")
+    title = _piece("A Dataset for Layout", 100, 60, "paragraph_title")
+    assert _labels(head, title, _region(PARAGRAPH, 200, lines=20))[1] == "paragraph_title"
