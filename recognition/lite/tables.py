@@ -7,7 +7,7 @@ lines (one `Word` per detected line, `line == -1`):
    rule between them. OCR lines are tokenized at spaces with estimated x positions, so they can
    be cut the same way.
 2. Fragments that overlap vertically form *bands* (visual text lines). A caption above the top
-   rule and notes below the bottom rule are dropped.
+   rule (a few lines when it opens with "Table N") and notes below the bottom rule are dropped.
 3. Column separators: in a table framed by vertical rules, the rules. Otherwise whitespace
    columns (x ranges no fragment covers, once fragments that straddle such a gap, like spanning
    headers or OCR lines that swallowed two cells, are set aside) plus the vertical rules.
@@ -17,7 +17,9 @@ lines (one `Word` per detected line, `line == -1`):
    boundary is a gap too.
 4. Rows: if horizontal rules separate most lines, the ruled intervals are the rows (wrapped text
    stays in its cell). Otherwise each band starts a row unless it reads as wrapped text of the
-   row above; in a header block ruled off from the body, only rules (booktabs cmidrules) do.
+   row above (close below it, lower-case, or after a label broken off at a comma; never a line set
+   out to the left, which is a heading); in a header block ruled off from the body (up to six
+   lines of wrapped column heads), only rules (booktabs cmidrules) do.
 5. Cells: fragments are placed on the row x column grid; grid cells are merged (colspan /
    rowspan) where a fragment straddles their border, where a header sits over a partial rule
    spanning several columns, or where a rule that separates the rest of the line is missing
