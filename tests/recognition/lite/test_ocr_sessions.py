@@ -76,7 +76,8 @@ def test_lines_read_the_same_on_two_sessions_side_by_side_as_on_one(reader):
     """Lines shared out over two single-thread sessions come back in the order given, each read as it reads
     alone (no line is padded to another's width)."""
     models = reader.models()
-    image = np.ascontiguousarray(text_page(("A short one", "A much longer line of text than that one", "7"))[:, :, ::-1])
+    page = text_page(("A short one", "A much longer line of text than that one", "7"))
+    image = np.ascontiguousarray(page[:, :, ::-1])
     lines = [crop_line(image, quad) for quad in models.detector.detect(image)] * 3
     one = models.recognizer
     assert len(one.sessions.sessions) == 1
