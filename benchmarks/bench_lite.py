@@ -36,6 +36,7 @@ from PIL import Image
 from ocrvl import PaddleOCRVL
 from ocrvl.log import muted_third_party
 from ocrvl.recognition.lite.cascade import CascadeRecognizer, RereadCount
+from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
 SCAN_DPI = 150
@@ -170,7 +171,7 @@ def main() -> None:
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0, help="ocrvl's threads (0: every core)")
-    ap.add_argument("--ocr-model", default="pp-ocrv6-small", help="comma-separated: each one is timed")
+    ap.add_argument("--ocr-model", default=DEFAULT_OCR_MODEL, help="comma-separated: each one is timed")
     ap.add_argument("--skip-born-digital", action="store_true")
     args = ap.parse_args()
 

