@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from ocrvl.recognition.lite.cascade import DEFAULT_REREAD_BELOW, CascadeRecognizer, LineRecognizer
+from ocrvl.recognition.lite.line_ink import PageInk
 from ocrvl.recognition.lite.line_orientation import LineOrientation
 from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_CASCADES, OcrModel, find_ocr_model
 from ocrvl.recognition.lite.onnx_sessions import SessionPool, open_session
@@ -113,7 +114,8 @@ class LineReader:
         models = self.models()
         with self._lock:  # one page at a time through the sessions: they already use every thread given
             # An image enlarged to be read holds small print (that is why it was enlarged): all of its resolution.
-            quads = models.detector.detect(bgr, probe=scale == 1.0)
+            ink = PageInk(bgr)
+            quads = ink.part_at_gutters(models.detector.detect(bgr, probe=scale == 1.0))
             lines = [crop_line(bgr, quad) for quad in quads]
             if models.orientation is not None:
                 lines = models.orientation.upright(lines)
@@ -123,8 +125,9 @@ class LineReader:
             text = text.strip()
             if not text or score < self.options.text_score:
                 continue
-            xs, ys = quad[:, 0] / scale, (quad[:, 1] - top) / scale
-            bbox = (float(xs.min()), float(max(ys.min(), 0.0)), float(xs.max()), float(min(ys.max(), h)))
+            left, right = ink.print_span(quad)
+            ys = (quad[:, 1] - top) / scale
+            bbox = (left / scale, float(max(ys.min(), 0.0)), right / scale, float(min(ys.max(), h)))
             words.append(Word(text=text, bbox=bbox, score=score))
         words.sort(key=lambda word: (word.bbox[1], word.bbox[0]))
         return words

@@ -1,0 +1,220 @@
+"""Reading order and text on scanned multi-column pages, ocrvl lite beside one-thread Tesseract.
+
+    python benchmarks/bench_columns.py [--eval-dir ../shared/eval] [--pages 8] [--keep DIR]
+
+The dev split has no magazine or newspaper page, so this benchmark sets its own: pages typeset here with
+PyMuPDF from the licence texts every Debian system carries (/usr/share/common-licenses), scanned at 300 dpi
+(black-and-white with noise, or grey paper slightly out of focus, turned by up to 0.8 degrees):
+
+- magazine: a running head, a headline, a byline, two or three justified columns with a 14 pt gutter, a
+  photograph over one or two columns with a caption, a folio;
+- newspaper: a masthead, four or five columns of small print with 8-12 pt gutters, three stories whose
+  headlines span their columns (two stacked on the left, one down the right).
+
+The reference text is what was typeset, in reading order: a story's headline, then its columns left to right
+(a caption after the column text above its photograph). Prints score.py's NED per page and per kind for ocrvl
+lite and Tesseract (skipped with a note where absent), and each one's pages/s in the same run, pages in turns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import bench_lite
+import numpy as np
+import pymupdf
+from PIL import Image, ImageFilter
+
+from ocrvl import PaddleOCRVL
+
+ROOT = Path(__file__).resolve().parents[1]
+LICENCES = Path("/usr/share/common-licenses")
+SCAN_DPI = 300
+
+
+class Prose:
+    """An endless supply of English prose: the paragraphs of the system's licence texts, shuffled."""
+
+    def __init__(self, seed: int):
+        paragraphs = []
+        for name in ("GPL-3", "Apache-2.0", "GFDL-1.3", "LGPL-3", "Artistic", "MPL-2.0"):
+            path = LICENCES / name
+            if path.exists():
+                for block in re.split(r"\n\s*\n", path.read_text(errors="ignore")):
+                    text = re.sub(r"\s+", " ", block).strip()
+                    if len(text) > 200 and text.count(".") >= 2 and not re.search(r"[<>{}=_]", text):
+                        paragraphs.append(text)
+        if not paragraphs:
+            raise SystemExit(f"no licence texts in {LICENCES} to typeset pages from")
+        random.Random(seed).shuffle(paragraphs)
+        self.words = " ".join(paragraphs).split()
+
+    def take(self, count: int) -> str:
+        taken, self.words = self.words[:count], self.words[count:] + self.words[:count]
+        return " ".join(taken)
+
+    def fill(self, page: pymupdf.Page, rect: pymupdf.Rect, size: float, font: str, align: int = 3) -> str:
+        """As many words as fit in `rect` set there (justified by default); returns the text set."""
+        low, high, best = 3, 700, ""
+        while low <= high:
+            middle = (low + high) // 2
+            text = " ".join(self.words[:middle])
+            trial = pymupdf.open().new_page(width=page.rect.width, height=page.rect.height)
+            if trial.insert_textbox(rect, text, fontsize=size, fontname=font, align=align) >= 0:
+                best, low = text, middle + 1
+            else:
+                high = middle - 1
+        page.insert_textbox(rect, best, fontsize=size, fontname=font, align=align)
+        self.take(len(best.split()))
+        return best
+
+
+def photograph(width: int, height: int, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    tones = 127 + 80 * np.sin(x / (7 + seed % 13)) * np.cos(y / (9 + seed % 7)) + rng.normal(0, 25, (height, width))
+    out = io.BytesIO()
+    Image.fromarray(tones.clip(0, 255).astype(np.uint8)).save(out, "PNG")
+    return out.getvalue()
+
+
+def magazine_page(prose: Prose, rng: random.Random, seed: int) -> tuple[pymupdf.Document, list[str]]:
+    doc = pymupdf.open()
+    width, height, margin, gutter = 612, 792, 48, 14
+    page = doc.new_page(width=width, height=height)
+    title, month = rng.choice(["COMPUTING TODAY", "The Science Monthly"]), rng.choice(["March 1994", "July 1992"])
+    folio = str(rng.randint(12, 180))
+    page.insert_text((margin, 34), f"{title} - {month}", fontsize=8, fontname="helv")
+    page.insert_text((width - margin - 20, 34), folio, fontsize=8, fontname="helv")
+    headline = prose.take(rng.randint(4, 7)).rstrip(".,;:").title()
+    page.insert_textbox(pymupdf.Rect(margin, 50, width - margin, 110), headline, fontsize=22, fontname="tibo", align=0)
+    byline = "By " + rng.choice(["Mary Ellen Hoffman", "David R. Kessler", "Robert Tanaka"])
+    page.insert_text((margin, 124), byline, fontsize=9, fontname="tiit")
+    reference = [f"{title} - {month} {folio}", headline, byline]
+    columns = rng.choice([2, 3])
+    column_width = (width - 2 * margin - (columns - 1) * gutter) / columns
+    size = rng.choice([9, 9.5, 10])
+    photo_column = rng.randrange(columns - 1) if columns == 3 else rng.randrange(columns)
+    span = 2 if columns == 3 and rng.random() < 0.5 else 1
+    photo_top, photo_height, top = rng.choice([136, 300, 420]), rng.choice([150, 190]), 136
+    for column in range(columns):
+        x0 = margin + column * (column_width + gutter)
+        x1 = x0 + column_width
+        if not photo_column <= column < photo_column + span:
+            reference.append(prose.fill(page, pymupdf.Rect(x0, top, x1, height - 60), size, "tiro"))
+            continue
+        above = prose.fill(page, pymupdf.Rect(x0, top, x1, photo_top - 6), size, "tiro") if photo_top > top + 30 else ""
+        caption = ""
+        if column == photo_column:
+            right = x0 + span * column_width + (span - 1) * gutter
+            image = photograph(int(2 * (right - x0)), 2 * photo_height, seed)
+            page.insert_image(pymupdf.Rect(x0, photo_top, right, photo_top + photo_height), stream=image)
+            caption_box = pymupdf.Rect(x0, photo_top + photo_height + 3, right, photo_top + photo_height + 40)
+            caption = prose.fill(page, caption_box, 7.5, "helv", align=0)
+        below = prose.fill(page, pymupdf.Rect(x0, photo_top + photo_height + 44, x1, height - 60), size, "tiro")
+        reference += [text for text in (above, caption, below) if text]
+    page.insert_text((width / 2 - 5, height - 30), folio, fontsize=8, fontname="helv")
+    return doc, [*reference, folio]
+
+
+def newspaper_page(prose: Prose, rng: random.Random) -> tuple[pymupdf.Document, list[str]]:
+    doc = pymupdf.open()
+    width, height, margin = 612, 900, 30
+    page = doc.new_page(width=width, height=height)
+    gutter, columns, size = rng.choice([8, 10, 12]), rng.choice([4, 5]), rng.choice([7.5, 8, 8.5])
+    column_width = (width - 2 * margin - (columns - 1) * gutter) / columns
+    masthead = rng.choice(["THE DAILY COURIER", "Evening Herald", "THE WEEKLY RECORD"])
+    page.insert_text((margin, 52), masthead, fontsize=24, fontname="tibo")
+    reference = [masthead]
+
+    def story(first: int, last: int, top: float, bottom: float) -> list[str]:
+        x0 = margin + first * (column_width + gutter)
+        x1 = margin + last * (column_width + gutter) - gutter
+        headline_size = rng.choice([13, 15])
+        headline = prose.fill(page, pymupdf.Rect(x0, top, x1, top + 2.6 * headline_size), headline_size, "tibo", 0)
+        body_top = top + 2.7 * headline_size
+        texts = [headline]
+        for column in range(first, last):
+            cx = margin + column * (column_width + gutter)
+            texts.append(prose.fill(page, pymupdf.Rect(cx, body_top, cx + column_width, bottom), size, "tiro"))
+        return texts
+
+    split, middle = rng.randint(2, columns - 2), rng.choice([400, 480, 540])
+    reference += story(0, split, 70, middle - 10)
+    reference += story(0, split, middle + 6, height - 40)
+    reference += story(split, columns, 70, height - 40)
+    return doc, reference
+
+
+def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
+    pix = doc[0].get_pixmap(dpi=SCAN_DPI, colorspace=pymupdf.csGRAY)
+    image = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+    rng = np.random.default_rng(seed)
+    image = image.rotate(float(rng.uniform(-0.8, 0.8)), resample=Image.BICUBIC, fillcolor=255)
+    tones = np.asarray(image).astype(np.float32) + rng.normal(0, 16, (image.height, image.width))
+    if seed % 2 == 0:  # black and white, as a fax or an office scanner's text mode
+        return Image.fromarray(np.where(tones > 150, 255, 0).astype(np.uint8))
+    grey = 232 - (255 - tones.clip(0, 255)) * 0.85
+    return Image.fromarray(grey.clip(0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
+
+
+def make_pages(count: int, out: Path) -> list[tuple[str, Path, str]]:
+    """(kind, PNG file, reference text) for `count` pages of each kind, written into `out`."""
+    prose, rng = Prose(seed=7), random.Random(7)
+    pages = []
+    for n in range(count):
+        for kind in ("magazine", "newspaper"):
+            doc, reference = magazine_page(prose, rng, n) if kind == "magazine" else newspaper_page(prose, rng)
+            path = out / f"{kind}_{n:02d}.png"
+            scanned(doc, n).save(path, dpi=(SCAN_DPI, SCAN_DPI))
+            pages.append((kind, path, "\n\n".join(reference)))
+    return pages
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval", help="where score.py is")
+    ap.add_argument("--pages", type=int, default=8, help="pages of each kind")
+    ap.add_argument("--keep", type=Path, help="write the pages and every tool's text here")
+    args = ap.parse_args()
+    scorer = bench_lite.load_scorer(args.eval_dir)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="ocrvl-columns-"))
+    work.mkdir(parents=True, exist_ok=True)
+    pages = make_pages(args.pages, work)
+    parser = PaddleOCRVL(engine="lite")
+    tools = [bench_lite.Tool("ocrvl lite", bench_lite.ocrvl_reader(parser))]
+    if shutil.which("tesseract"):
+        tools.append(bench_lite.Tool("tesseract (1 thread)", bench_lite.tesseract_read))
+    else:
+        print("note: no `tesseract` command here: ocrvl lite alone")
+    parser.predict(pages[0][1])  # models loaded and warm before timing
+    bench_lite.run_interleaved(tools, [(path.stem, path) for _, path, _ in pages], rounds=1)
+
+    print(f"\n{'page':<16}" + "".join(f"{tool.name:>22}" for tool in tools) + "   NED")
+    neds = {tool.name: {} for tool in tools}
+    for _, path, reference in pages:
+        truth = scorer.md_to_text(reference)
+        for tool in tools:
+            text = tool.texts[path.stem][0]
+            neds[tool.name][path.stem] = scorer.ned(scorer.md_to_text(text), truth)
+            if args.keep:
+                (work / f"{path.stem}.{tool.name.split()[0]}.md").write_text(text)
+        print(f"{path.stem:<16}" + "".join(f"{neds[tool.name][path.stem]:>22.3f}" for tool in tools))
+    for kind in ("magazine", "newspaper"):
+        stems = [path.stem for k, path, _ in pages if k == kind]
+        means = [float(np.mean([neds[tool.name][stem] for stem in stems])) for tool in tools]
+        print(f"{kind + ' mean':<16}" + "".join(f"{mean:>22.3f}" for mean in means))
+    reference_tool = tools[-1]
+    bench_lite.print_table("Speed", tools, reference_tool)
+    if not args.keep:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

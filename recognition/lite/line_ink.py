@@ -1,0 +1,161 @@
+"""Detected text lines fitted to the print on the page: parted at column gutters, their boxes trimmed to the ink.
+
+Where columns stand close (magazines, newspapers, two-column books) the DB detector often joins a line of one
+column with the line beside it in the next, and the joined string can then be held apart by no layout region.
+A gap inside a line is taken for a gutter only when a strip of it stays blank up and down the page between
+the print of lines on both sides: the white between columns runs down the page, while the wide space between
+two words of a justified line has print in the lines over and under it.
+
+The detector grows every line by about half its height on each side. Two columns' boxes then meet or overlap
+in a gutter narrower than a line height or so, and the reading order can no longer see the columns; a line's
+box is therefore reported from its first to its last inked column (the recognizer still reads the padded crop
+it was trained on).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ocrvl.recognition.lite.text_detection import Quad
+
+# A gap this many line heights wide may hold a gutter (about an em: a range's en dash, too faint for the threshold
+# in a small table image, leaves a narrower one)...
+_MIN_GUTTER_GAP = 0.6
+# ...a strip of it at least this wide that stays blank _MIN_BLANK_RUN line heights in all, counting the line...
+_MIN_GUTTER = 0.3
+_MIN_BLANK_RUN = 5.0
+# ...with print on both sides of it, within _BESIDE_REACH line heights (a ragged column's lines end short), in
+# rows adding up to at least this many line heights (the print of a line is about half its box: three lines or
+# so of each column). The loose lines of narrow justified columns leave rivers of aligned word spaces two or
+# three lines deep; a river under a blank margin runs blank upwards, but beside nothing.
+_PRINT_BESIDE = 1.6
+_BESIDE_REACH = 4.0
+# Lines slanting more than this (rise over run) are left as detected: the page was not deskewed.
+_MAX_SLANT = 0.05
+# A box trimmed to its ink keeps this fraction of a line height on either side.
+_PRINT_MARGIN = 0.1
+
+
+class PageInk:
+    """The dark pixels of one BGR page image (Otsu's threshold), and the text lines' fit to them."""
+
+    def __init__(self, bgr: np.ndarray):
+        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
+        _, dark = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+        self.dark = dark.astype(bool)
+
+    def part_at_gutters(self, quads: list[Quad]) -> list[Quad]:
+        """The detected `quads`, every line that crosses a column gutter cut into its pieces on either side."""
+        if not quads:
+            return []
+        # A box joined across columns is taller than a line of print (the columns' baselines differ a little):
+        # gaps are measured against the page's typical line.
+        typical = float(np.median([_height(quad) for quad in quads]))
+        return [line for quad in quads for line in self._at_gutters(quad, min(typical, _height(quad)))]
+
+    def print_span(self, quad: Quad) -> tuple[float, float]:
+        """The left and right x of the print inside a level line (a small margin kept), else of the quad."""
+        left, right = float(quad[:, 0].min()), float(quad[:, 0].max())
+        inked = self._inked_columns(quad)
+        if inked is None or not inked.any():
+            return left, right
+        columns = np.flatnonzero(inked)
+        margin = _PRINT_MARGIN * _height(quad)
+        start = int(max(0, np.floor(left)))
+        return max(left, start + columns[0] - margin), min(right, start + columns[-1] + 1 + margin)
+
+    def _at_gutters(self, quad: Quad, height: float) -> list[Quad]:
+        inked = self._inked_columns(quad)
+        if inked is None or inked.size < 3 * height:
+            return [quad]
+        left = int(max(0, np.floor(quad[:, 0].min())))
+        top, bottom = self._rows(quad)
+        cuts = []
+        for start, end in _blank_runs(~inked):
+            if end - start >= _MIN_GUTTER_GAP * height:
+                gutter = self._gutter_in(left + start, left + end, top, bottom, height)
+                if gutter is not None:
+                    cuts.append(gutter)
+        return _cut(quad, cuts)
+
+    def _inked_columns(self, quad: Quad) -> np.ndarray | None:
+        """Which pixel columns of a level line's box hold print, looking at the middle of the line only (the
+        boxes overlap the ascenders and descenders of the lines around them); None for a slanted or tiny box."""
+        run = quad[1, 0] - quad[0, 0]
+        if run <= 0 or abs(quad[1, 1] - quad[0, 1]) > _MAX_SLANT * run:
+            return None
+        top, bottom = self._rows(quad)
+        height = bottom - top
+        left = int(max(0, np.floor(quad[:, 0].min())))
+        right = int(min(self.dark.shape[1], np.ceil(quad[:, 0].max())))
+        if height < 4 or right - left < 2:
+            return None
+        return self.dark[top + height // 5 : bottom - height // 5, left:right].any(axis=0)
+
+    def _rows(self, quad: Quad) -> tuple[int, int]:
+        return int(max(0, np.floor(quad[:, 1].min()))), int(min(self.dark.shape[0], np.ceil(quad[:, 1].max())))
+
+    def _gutter_in(self, start: int, end: int, top: int, bottom: int, height: float) -> float | None:
+        """The middle of the widest strip of columns between `start` and `end` that runs blank from the line up
+        and down the page between print on both sides (a gutter between two columns of lines), or None.
+        (A ragged column's short line leaves a gap wider than its gutter; the wide spaces of the first line
+        under a blank top margin run blank upwards too, but beside nothing.)"""
+        own = bottom - top
+        strip = self.dark[:, start:end]
+        up = _blank_rows_from(strip[:top][::-1])
+        down = _blank_rows_from(strip[bottom:])
+        long_enough = (up + own + down >= _MIN_BLANK_RUN * height) & ~strip[top:bottom].any(axis=0)
+        runs = [(a - 1, b - 1) for a, b in _blank_runs(np.concatenate([[False], long_enough, [False]]))]
+        if not runs:
+            return None
+        a, b = max(runs, key=lambda run: run[1] - run[0])
+        if b - a < _MIN_GUTTER * height:
+            return None
+        middle = (a + b) // 2
+        rows = np.r_[top - int(up[middle]) : top, bottom : bottom + int(down[middle])]
+        reach = int(_BESIDE_REACH * height)
+        left_side = self.dark[rows, max(0, start + a - reach) : start + a].any(axis=1)
+        right_side = self.dark[rows, start + b : start + b + reach].any(axis=1)
+        if np.count_nonzero(left_side & right_side) < _PRINT_BESIDE * height:
+            return None
+        return start + (a + b) / 2
+
+
+def _height(quad: Quad) -> float:
+    return float(quad[:, 1].max() - quad[:, 1].min())
+
+
+def _blank_runs(blank: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of blank columns strictly between the first and last inked ones, as (start, end) indices."""
+    inked = np.flatnonzero(~blank)
+    if inked.size < 2:
+        return []
+    inside = blank[inked[0] : inked[-1] + 1].astype(np.int8)
+    changes = np.flatnonzero(np.diff(np.concatenate([[0], inside, [0]])))
+    return [(inked[0] + start, inked[0] + end) for start, end in zip(changes[::2], changes[1::2])]
+
+
+def _blank_rows_from(rows: np.ndarray) -> np.ndarray:
+    """For each column of `rows` (dark pixels, nearest row first), how many rows it stays blank from the start."""
+    if rows.shape[0] == 0:
+        return np.zeros(rows.shape[1], dtype=int)
+    return np.where(rows.any(axis=0), np.argmax(rows, axis=0), rows.shape[0])
+
+
+def _cut(quad: Quad, cuts: list[float]) -> list[Quad]:
+    if not cuts:
+        return [quad]
+    edges = [float(quad[0, 0]), *cuts, float(quad[1, 0])]
+    return [_slice(quad, a, b) for a, b in zip(edges, edges[1:])]
+
+
+def _slice(quad: Quad, x_from: float, x_to: float) -> Quad:
+    """The part of a level quad between two x positions, its top and bottom edges kept on their lines."""
+
+    def at(a: np.ndarray, b: np.ndarray, x: float) -> np.ndarray:
+        t = (x - a[0]) / (b[0] - a[0]) if b[0] != a[0] else 0.0
+        return a + (b - a) * t
+
+    tl, tr, br, bl = quad
+    return np.array([at(tl, tr, x_from), at(tl, tr, x_to), at(bl, br, x_to), at(bl, br, x_from)], dtype=np.float32)

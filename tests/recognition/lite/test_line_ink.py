@@ -1,0 +1,126 @@
+"""Detected text lines fitted to the print: parted at column gutters, boxed to the ink."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocrvl import PaddleOCRVL
+from ocrvl.recognition.lite.line_ink import PageInk
+from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
+
+LINE = 40  # a detected line's box height in the drawn pages below: print 20 pixels tall, padded 10 on each side
+PITCH = 48
+
+
+def inked_page(lines: list[list[tuple[int, int]]], width: int = 1000, top_margin: int = 100) -> np.ndarray:
+    """A white BGR page with black runs of print: `lines[i]` holds the (x0, x1) spans of line i's words."""
+    page = np.full((top_margin + PITCH * len(lines) + 100, width, 3), 255, dtype=np.uint8)
+    for i, spans in enumerate(lines):
+        y = top_margin + PITCH * i + 10
+        for x0, x1 in spans:
+            page[y : y + 20, x0:x1] = 0
+    return page
+
+
+def line_quad(i: int, x0: float, x1: float, top_margin: int = 100) -> np.ndarray:
+    """The padded box the detector would draw around line i from x0 to x1."""
+    y0 = top_margin + PITCH * i
+    return np.array([[x0, y0], [x1, y0], [x1, y0 + LINE], [x0, y0 + LINE]], dtype=np.float32)
+
+
+def words(x0: int, x1: int, space: int = 8) -> list[tuple[int, int]]:
+    """Words of 50 pixels with `space` between them, filling x0..x1 (the last word ends exactly at x1)."""
+    spans, x = [], x0
+    while x + 50 < x1:
+        spans.append((x, x + 50))
+        x += 50 + space
+    return [*spans, (x, x1)] if x < x1 else spans
+
+
+def two_columns(rows: int = 8, gutter: int = 36) -> np.ndarray:
+    left, right = (60, 480), (480 + gutter, 940)
+    return inked_page([words(*left) + words(*right) for _ in range(rows)])
+
+
+def test_a_line_the_detector_drew_across_a_column_gutter_becomes_two_lines():
+    ink = PageInk(two_columns(gutter=36))  # a gutter of 0.9 line heights: the DB detector joins such lines
+    left, right = ink.part_at_gutters([line_quad(3, 50, 950)])
+
+    assert 480 <= left[1, 0] <= 516 and left[1, 0] == right[0, 0]  # cut inside the gutter
+    assert ink.print_span(left) == pytest.approx((56, 484))  # the print, with a tenth of a line height around it
+    assert ink.print_span(right) == pytest.approx((512, 944))
+
+
+@pytest.mark.parametrize("row", [0, 7])
+def test_the_first_and_last_lines_of_two_columns_are_parted_too(row):
+    assert len(PageInk(two_columns()).part_at_gutters([line_quad(row, 50, 950)])) == 2
+
+
+def test_a_wide_space_with_print_above_and_below_it_is_no_gutter():
+    """A loosely justified line's wide space (0.75 line heights) with lines running on above and below it."""
+    body = [words(60, 940) for _ in range(7)]
+    body[3] = words(60, 400) + words(430, 940)
+    assert len(PageInk(inked_page(body)).part_at_gutters([line_quad(3, 50, 950)])) == 1
+
+
+def test_spaces_aligned_in_the_first_lines_under_a_blank_margin_are_no_gutter():
+    """A river of word spaces two lines deep under the top margin runs blank upwards, but beside it only one
+    other line's print: no gutter."""
+    body = [words(60, 940) for _ in range(7)]
+    body[0] = words(60, 400) + words(424, 940)
+    body[1] = words(60, 400) + words(424, 940)
+    assert len(PageInk(inked_page(body)).part_at_gutters([line_quad(0, 50, 950)])) == 1
+
+
+def test_a_thin_dash_is_print_not_a_gap():
+    """A table's range ("0.310–2.268") in a column of shorter numbers: the en dash, one pixel thick, keeps it
+    whole."""
+    rows = [[(60, 200), (300, 360), (500, 560)] for _ in range(7)]
+    rows[3] = [(60, 200), (300, 360), (408, 468), (500, 560)]
+    page = inked_page(rows)
+    page[100 + PITCH * 3 + 20, 364:404] = 0
+    pieces = PageInk(page).part_at_gutters([line_quad(3, 290, 570)])
+    assert [(piece[0, 0], piece[1, 0]) for piece in pieces] == [(290, 484), (484, 570)]  # parted at the gutter only
+
+
+def test_a_slanted_line_is_left_as_detected():
+    ink = PageInk(two_columns())
+    quad = line_quad(3, 50, 950)
+    quad[1:3, 1] += 80  # a rise of 0.09: the page was not straightened
+    assert len(ink.part_at_gutters([quad])) == 1
+    assert ink.print_span(quad) == (50.0, 950.0)
+
+
+LEFT = ("The river rises in the hills", "and runs south past the mill", "where the old road crosses it",
+        "before the town of Ashford,", "then turns east to the sea", "through marsh and reed beds")  # fmt: skip
+RIGHT = ("Trains leave the station at", "seven and return at noon on", "every weekday except holidays",
+         "when the timetable changes", "and a bus replaces the last", "service of the evening run")  # fmt: skip
+
+
+def two_column_scan(gutter: int) -> Image.Image:
+    """Two ragged columns of print with `gutter` pixels between the longest left line and the right column."""
+    font = ImageFont.load_default(size=30)
+    column = max(font.getlength(text) for text in LEFT)
+    page = Image.new("RGB", (int(120 + 2 * column + gutter), 120 + 42 * len(LEFT)), "white")
+    draw = ImageDraw.Draw(page)
+    for i, (left, right) in enumerate(zip(LEFT, RIGHT)):
+        draw.text((60, 60 + 42 * i), left, fill="black", font=font)
+        draw.text((60 + column + gutter, 60 + 42 * i), right, fill="black", font=font)
+    return page
+
+
+def test_the_ocr_reads_each_column_s_lines_apart():
+    reader = LineReader(OcrOptions(model="pp-ocrv6-small", threads=1))
+    lines = [word.text for word in reader.read(np.asarray(two_column_scan(gutter=24)))]
+    assert sorted(lines) == sorted(LEFT + RIGHT)
+
+
+def test_a_two_column_page_reads_column_after_column(tmp_path):
+    path = tmp_path / "two_columns.png"
+    two_column_scan(gutter=30).save(path)
+
+    markdown = PaddleOCRVL(engine="lite", threads=1).predict(str(path))[0].page_markdown
+
+    assert markdown.split("\n\n") == [" ".join(LEFT), " ".join(RIGHT) + "\n"]
