@@ -113,16 +113,20 @@ def absorb_orphans(regions: Sequence[Region], orphans: Sequence[Word]) -> list[W
 
 
 def _line_neighbour(regions: Sequence[Region], b: BBox) -> Region | None:
+    """The text-like region beside `b` on its line, the nearest when there are several (the first word of a
+    column's line, left outside a box that starts inside the column, is nearer its own column than the column
+    across the gutter)."""
     height = b[3] - b[1]
+    best: tuple[float, Region] | None = None
     for region in regions:
         r = region.bbox
         if region.label not in _TEXT_LIKE:
             continue
         v_overlap = min(b[3], r[3]) - max(b[1], r[1])
         gap = max(r[0] - b[2], b[0] - r[2])
-        if v_overlap > 0.6 * height and gap < 1.5 * height:
-            return region
-    return None
+        if v_overlap > 0.6 * height and gap < 1.5 * height and (best is None or gap < best[0]):
+            best = (gap, region)
+    return best[1] if best else None
 
 
 def regions_for_orphans(words: Sequence[Word], page_width: int, page_height: int) -> list[Region]:

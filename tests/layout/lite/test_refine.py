@@ -120,3 +120,15 @@ def test_a_running_header_above_body_text_stays_a_header():
     body = _line("Body text of the page that runs on for a while", 100, 300) + _line("and its next line", 100, 325)
     detected = [Region((90, 35, 500, 60), "header", 0.8), Region((90, 290, 900, 350), "text", 0.9)]
     assert _labels_by_first_word(detected, header + body) == {"Journal": "header", "Body": "text"}
+
+
+def test_a_word_left_outside_its_column_s_box_joins_that_column_not_the_one_across_the_gutter():
+    """The layout box of the right column starts a little inside it; the first word of one of its lines lies
+    outside every box, as near the left column's box as its own column's."""
+    left = [w for i in range(6) for w in _line("plain words of the left column", 100, 200 + 30 * i)]
+    right = [w for i in range(6) for w in _line("words of the column on the right", 520, 200 + 30 * i)]
+    orphan = Word("whole", (470, 260, 512, 280))
+    detected = [Region((95, 195, 450, 385), "text", 0.9), Region((518, 195, 880, 385), "text", 0.9)]
+    pairs = refine_layout(detected, left + right + [orphan], _page())
+    (right_words,) = [ws for r, ws in pairs if r.bbox[0] > 460]
+    assert orphan in right_words
