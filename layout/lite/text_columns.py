@@ -2,9 +2,10 @@
 
 On dense pages (newspapers, magazines) the layout model often draws one text box across several columns. Its
 lines are then read row by row across the columns, a sentence of one column interleaved with the next. A box
-is split where no word of it crosses a blank strip from top to bottom and the print on both sides is prose:
-a few lines each, and lines long against their height (a column of labels beside its values, a form, keeps
-its rows).
+is split where no word of it crosses a blank strip from top to bottom and the print on both sides is prose of
+about one width: a few lines each, lines long against their height and filling their column (a column of labels
+beside its values, bullets beside their items, a table taken for text keep their rows). A line or two of a
+neighbouring column that the box took in is split off on its own.
 """
 
 from __future__ import annotations
