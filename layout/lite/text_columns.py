@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Sequence
 
 from ocrvl.geometry import union_box
-from ocrvl.layout.lite.regions import group_lines
+from ocrvl.layout.lite.regions import line_boxes
 from ocrvl.types import Region, Word
 
 # The blank between two columns, in line heights (OCR and text-layer word boxes hug the print; the union of many
@@ -74,16 +74,16 @@ def _columns(words: Sequence[Word]) -> list[list[Word]]:
 
 
 def _width(words: Sequence[Word]) -> float:
-    return max(w.bbox[2] for w in words) - min(w.bbox[0] for w in words)
+    box = union_box([word.bbox for word in words])
+    return box[2] - box[0]
 
 
 def _stray(groups: list[list[Word]], prose: list[bool], height: float, index: int) -> bool:
     """A line or two as long as a column's, beside prose columns: the end of a neighbouring box's column (a
     bullet or a list number beside its item is short)."""
     beside = [prose[i] for i in (index - 1, index + 1) if 0 <= i < len(groups)]
-    lines = group_lines(groups[index])
-    widths = [_width(line) for line in lines]
-    return len(lines) < _MIN_LINES and min(widths) >= _MIN_LINE_WIDTH * height and all(beside)
+    lines = line_boxes(groups[index])
+    return len(lines) < _MIN_LINES and min(b[2] - b[0] for b in lines) >= _MIN_LINE_WIDTH * height and all(beside)
 
 
 def _narrower(groups: list[list[Word]], weak: int) -> bool:
@@ -94,8 +94,7 @@ def _narrower(groups: list[list[Word]], weak: int) -> bool:
 
 
 def _is_prose_column(words: list[Word], height: float) -> bool:
-    lines = group_lines(words)
+    lines = line_boxes(words)
     if len(lines) < _MIN_LINES:
         return False
-    widths = [_width(line) for line in lines]
-    return statistics.median(widths) >= max(_MIN_LINE_WIDTH * height, _FULL_LINE * _width(words))
+    return statistics.median(b[2] - b[0] for b in lines) >= max(_MIN_LINE_WIDTH * height, _FULL_LINE * _width(words))
