@@ -1,8 +1,10 @@
-"""Box arithmetic shared by the layout post-processing and the recognizers."""
+"""Box and interval arithmetic shared by the layout post-processing and the recognizers."""
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from ocrvl.types import BBox
 
@@ -60,3 +62,9 @@ def crop_bounds(bbox: BBox, page_width: int | None = None, page_height: int | No
     if page_height is not None:
         y1 = min(page_height, y1)
     return x0, y0, max(x0, x1), max(y0, y1)
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of each run of True in a 1-D mask."""
+    steps = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(steps == 1).tolist(), np.flatnonzero(steps == -1).tolist(), strict=True))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ocrvl.geometry import runs
 from ocrvl.recognition.lite.text_detection import Quad
 
 # A gap this many line heights wide may hold a gutter (about an em: a range's en dash, too faint for the threshold
@@ -57,31 +58,32 @@ class PageInk:
     def print_span(self, quad: Quad) -> tuple[float, float]:
         """The left and right x of the print inside a level line (a small margin kept), else of the quad."""
         left, right = float(quad[:, 0].min()), float(quad[:, 0].max())
-        inked = self._inked_columns(quad)
-        if inked is None or not inked.any():
+        fit = self._inked_columns(quad)
+        if fit is None or not fit[1].any():
             return left, right
+        start, inked = fit
         columns = np.flatnonzero(inked)
         margin = _PRINT_MARGIN * _height(quad)
-        start = int(max(0, np.floor(left)))
         return max(left, start + columns[0] - margin), min(right, start + columns[-1] + 1 + margin)
 
     def _at_gutters(self, quad: Quad, height: float) -> list[Quad]:
-        inked = self._inked_columns(quad)
-        if inked is None or inked.size < 3 * height:
+        fit = self._inked_columns(quad)
+        if fit is None or fit[1].size < 3 * height:
             return [quad]
-        left = int(max(0, np.floor(quad[:, 0].min())))
+        left, inked = fit
         top, bottom = self._rows(quad)
         cuts = []
-        for start, end in _blank_runs(~inked):
+        for start, end in _interior_runs(~inked):
             if end - start >= _MIN_GUTTER_GAP * height:
                 gutter = self._gutter_in(left + start, left + end, top, bottom, height)
                 if gutter is not None:
                     cuts.append(gutter)
         return _cut(quad, cuts)
 
-    def _inked_columns(self, quad: Quad) -> np.ndarray | None:
-        """Which pixel columns of a level line's box hold print, looking at the middle of the line only (the
-        boxes overlap the ascenders and descenders of the lines around them); None for a slanted or tiny box."""
+    def _inked_columns(self, quad: Quad) -> tuple[int, np.ndarray] | None:
+        """The first pixel column of a level line's box, and which of its columns hold print, looking at the
+        middle of the line only (the boxes overlap the ascenders and descenders of the lines around them); None
+        for a slanted or tiny box."""
         run = quad[1, 0] - quad[0, 0]
         if run <= 0 or abs(quad[1, 1] - quad[0, 1]) > _MAX_SLANT * run:
             return None
@@ -91,7 +93,7 @@ class PageInk:
         right = int(min(self.dark.shape[1], np.ceil(quad[:, 0].max())))
         if height < 4 or right - left < 2:
             return None
-        return self.dark[top + height // 5 : bottom - height // 5, left:right].any(axis=0)
+        return left, self.dark[top + height // 5 : bottom - height // 5, left:right].any(axis=0)
 
     def _rows(self, quad: Quad) -> tuple[int, int]:
         return int(max(0, np.floor(quad[:, 1].min()))), int(min(self.dark.shape[0], np.ceil(quad[:, 1].max())))
@@ -106,10 +108,10 @@ class PageInk:
         up = _blank_rows_from(strip[:top][::-1])
         down = _blank_rows_from(strip[bottom:])
         long_enough = (up + own + down >= _MIN_BLANK_RUN * height) & ~strip[top:bottom].any(axis=0)
-        runs = [(a - 1, b - 1) for a, b in _blank_runs(np.concatenate([[False], long_enough, [False]]))]
-        if not runs:
+        strips = runs(long_enough)
+        if not strips:
             return None
-        a, b = max(runs, key=lambda run: run[1] - run[0])
+        a, b = max(strips, key=lambda run: run[1] - run[0])
         if b - a < _MIN_GUTTER * height:
             return None
         middle = (a + b) // 2
@@ -126,14 +128,9 @@ def _height(quad: Quad) -> float:
     return float(quad[:, 1].max() - quad[:, 1].min())
 
 
-def _blank_runs(blank: np.ndarray) -> list[tuple[int, int]]:
-    """Runs of blank columns strictly between the first and last inked ones, as (start, end) indices."""
-    inked = np.flatnonzero(~blank)
-    if inked.size < 2:
-        return []
-    inside = blank[inked[0] : inked[-1] + 1].astype(np.int8)
-    changes = np.flatnonzero(np.diff(np.concatenate([[0], inside, [0]])))
-    return [(inked[0] + start, inked[0] + end) for start, end in zip(changes[::2], changes[1::2])]
+def _interior_runs(blank: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of blank columns with print on both sides, as (start, end) indices."""
+    return [(start, end) for start, end in runs(blank) if start > 0 and end < blank.size]
 
 
 def _blank_rows_from(rows: np.ndarray) -> np.ndarray:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ocrvl.geometry import runs
 from ocrvl.labels import FIGURE
 from ocrvl.sideways import turn_box, turn_rulings, turn_words, upright_turn
 from ocrvl.types import BBox, Ruling, Word
@@ -349,7 +350,7 @@ def _cut_at_figure_gutters(bands: list[_Band], lh: float) -> list[_Frag]:
         coverage += covered
     sparse = coverage <= max(1, 0.15 * len(bands))
     gutters = []
-    for a, e in _runs(sparse):
+    for a, e in runs(sparse):
         if e - a < 0.15 * lh or a == 0 or e >= width - 1:
             continue
         x0, x1 = left + a, left + e
@@ -508,10 +509,10 @@ def _whitespace_gaps(bands: list[_Band], span: tuple[float, float]) -> list[tupl
     for _, (a, b) in kept:
         solid[a:b] = True
     if len(bands) >= 3:
-        for a, b in _runs(solid):
+        for a, b in runs(solid):
             if len({i for i, (fa, fb) in kept if fa < b and fb > a}) == 1:
                 solid[a:b] = False
-    return [(x0 + a, x0 + b) for a, b in _runs(~solid) if a > 0 and b < width and solid[:a].any() and solid[b:].any()]
+    return [(x0 + a, x0 + b) for a, b in runs(~solid) if a > 0 and b < width and solid[:a].any() and solid[b:].any()]
 
 
 def _px(x: float, origin: float, width: int) -> int:
@@ -527,15 +528,9 @@ def _straddles(sparse: np.ndarray, coverage: np.ndarray, a: int, b: int) -> bool
     if others.all() and not thin.any():
         return False
     dense = ~thin
-    return any(others[:s].any() and others[e:].any() for s, e in _runs(~others)) or any(
-        dense[:s].any() and dense[e:].any() for s, e in _runs(thin)
+    return any(others[:s].any() and others[e:].any() for s, e in runs(~others)) or any(
+        dense[:s].any() and dense[e:].any() for s, e in runs(thin)
     )
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) of each run of True."""
-    d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
 
 
 def _split_at(f: _Frag, seps: list[float], lh: float, hrules: list[_Rule], span: tuple[float, float]) -> list[_Frag]:
