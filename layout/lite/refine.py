@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ocrvl.layout.lite.drawings import pictures_from_drawings
+from ocrvl.layout.lite.gutters import WordRows
 from ocrvl.layout.lite.regions import (
     absorb_orphans,
     assign_words,
@@ -48,7 +49,9 @@ def refine_layout(
         per_region, orphans = assign_words(regions, words)
     if orphans:
         found = len(regions)
-        regions += regions_for_orphans(absorb_orphans(regions, orphans), page.width, page.height)
+        gutters = WordRows(words) if ocr_words else None
+        left = absorb_orphans(regions, orphans, gutters)
+        regions += regions_for_orphans(left, page.width, page.height, gutters)
         per_region, _ = assign_words(regions, words)
         if tables_from_orphan_grids(regions, per_region, found):
             per_region, _ = assign_words(regions, words)

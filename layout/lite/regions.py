@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, row_overlap, union_box
 from ocrvl.labels import MARGINAL_LABELS
 from ocrvl.layout.lite.cdla import LABEL_IDS
+from ocrvl.layout.lite.gutters import WordRows, is_gutter, split_at_gutters
 from ocrvl.layout.lite.reading_order import xy_cut_order
 from ocrvl.types import BBox, Region, Ruling, Word
 
@@ -23,6 +24,9 @@ _WORD_GAP = 1.2
 _CROSS_CLASS_NMS = 0.9
 _PAGE_COVERING = 0.7
 _CONTAINED = 0.9
+# An orphan word joins the text region beside it on its line across a gap of up to this many line heights,
+# unless the gap is a column gutter.
+_LINE_GAP = 1.5
 
 
 def clean_regions(regions: Sequence[Region], page_width: int, page_height: int) -> list[Region]:
@@ -96,15 +100,18 @@ def _best_region(hits: list[int], regions: Sequence[Region]) -> int:
     return min(hits, key=rank)
 
 
-def absorb_orphans(regions: Sequence[Region], orphans: Sequence[Word]) -> list[Word]:
+def absorb_orphans(regions: Sequence[Region], orphans: Sequence[Word], gutters: WordRows | None = None) -> list[Word]:
     """Grow text-like regions over orphan words that continue one of their lines (a title box that
-    stops short of the title's first or last words); returns the orphans still left over."""
+    stops short of the title's first or last words); returns the orphans still left over.
+
+    `gutters`: the page's OCR lines, for telling column gutters (see `gutters.py`); None for the words of a text
+    layer, whose word spaces can be as wide as that test's narrowest gutter."""
     left = list(orphans)
     grown = True
     while grown and left:
         grown = False
         for word in list(left):
-            region = _line_neighbour(regions, word.bbox)
+            region = _line_neighbour(regions, word.bbox, gutters)
             if region is not None:
                 region.bbox = union_box([region.bbox, word.bbox])
                 left.remove(word)
@@ -112,36 +119,49 @@ def absorb_orphans(regions: Sequence[Region], orphans: Sequence[Word]) -> list[W
     return left
 
 
-def _line_neighbour(regions: Sequence[Region], b: BBox) -> Region | None:
+def _line_neighbour(regions: Sequence[Region], b: BBox, gutters: WordRows | None) -> Region | None:
     """The text-like region beside `b` on its line, the nearest when there are several (the first word of a
     column's line, left outside a box that starts inside the column, is nearer its own column than the column
-    across the gutter)."""
+    across the gutter). With OCR lines the gap is measured to the region's print on the line where it has some
+    (detector boxes are padded by about a narrow gutter), and must be no column gutter: a column the detector
+    boxed nowhere is not swallowed by the box of the column beside it."""
     height = b[3] - b[1]
     best: tuple[float, Region] | None = None
     for region in regions:
         r = region.bbox
-        if region.label not in _TEXT_LIKE:
+        if region.label not in _TEXT_LIKE or min(b[3], r[3]) - max(b[1], r[1]) <= 0.6 * height:
             continue
-        v_overlap = min(b[3], r[3]) - max(b[1], r[1])
-        gap = max(r[0] - b[2], b[0] - r[2])
-        if v_overlap > 0.6 * height and gap < 1.5 * height and (best is None or gap < best[0]):
-            best = (gap, region)
+        if max(r[0] - b[2], b[0] - r[2]) >= _LINE_GAP * height:
+            continue
+        gap = _gap_to(b, r, gutters.on_line(b) if gutters else [])
+        width = gap[1] - gap[0]
+        if (best is None or width < best[0]) and (gutters is None or not is_gutter(gap, b, gutters)):
+            best = (width, region)
     return best[1] if best else None
 
 
-def regions_for_orphans(words: Sequence[Word], page_width: int, page_height: int) -> list[Region]:
-    """Text the detector missed becomes text regions: words grouped into lines, lines into blocks."""
+def _gap_to(b: BBox, r: BBox, on_line: Sequence[BBox]) -> tuple[float, float]:
+    """The horizontal gap from box `b` to the nearest print of region box `r` on its line (to `r`'s edge where
+    it holds none there)."""
+    inside = [other for other in on_line if contains_point(r, *center(other))] or [r]
+    if r[0] > b[2] or (r[0] + r[2]) / 2 > (b[0] + b[2]) / 2:
+        return b[2], min(x0 for x0, _, _, _ in inside)
+    return max(x1 for _, _, x1, _ in inside), b[0]
+
+
+def regions_for_orphans(
+    words: Sequence[Word], page_width: int, page_height: int, gutters: WordRows | None = None
+) -> list[Region]:
+    """Text the detector missed becomes text regions: words grouped into lines (parted at column gutters where
+    the page's OCR lines, `gutters`, show them), lines into blocks."""
     if not words:
         return []
-    lines = line_boxes(words)
+    lines = [union_box([w.bbox for w in piece]) for piece in _line_pieces(words, gutters)]
     blocks: list[list[BBox]] = []
     for line in sorted(lines, key=lambda b: (b[1], b[0])):
         height = line[3] - line[1]
         for block in blocks:
-            last = block[-1]
-            gap = line[1] - last[3]
-            overlap = min(line[2], last[2]) - max(line[0], last[0])
-            if -height < gap < 1.2 * height and overlap > 0:
+            if any(_continues(line, above, height) for above in block):
                 block.append(line)
                 break
         else:
@@ -158,12 +178,28 @@ def regions_for_orphans(words: Sequence[Word], page_width: int, page_height: int
     return regions
 
 
+def _line_pieces(words: Sequence[Word], gutters: WordRows | None) -> list[list[Word]]:
+    if gutters is None:
+        return group_lines(words)
+    return [piece for line in group_lines(words) for piece in split_at_gutters(line, gutters)]
+
+
+def _continues(line: BBox, above: BBox, height: float) -> bool:
+    """Whether `line` goes on under `above` (any line of a block, not only its last: a justified line the
+    detector read in pieces is several boxes side by side)."""
+    gap = line[1] - above[3]
+    overlap = min(line[2], above[2]) - max(line[0], above[0])
+    return -height < gap < 1.2 * height and overlap > 0
+
+
 def group_lines(words: Sequence[Word]) -> list[list[Word]]:
     """Words grouped into text lines (vertically overlapping, close neighbours), each left to right."""
     lines: list[list[Word]] = []
+    open_lines: list[list[Word]] = []  # lines whose last word reaches below the top of the words still to come
     for word in sorted(words, key=lambda w: (w.bbox[1], w.bbox[0])):
         b = word.bbox
-        for line in lines:
+        open_lines = [line for line in open_lines if line[-1].bbox[3] > b[1]]
+        for line in open_lines:
             last = line[-1].bbox
             h_gap = b[0] - last[2]
             if row_overlap(b, last) > 0.5 and -5 < h_gap < _WORD_GAP * (b[3] - b[1]):
@@ -171,6 +207,7 @@ def group_lines(words: Sequence[Word]) -> list[list[Word]]:
                 break
         else:
             lines.append([word])
+            open_lines.append(lines[-1])
     return lines
 
 

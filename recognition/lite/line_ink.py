@@ -23,6 +23,10 @@ from ocrvl.recognition.lite.text_detection import Quad
 # A gap this many line heights wide may hold a gutter (about an em: a range's en dash, too faint for the threshold
 # in a small table image, leaves a narrower one)...
 _MIN_GUTTER_GAP = 0.6
+# ...or, in an image read at its own resolution, one this wide (a newspaper's gutter, under an em of its small
+# print, is about half the detector's padded box; in an image enlarged to be read, thin strokes such as that dash
+# blur below the threshold)...
+_NARROW_GUTTER_GAP = 0.45
 # ...a strip of it at least this wide that stays blank _MIN_BLANK_RUN line heights in all, counting the line...
 _MIN_GUTTER = 0.3
 _MIN_BLANK_RUN = 5.0
@@ -41,10 +45,12 @@ _PRINT_MARGIN = 0.1
 class PageInk:
     """The dark pixels of one BGR page image (Otsu's threshold), and the text lines' fit to them."""
 
-    def __init__(self, bgr: np.ndarray):
+    def __init__(self, bgr: np.ndarray, enlarged: bool = False):
+        """`enlarged`: the image was scaled up to be read (a small one), and its faint strokes may be lost."""
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
         _, dark = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
         self.dark = dark.astype(bool)
+        self._min_gap = _MIN_GUTTER_GAP if enlarged else _NARROW_GUTTER_GAP
 
     def part_at_gutters(self, quads: list[Quad]) -> list[Quad]:
         """The detected `quads`, every line that crosses a column gutter cut into its pieces on either side."""
@@ -74,7 +80,7 @@ class PageInk:
         top, bottom = self._rows(quad)
         cuts = []
         for start, end in _interior_runs(~inked):
-            if end - start >= _MIN_GUTTER_GAP * height:
+            if end - start >= self._min_gap * height:
                 gutter = self._gutter_in(left + start, left + end, top, bottom, height)
                 if gutter is not None:
                     cuts.append(gutter)

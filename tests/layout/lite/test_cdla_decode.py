@@ -61,4 +61,3 @@ def test_the_model_input_is_the_bgr_page_resized(monkeypatch):
     bgr = cv2.resize(np.ascontiguousarray(page[:, :, ::-1]), (cdla._INPUT_HW[1], cdla._INPUT_HW[0]))
     expected = ((bgr.astype(np.float32) / 255.0 - cdla._MEAN) / cdla._STD).transpose(2, 0, 1)[None]
     assert np.array_equal(seen[0], expected)
-

@@ -53,6 +53,17 @@ def test_a_line_the_detector_drew_across_a_column_gutter_becomes_two_lines():
     assert ink.print_span(right) == pytest.approx((512, 944))
 
 
+def test_a_newspaper_gutter_narrower_than_the_detector_s_box_is_parted_too():
+    """Small print in narrow columns: the gutter, 22 pixels, is about half the padded box the detector draws."""
+    assert len(PageInk(two_columns(gutter=22)).part_at_gutters([line_quad(3, 50, 950)])) == 2
+
+
+def test_in_an_image_enlarged_to_be_read_so_narrow_a_gap_may_hide_a_faint_dash():
+    """A small table image scaled up for the recognizer: a range's thin dash blurs below the threshold."""
+    ink = PageInk(two_columns(gutter=22), enlarged=True)
+    assert len(ink.part_at_gutters([line_quad(3, 50, 950)])) == 1
+
+
 @pytest.mark.parametrize("row", [0, 7])
 def test_the_first_and_last_lines_of_two_columns_are_parted_too(row):
     assert len(PageInk(two_columns()).part_at_gutters([line_quad(row, 50, 950)])) == 2

@@ -1,0 +1,109 @@
+"""Column gutters told from the OCR lines around a gap, for lines the layout detector left outside every box.
+
+A gap in a line of print is a word space, however wide justification makes it, when the lines above and below
+run across it; it is a gutter between two columns when a strip of it stays clear of print for a few lines above
+or below, with print of a column on both sides. In narrow justified columns a word space can be wider than the
+gutter, and two headlines side by side can stand closer than a line height, so the width of a gap alone tells
+neither. The boxes are OCR lines trimmed to their print (see `line_ink.py`); a text layer's words are not judged
+here, as their spaces can be as wide as the narrowest gutter accepted.
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from collections.abc import Sequence
+
+from ocrvl.geometry import row_overlap
+from ocrvl.types import BBox, Word
+
+# A gutter's clear strip runs this many line heights above or below the line...
+_GUTTER_RUN = 5.0
+# ...and is at least this wide, in heights of the lines around it.
+_GUTTER_WIDTH = 0.3
+# Print of a column beside the strip: a word or line at least _COLUMN_PRINT line heights wide within
+# _BESIDE_REACH of it (a ragged column's lines end short).
+_COLUMN_PRINT = 2.5
+_BESIDE_REACH = 4.0
+# In a line of print this much larger than the lines around it (a headline), a gap narrower than _WORD_SPACE of
+# its height is a word space even over the gutter of the columns below.
+_LARGER_PRINT = 1.5
+_WORD_SPACE = 0.35
+# A word whose gap on one side is under this fraction of the gap on its other side belongs with that side.
+_NEARER = 0.5
+
+
+class WordRows:
+    """The boxes of a page's words (OCR lines), found by the height of their centres."""
+
+    def __init__(self, words: Sequence[Word]):
+        self._boxes = sorted((w.bbox for w in words), key=lambda b: b[1] + b[3])
+        self._middles = [(b[1] + b[3]) / 2 for b in self._boxes]
+
+    def between(self, top: float, bottom: float) -> list[BBox]:
+        """The boxes whose centres lie strictly between `top` and `bottom`."""
+        return self._boxes[bisect.bisect_right(self._middles, top) : bisect.bisect_left(self._middles, bottom)]
+
+    def on_line(self, line: BBox) -> list[BBox]:
+        """The boxes sharing most of their height with the `line` box."""
+        return [b for b in self.between(line[1], line[3]) if row_overlap(b, line) > 0.5]
+
+
+def is_gutter(gap: tuple[float, float], line: BBox, rows: WordRows) -> bool:
+    """Whether the horizontal `gap` beside the `line` box is a column gutter, going by the page's words."""
+    height = line[3] - line[1]
+    reach = _GUTTER_RUN * height
+    for top, bottom in ((line[1] - reach, line[1]), (line[3], line[3] + reach)):
+        around = rows.between(top, bottom)
+        if not around:
+            continue
+        body = statistics.median(b[3] - b[1] for b in around)
+        if height > _LARGER_PRINT * body and gap[1] - gap[0] < _WORD_SPACE * height:
+            return False
+        if _clear_strip(gap, around, min(height, body)):
+            return True
+    return False
+
+
+def split_at_gutters(line: Sequence[Word], rows: WordRows) -> list[list[Word]]:
+    """The words of one line, left to right, cut into pieces at the gaps that are column gutters. A word clearly
+    nearer the word before it than the print after it stays with it (the last word of a long line in a ragged
+    column reaches into the gutter)."""
+    pieces: list[list[Word]] = []
+    for word in sorted(line, key=lambda w: w.bbox[0]):
+        if pieces:
+            b, gap = word.bbox, (pieces[-1][-1].bbox[2], word.bbox[0])
+            half = (b[3] - b[1]) / 2
+            after = [other[0] - b[2] for other in rows.between(b[1] - half, b[3] + half) if other[0] >= b[2]]
+            if (after and gap[1] - gap[0] < _NEARER * min(after)) or not is_gutter(gap, b, rows):
+                pieces[-1].append(word)
+                continue
+        pieces.append([word])
+    return pieces
+
+
+def _clear_strip(gap: tuple[float, float], around: Sequence[BBox], height: float) -> bool:
+    """Whether a strip of `gap` at least a gutter wide is crossed by none of the boxes `around`, with print of a
+    column on either side of it (the numbers of a list hung left of its items are no column)."""
+    reach = _BESIDE_REACH * height
+    column = [b for b in around if b[2] - b[0] >= _COLUMN_PRINT * height]
+    return any(
+        end - start >= _GUTTER_WIDTH * height
+        and any(start - reach <= b[2] <= start for b in column)
+        and any(end <= b[0] <= end + reach for b in column)
+        for start, end in _uncovered(gap, [(b[0], b[2]) for b in around])
+    )
+
+
+def _uncovered(span: tuple[float, float], intervals: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The parts of `span` that none of `intervals` covers, left to right."""
+    parts, start = [], span[0]
+    for lo, hi in sorted(intervals):
+        if lo > start:
+            parts.append((start, min(lo, span[1])))
+        start = max(start, hi)
+        if start >= span[1]:
+            break
+    if start < span[1]:
+        parts.append((start, span[1]))
+    return [(a, b) for a, b in parts if b > a]
