@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -68,3 +69,17 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) of each run of True in a 1-D mask."""
     steps = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
     return list(zip(np.flatnonzero(steps == 1).tolist(), np.flatnonzero(steps == -1).tolist(), strict=True))
+
+
+def uncovered(span: tuple[float, float], intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The parts of `span` that none of `intervals` covers, left to right."""
+    parts, start = [], span[0]
+    for lo, hi in sorted(intervals):
+        if lo > start:
+            parts.append((start, min(lo, span[1])))
+        start = max(start, hi)
+        if start >= span[1]:
+            break
+    if start < span[1]:
+        parts.append((start, span[1]))
+    return [(a, b) for a, b in parts if b > a]

@@ -15,6 +15,8 @@ IMAGE_LABELS = frozenset({"image", "header_image", "footer_image"})
 
 # Text that is a figure, as tables print them: 12 / -0.5 / 1,087,948 / (3.2) / $8.6M / 45% / 1.2Bn / 0.05*
 FIGURE = re.compile(r"^[(+\-−–]?[$€£¥]?\d[\d.,]*\s?(%|[kKMB]n?)?\)?[*†‡]*$")
+# A table's entry that is no figure: a dash, "(X)", "n/a", "NA" (not available, withheld, not applicable).
+NO_FIGURE = re.compile(r"^(\(?[A-Za-z]\)?|n/?a|N/?A|[-–—·.…x×*]{1,3})$")
 
 
 def unread_labels(use_chart_recognition: bool = False, use_seal_recognition: bool = False) -> frozenset[str]:

@@ -14,7 +14,7 @@ import bisect
 import statistics
 from collections.abc import Sequence
 
-from ocrvl.geometry import row_overlap
+from ocrvl.geometry import row_overlap, uncovered
 from ocrvl.types import BBox, Word
 
 # A gutter's clear strip runs this many line heights above or below the line...
@@ -91,19 +91,5 @@ def _clear_strip(gap: tuple[float, float], around: Sequence[BBox], height: float
         end - start >= _GUTTER_WIDTH * height
         and any(start - reach <= b[2] <= start for b in column)
         and any(end <= b[0] <= end + reach for b in column)
-        for start, end in _uncovered(gap, [(b[0], b[2]) for b in around])
+        for start, end in uncovered(gap, [(b[0], b[2]) for b in around])
     )
-
-
-def _uncovered(span: tuple[float, float], intervals: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The parts of `span` that none of `intervals` covers, left to right."""
-    parts, start = [], span[0]
-    for lo, hi in sorted(intervals):
-        if lo > start:
-            parts.append((start, min(lo, span[1])))
-        start = max(start, hi)
-        if start >= span[1]:
-            break
-    if start < span[1]:
-        parts.append((start, span[1]))
-    return [(a, b) for a, b in parts if b > a]

@@ -26,6 +26,7 @@ from ocrvl.layout.lite.relabel import (
     tables_from_orphan_grids,
 )
 from ocrvl.layout.lite.ruled_grids import tables_from_ruled_grids
+from ocrvl.layout.lite.table_columns import grow_tables_over_figure_columns
 from ocrvl.layout.lite.table_headers import grow_tables_over_header_rows
 from ocrvl.layout.lite.text_columns import split_text_columns
 from ocrvl.types import Page, Region, Word
@@ -59,6 +60,8 @@ def refine_layout(
         per_region, _ = assign_words(regions, words)
     tables_from_figure_columns(regions, per_region)
     if grow_tables_over_header_rows(regions, words):
+        per_region, _ = assign_words(regions, words)
+    if grow_tables_over_figure_columns(regions, per_region):
         per_region, _ = assign_words(regions, words)
     if split_text_columns(regions, per_region):
         per_region, _ = assign_words(regions, words)

@@ -56,6 +56,8 @@ def clean_regions(regions: Sequence[Region], page_width: int, page_height: int) 
 
 
 _TEXT_LIKE = frozenset({"text", "paragraph_title", "doc_title", "reference", "abstract"})
+# Regions an orphan word on one of their lines joins: a caption or a running head the box stops short of, too.
+_LINE_LIKE = _TEXT_LIKE | {"figure_title", "header", "footer"}
 
 
 def merge_same_line_pieces(regions: Sequence[Region]) -> list[Region]:
@@ -120,7 +122,7 @@ def absorb_orphans(regions: Sequence[Region], orphans: Sequence[Word], gutters: 
 
 
 def _line_neighbour(regions: Sequence[Region], b: BBox, gutters: WordRows | None) -> Region | None:
-    """The text-like region beside `b` on its line, the nearest when there are several (the first word of a
+    """The region of text beside `b` on its line, the nearest when there are several (the first word of a
     column's line, left outside a box that starts inside the column, is nearer its own column than the column
     across the gutter). With OCR lines the gap is measured to the region's print on the line where it has some
     (detector boxes are padded by about a narrow gutter), and must be no column gutter: a column the detector
@@ -129,7 +131,7 @@ def _line_neighbour(regions: Sequence[Region], b: BBox, gutters: WordRows | None
     best: tuple[float, Region] | None = None
     for region in regions:
         r = region.bbox
-        if region.label not in _TEXT_LIKE or min(b[3], r[3]) - max(b[1], r[1]) <= 0.6 * height:
+        if region.label not in _LINE_LIKE or min(b[3], r[3]) - max(b[1], r[1]) <= 0.6 * height:
             continue
         if max(r[0] - b[2], b[0] - r[2]) >= _LINE_GAP * height:
             continue

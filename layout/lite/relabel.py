@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Sequence
 
 from ocrvl.geometry import row_overlap, union_box
-from ocrvl.labels import FIGURE, MARGINAL_LABELS
+from ocrvl.labels import FIGURE, MARGINAL_LABELS, NO_FIGURE
 from ocrvl.layout.lite.cdla import LABEL_IDS
 from ocrvl.layout.lite.regions import group_lines, line_boxes
 from ocrvl.types import BBox, Region, Word
@@ -100,6 +100,7 @@ _PAGE_NUMBER = re.compile(
     r"\s*(?:(?:of|/|von|de)\s*\d{1,4}|页)?\s*[-–—)\]]?$",
     re.IGNORECASE,
 )
+_CAPTION = re.compile(r"(table|tab\.|figure|fig\.|exhibit)\s*[\dIVX]", re.IGNORECASE)
 _PAGE_MARGIN = 0.2  # share of the page height, at the top and at the bottom, where page numbers are printed
 
 
@@ -110,7 +111,11 @@ def mark_page_furniture(
     the detector boxed as text (one line that reads as one, in the top or bottom margin, no body text between it
     and that edge) becomes `number`, the label PaddleOCR-VL gives page numbers (kept in the JSON, left out of
     Markdown); a line there that runs on from a header or footer (the detector boxed a running head in pieces) is
-    part of it; a header or footer boxed in mid-page, body text on both sides of it, is text."""
+    part of it; a header or footer boxed in mid-page, body text on both sides of it, is text; one that reads as a
+    caption ("Table 3. ...") is the caption of what follows it."""
+    for region, words in zip(regions, words_per_region):
+        if region.label in ("header", "footer") and _CAPTION.match(" ".join(w.text for w in words)):
+            _set_label(region, "figure_title")
     body = [region.bbox for region, words in zip(regions, words_per_region)
             if words and region.label not in MARGINAL_LABELS]  # fmt: skip
     furniture = [region for region in regions if region.label in ("header", "footer")]
@@ -284,9 +289,10 @@ def _has_mark_column(words: Sequence[Word]) -> bool:
 
 
 def tables_from_figure_columns(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> bool:
-    """A text region that is a column of labels beside a column of figures (four or more rows, each row
-    a label and a figure far apart, the figures lined up on their right or left edges) is a table the
-    detector read as text. Returns True when a label changed."""
+    """A text region that is a column of labels beside one or more columns of figures (four or more rows of a
+    label and figures far to its right, the figures lined up in columns on their right or left edges; a header
+    row or a group's label may stand among them) is a table the detector read as text. Returns True when a
+    label changed."""
     changed = False
     for region, words in zip(regions, words_per_region):
         if region.label == "text" and _label_figure_rows(words):
@@ -295,18 +301,38 @@ def tables_from_figure_columns(regions: Sequence[Region], words_per_region: Sequ
     return changed
 
 
+# Rows of label and figures among all rows (headers and group labels are the rest).
+_FIGURE_ROWS = 0.7
+
+
 def _label_figure_rows(words: Sequence[Word]) -> bool:
     rows = _rows_of_pieces(words)
     if len(rows) < 4:
         return False
-    pairs = [sorted(row, key=lambda p: p[0].bbox[0]) for row in rows if len(row) == 2]
-    if len(pairs) < 0.9 * len(rows):
-        return False
     height = statistics.median(w.bbox[3] - w.bbox[1] for w in words)
-    for label, figure in pairs:
-        gap = figure[0].bbox[0] - label[-1].bbox[2]
-        if not FIGURE.match(_piece_text(figure)) or FIGURE.match(_piece_text(label)) or gap < 2 * height:
-            return False
-    rights = [figure[-1].bbox[2] for _, figure in pairs]
-    lefts = [figure[0].bbox[0] for _, figure in pairs]
-    return min(max(rights) - min(rights), max(lefts) - min(lefts)) <= height
+    figures: list[BBox] = []
+    figure_rows = 0
+    for row in rows:
+        label, *entries = sorted(row, key=lambda p: p[0].bbox[0])
+        if not entries:
+            continue
+        texts = [_piece_text(entry) for entry in entries]
+        if (
+            FIGURE.match(_piece_text(label))
+            or not all(FIGURE.match(t) or NO_FIGURE.match(t) for t in texts)
+            or not any(FIGURE.match(t) for t in texts)
+            or entries[0][0].bbox[0] - label[-1].bbox[2] < 2 * height
+        ):
+            continue
+        figure_rows += 1
+        figures += [union_box([w.bbox for w in entry]) for entry in entries if FIGURE.match(_piece_text(entry))]
+    if figure_rows < 4 or figure_rows < _FIGURE_ROWS * len(rows):
+        return False
+    return all(_lined_up(box, figures, height) for box in figures)
+
+
+def _lined_up(box: BBox, boxes: Sequence[BBox], tolerance: float) -> bool:
+    """Whether `box` shares its right or its left edge with at least two other `boxes` (a column of three)."""
+    rights = sum(abs(other[2] - box[2]) <= tolerance for other in boxes)
+    lefts = sum(abs(other[0] - box[0]) <= tolerance for other in boxes)
+    return max(rights, lefts) >= 3  # counting the box itself

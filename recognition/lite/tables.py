@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ocrvl.geometry import runs
+from ocrvl.geometry import runs, uncovered
 from ocrvl.labels import FIGURE
 from ocrvl.sideways import turn_box, turn_rulings, turn_words, upright_turn
 from ocrvl.types import BBox, Ruling, Word
@@ -459,8 +459,21 @@ def _column_separators(bands: list[_Band], vrules: list[_Rule], span: tuple[floa
     seps = [r.pos for r in inner if r in long_inner or any(in_gap(r.pos, g) for g in gaps)]
     open_gaps = [g for g in gaps if not any(in_gap(r.pos, g) for r in inner)]
     if not seps or len(open_gaps) > 0.4 * len(gaps):
-        seps += [(g[0] + g[1]) / 2 for g in open_gaps]
+        seps += [_separator_in(g, bands) for g in open_gaps]
     return _dedupe(sorted(seps), lh / 2)
+
+
+def _separator_in(gap: tuple[float, float], bands: list[_Band]) -> float:
+    """Where a column boundary goes in a whitespace gap: its middle, or, where a line's words run across the
+    middle (a header right-aligned over its column and wider than the figures under it), the middle of the
+    widest part of the gap that no word covers."""
+    middle = (gap[0] + gap[1]) / 2
+    words = [(t.x0, t.x1) for b in bands for f in b.frags for t in f.tokens if t.x0 < gap[1] and t.x1 > gap[0]]
+    free = uncovered(gap, words)
+    if not free or not any(x0 < middle < x1 for x0, x1 in words):
+        return middle
+    a, b = max(free, key=lambda part: part[1] - part[0])
+    return (a + b) / 2
 
 
 def _dedupe(xs: list[float], tol: float) -> list[float]:

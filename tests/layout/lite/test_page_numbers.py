@@ -112,3 +112,10 @@ def test_a_title_on_its_own_line_below_the_running_head_stays():
     head = _piece("Journal of Examples 12 (2024)", 100, 20, "header")
     title = _piece("A Dataset for Layout", 100, 60, "paragraph_title")
     assert _labels(head, title, _region(PARAGRAPH, 200, lines=20))[1] == "paragraph_title"
+
+
+@pytest.mark.parametrize("caption", ["Table 3. Revenue by county, 2013", "Figure 2: Households", "TABLE IV Results"])
+def test_a_caption_at_the_top_of_the_page_boxed_as_a_header_is_a_caption(caption):
+    body = _region(PARAGRAPH, 200, lines=20)
+    assert _labels(_region(caption, 40, label="header"), body)[0] == "figure_title"
+    assert _labels(_region("Table of contents", 40, label="header"), body)[0] == "header"

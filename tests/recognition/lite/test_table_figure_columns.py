@@ -68,3 +68,15 @@ def test_a_wrapped_label_between_rules_stays_in_its_row():
         ["assets kept by the household", "344"],
         ["assets sold", "53"],
     ]
+
+
+def test_headers_wider_than_their_right_aligned_figures_get_a_cell_each():
+    """Each header is right-aligned over its column like the figures, and wider than them: "Percent 2002" reaches
+    left over most of the gap to the column before it, a word gap from "Rate"."""
+    right_edges = (300, 420, 520)
+    rows = [("Housing", "64.0", "0.9", "8,245"), ("Other", "2.1", "12.4", "915"), ("Grants", "17.5", "3.0", "47")]
+    words = _row([("Item", 20), ("Rate", 264), ("Percent", 312), ("2002", 384), ("Total", 475)], 20, 0)
+    for k, (label, *figures) in enumerate(rows):
+        words += _row([(label, 20)] + [(f, x - 9 * len(f)) for f, x in zip(figures, right_edges)], 44 + 24 * k, k + 1)
+    header = ["Item", "Rate", "Percent 2002", "Total"]
+    assert texts(table_html(words, [], (0, 0, 540, 140))) == [header] + [list(r) for r in rows]
