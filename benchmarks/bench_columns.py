@@ -18,7 +18,6 @@ lite and Tesseract (skipped with a note where absent), and each one's pages/s in
 
 from __future__ import annotations
 
-import argparse
 import io
 import random
 import re
@@ -33,7 +32,6 @@ from PIL import Image, ImageFilter
 
 from ocrvl import PaddleOCRVL
 
-ROOT = Path(__file__).resolve().parents[1]
 LICENCES = Path("/usr/share/common-licenses")
 SCAN_DPI = 300
 
@@ -164,29 +162,14 @@ def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
     return Image.fromarray(grey.clip(0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
 
 
-def make_pages(count: int, out: Path) -> list[tuple[str, Path, str]]:
-    """(kind, PNG file, reference text) for `count` pages of each kind, written into `out`."""
-    prose, rng = Prose(seed=7), random.Random(7)
-    pages = []
-    for n in range(count):
-        for kind in ("magazine", "newspaper"):
-            doc, reference = magazine_page(prose, rng, n) if kind == "magazine" else newspaper_page(prose, rng)
-            path = out / f"{kind}_{n:02d}.png"
-            scanned(doc, n).save(path, dpi=(SCAN_DPI, SCAN_DPI))
-            pages.append((kind, path, "\n\n".join(reference)))
-    return pages
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval", help="where score.py is")
-    ap.add_argument("--pages", type=int, default=8, help="pages of each kind")
-    ap.add_argument("--keep", type=Path, help="write the pages and every tool's text here")
-    args = ap.parse_args()
+    args = bench_lite.typeset_arguments(__doc__.splitlines()[0], 8, "pages of each kind")
     scorer = bench_lite.load_scorer(args.eval_dir)
     work = args.keep or Path(tempfile.mkdtemp(prefix="ocrvl-columns-"))
     work.mkdir(parents=True, exist_ok=True)
-    pages = make_pages(args.pages, work)
+    prose, rng = Prose(seed=7), random.Random(7)
+    makers = {"magazine": lambda n: magazine_page(prose, rng, n), "newspaper": lambda n: newspaper_page(prose, rng)}
+    pages = bench_lite.scanned_set(args.pages, work, makers, scanned, SCAN_DPI)
     parser = PaddleOCRVL(engine="lite")
     tools = [bench_lite.Tool("ocrvl lite", bench_lite.ocrvl_reader(parser))]
     if shutil.which("tesseract"):
@@ -194,24 +177,7 @@ def main() -> None:
     else:
         print("note: no `tesseract` command here: ocrvl lite alone")
     parser.predict(pages[0][1])  # models loaded and warm before timing
-    bench_lite.run_interleaved(tools, [(path.stem, path) for _, path, _ in pages], rounds=1)
-
-    print(f"\n{'page':<16}" + "".join(f"{tool.name:>22}" for tool in tools) + "   NED")
-    neds = {tool.name: {} for tool in tools}
-    for _, path, reference in pages:
-        truth = scorer.md_to_text(reference)
-        for tool in tools:
-            text = tool.texts[path.stem][0]
-            neds[tool.name][path.stem] = scorer.ned(scorer.md_to_text(text), truth)
-            if args.keep:
-                (work / f"{path.stem}.{tool.name.split()[0]}.md").write_text(text)
-        print(f"{path.stem:<16}" + "".join(f"{neds[tool.name][path.stem]:>22.3f}" for tool in tools))
-    for kind in ("magazine", "newspaper"):
-        stems = [path.stem for k, path, _ in pages if k == kind]
-        means = [float(np.mean([neds[tool.name][stem] for stem in stems])) for tool in tools]
-        print(f"{kind + ' mean':<16}" + "".join(f"{mean:>22.3f}" for mean in means))
-    reference_tool = tools[-1]
-    bench_lite.print_table("Speed", tools, reference_tool)
+    bench_lite.report_typeset_pages(tools, pages, scorer, args.keep, width=22)
     if not args.keep:
         shutil.rmtree(work)
 

@@ -160,6 +160,58 @@ def print_table(title: str, tools: list[Tool], reference: Tool, neds: dict[str, 
         print(row)
 
 
+def typeset_arguments(description: str, pages: int, what: str) -> argparse.Namespace:
+    """The command line of a benchmark that typesets its own pages: --eval-dir, --pages, --keep."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval", help="where score.py is")
+    ap.add_argument("--pages", type=int, default=pages, help=what)
+    ap.add_argument("--keep", type=Path, help="write the pages and every tool's text here")
+    return ap.parse_args()
+
+
+def scanned_set(
+    count: int,
+    out: Path,
+    makers: dict[str, Callable[[int], tuple[pymupdf.Document, list[str]]]],
+    scan: Callable[[pymupdf.Document, int], Image.Image],
+    dpi: int,
+) -> list[tuple[str, Path, str]]:
+    """(kind, PNG file, reference text) for `count` pages of each kind: page n of a kind typeset by its maker,
+    scanned, written into `out`."""
+    pages = []
+    for n in range(count):
+        for kind, make in makers.items():
+            doc, reference = make(n)
+            path = out / f"{kind}_{n:02d}.png"
+            scan(doc, n).save(path, dpi=(dpi, dpi))
+            pages.append((kind, path, "\n\n".join(reference)))
+    return pages
+
+
+def report_typeset_pages(
+    tools: list[Tool], pages: list[tuple[str, Path, str]], scorer, keep: Path | None, width: int = 16
+) -> None:
+    """Read typeset pages ((kind, image, reference text) each) with every tool in turns, then print each page's
+    NED per tool, each kind's mean, and the tools' speed as multiples of the last one's; with `keep`, every tool's
+    text is written beside the pages."""
+    run_interleaved(tools, [(path.stem, path) for _, path, _ in pages], rounds=1)
+    print(f"\n{'page':<16}" + "".join(f"{tool.name:>{width}}" for tool in tools) + "   NED")
+    neds: dict[str, dict[str, float]] = {tool.name: {} for tool in tools}
+    for _, path, reference in pages:
+        truth = scorer.md_to_text(reference)
+        for tool in tools:
+            text = tool.texts[path.stem][0]
+            neds[tool.name][path.stem] = scorer.ned(scorer.md_to_text(text), truth)
+            if keep:
+                (keep / f"{path.stem}.{tool.name.split()[0]}.md").write_text(text)
+        print(f"{path.stem:<16}" + "".join(f"{neds[tool.name][path.stem]:>{width}.3f}" for tool in tools))
+    for kind in dict.fromkeys(kind for kind, _, _ in pages):
+        stems = [path.stem for k, path, _ in pages if k == kind]
+        means = [float(np.mean([neds[tool.name][stem] for stem in stems])) for tool in tools]
+        print(f"{kind + ' mean':<16}" + "".join(f"{mean:>{width}.3f}" for mean in means))
+    print_table("Speed", tools, tools[-1])
+
+
 def reread_count(parser: PaddleOCRVL) -> RereadCount | None:
     """The lines a cascade (`--ocr-model auto`) read, and read again; None for a single model."""
     recognizer = parser.pipeline.engine.recognizer.reader.models().recognizer

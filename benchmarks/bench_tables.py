@@ -12,7 +12,6 @@ header row. The reference is the table as typeset; score.py's TEDS compares each
 
 from __future__ import annotations
 
-import argparse
 import html
 import random
 import shutil
@@ -25,7 +24,6 @@ import pymupdf
 
 from ocrvl import PaddleOCRVL
 
-ROOT = Path(__file__).resolve().parents[1]
 _TERMS = (
     "total population households income employment services public private agency federal state county regional "
     "annual average median program funding expenditure revenue grants loans housing education health transport "
@@ -89,11 +87,7 @@ def table_page(seed: int) -> tuple[pymupdf.Document, str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval", help="where score.py is")
-    ap.add_argument("--pages", type=int, default=24, help="tables to typeset")
-    ap.add_argument("--keep", type=Path, help="write the PDFs and every tool's Markdown here")
-    args = ap.parse_args()
+    args = bench_lite.typeset_arguments(__doc__.splitlines()[0], 24, "tables to typeset")
     scorer = bench_lite.load_scorer(args.eval_dir)
     work = args.keep or Path(tempfile.mkdtemp(prefix="ocrvl-tables-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ here, as their spaces can be as wide as the narrowest gutter accepted.
 from __future__ import annotations
 
 import bisect
+import re
 import statistics
 from collections.abc import Sequence
 
@@ -31,6 +32,8 @@ _LARGER_PRINT = 1.5
 _WORD_SPACE = 0.35
 # A word whose gap on one side is under this fraction of the gap on its other side belongs with that side.
 _NEARER = 0.5
+# The mark of a numbered item or of a test's answer choice: "3.", "(2)", "B．", "C、".
+_ITEM_MARK = re.compile(r"\(?([A-H]|\d{1,3})[.．、)）]")
 
 
 class WordRows:
@@ -65,21 +68,46 @@ def is_gutter(gap: tuple[float, float], line: BBox, rows: WordRows) -> bool:
     return False
 
 
-def split_at_gutters(line: Sequence[Word], rows: WordRows) -> list[list[Word]]:
-    """The words of one line, left to right, cut into pieces at the gaps that are column gutters. A word clearly
-    nearer the word before it than the print after it stays with it (the last word of a long line in a ragged
-    column reaches into the gutter)."""
+def split_at_gutters(row: Sequence[Word], rows: WordRows, max_gap: float) -> list[list[Word]]:
+    """The words of one row of the page, left to right, cut into lines: at every gap wider than `max_gap` line
+    heights, and at every column gutter. A word clearly nearer the word before it than the print after it stays
+    with it (the last word of a long line in a ragged column reaches into the gutter); so do the answer choices of
+    a test set in a row however far apart ("A. 1  B. 2  C. 6  D. 9", whose letters line up down the page like
+    columns), and a choice read apart from its letter."""
     pieces: list[list[Word]] = []
-    for word in sorted(line, key=lambda w: w.bbox[0]):
+    for word in sorted(row, key=lambda w: w.bbox[0]):
         if pieces:
             b, gap = word.bbox, (pieces[-1][-1].bbox[2], word.bbox[0])
-            half = (b[3] - b[1]) / 2
-            after = [other[0] - b[2] for other in rows.between(b[1] - half, b[3] + half) if other[0] >= b[2]]
-            if (after and gap[1] - gap[0] < _NEARER * min(after)) or not is_gutter(gap, b, rows):
+            if _in_sequence(pieces, word.text) or (
+                gap[1] - gap[0] < max_gap * (b[3] - b[1]) and not _parts(b, gap, rows)
+            ):
                 pieces[-1].append(word)
                 continue
         pieces.append([word])
     return pieces
+
+
+def _parts(b: BBox, gap: tuple[float, float], rows: WordRows) -> bool:
+    """Whether the `gap` before the word box `b` is a column gutter that the word does not clearly stand across."""
+    half = (b[3] - b[1]) / 2
+    after = [other[0] - b[2] for other in rows.between(b[1] - half, b[3] + half) if other[0] >= b[2]]
+    if after and gap[1] - gap[0] < _NEARER * min(after):
+        return False
+    return is_gutter(gap, b, rows)
+
+
+def _in_sequence(pieces: Sequence[Sequence[Word]], text: str) -> bool:
+    """Whether `text` goes on a row of numbered or lettered items begun in `pieces`: the piece before it is an
+    item's mark alone, or it starts with the mark after one printed before it on the row ("D." after "C.")."""
+    if _ITEM_MARK.fullmatch(pieces[-1][-1].text.strip()):
+        return True
+    mark = _ITEM_MARK.match(text)
+    if mark is None:
+        return False
+    number = mark.group(1)
+    before = str(int(number) - 1) if number.isdigit() else chr(ord(number) - 1)
+    printed = " ".join(w.text for piece in pieces for w in piece)
+    return re.search(rf"(?:^|\s)\(?{before}[.．、)）]", printed) is not None
 
 
 def _clear_strip(gap: tuple[float, float], around: Sequence[BBox], height: float) -> bool:

@@ -17,6 +17,7 @@ from ocrvl.layout.lite.regions import (
     tighten_to_words,
 )
 from ocrvl.layout.lite.relabel import (
+    demote_listed_tables,
     drop_prose_pictures,
     mark_doc_title,
     mark_page_furniture,
@@ -58,6 +59,7 @@ def refine_layout(
             per_region, _ = assign_words(regions, words)
     if promote_tables(regions, per_region, whole_page=ocr_words):
         per_region, _ = assign_words(regions, words)
+    demote_listed_tables(regions, per_region, page.rulings)
     tables_from_figure_columns(regions, per_region)
     if grow_tables_over_header_rows(regions, words):
         per_region, _ = assign_words(regions, words)

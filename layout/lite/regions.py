@@ -181,9 +181,28 @@ def regions_for_orphans(
 
 
 def _line_pieces(words: Sequence[Word], gutters: WordRows | None) -> list[list[Word]]:
+    """Text-layer words grouped into lines by their gaps; OCR lines into the pieces of each row of the page
+    between wide gaps and column gutters (a row of answer choices spread over the page is one line)."""
     if gutters is None:
         return group_lines(words)
-    return [piece for line in group_lines(words) for piece in split_at_gutters(line, gutters)]
+    return [piece for row in _rows(words) for piece in split_at_gutters(row, gutters, _WORD_GAP)]
+
+
+def _rows(words: Sequence[Word]) -> list[list[Word]]:
+    """Words sharing most of their height with a row's box, each row left to right, top to bottom."""
+    rows: list[tuple[BBox, list[Word]]] = []
+    open_rows: list[int] = []  # rows reaching below the top of the words still to come
+    for word in sorted(words, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2):
+        open_rows = [k for k in open_rows if rows[k][0][3] > word.bbox[1]]
+        for k in open_rows:
+            box, members = rows[k]
+            if row_overlap(word.bbox, box) > 0.5:
+                rows[k] = (union_box([box, word.bbox]), [*members, word])
+                break
+        else:
+            rows.append((word.bbox, [word]))
+            open_rows.append(len(rows) - 1)
+    return [sorted(members, key=lambda w: w.bbox[0]) for _, members in rows]
 
 
 def _continues(line: BBox, above: BBox, height: float) -> bool:

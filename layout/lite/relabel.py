@@ -6,11 +6,12 @@ import re
 import statistics
 from collections.abc import Sequence
 
+from ocrvl.cjk import is_cjk
 from ocrvl.geometry import row_overlap, union_box
 from ocrvl.labels import FIGURE, MARGINAL_LABELS, NO_FIGURE
 from ocrvl.layout.lite.cdla import LABEL_IDS
 from ocrvl.layout.lite.regions import group_lines, line_boxes
-from ocrvl.types import BBox, Region, Word
+from ocrvl.types import BBox, Region, Ruling, Word
 
 
 def _set_label(region: Region, label: str) -> None:
@@ -36,22 +37,37 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
         for region, words in zip(regions, words_per_region):
             if words:
                 _set_label(region, "text")
+    body_em = _cjk_em([w for words in words_per_region for w in words])
     for region, words in zip(regions, words_per_region):
         if region.label not in ("text", "paragraph_title", "header") or not words:
             continue
         lines = line_boxes(words)
         text = " ".join(w.text for w in words)
-        height = statistics.median(b[3] - b[1] for b in lines)
+        scale = statistics.median(b[3] - b[1] for b in lines) / body
+        em = _cjk_em(words)
+        if em is not None and body_em is not None:
+            scale = max(scale, em / body_em)  # OCR boxes of large and small lines can be equally tall
         if region.label == "header":
             # running headers are set small; a large line at the top of a page is a title
-            if len(lines) <= 2 and height >= 1.1 * body and _heading_like(text, len(lines), larger=True):
+            if len(lines) <= 2 and scale >= 1.1 and _heading_like(text, len(lines), larger=True):
                 _set_label(region, "paragraph_title")
         elif region.label == "text" and len(lines) <= 3 and _formula_like(text):
             _set_label(region, "display_formula")
-        elif region.label == "text" and len(lines) <= 2 and _heading_like(text, len(lines), height >= 1.15 * body):
+        elif region.label == "text" and len(lines) <= 2 and _heading_like(text, len(lines), scale >= 1.15):
             _set_label(region, "paragraph_title")
         elif region.label == "paragraph_title" and (len(lines) >= 4 or len(text) > 250):
             _set_label(region, "text")
+
+
+def _cjk_em(words: Sequence[Word]) -> float | None:
+    """The median width of one character in the lines of Chinese or Japanese among `words` (their characters
+    are all one em wide: the size of the print), or None where there are none."""
+    ems = []
+    for line in group_lines(words):
+        chars = [c for c in _piece_text(line) if not c.isspace()]
+        if len(chars) >= 4 and sum(map(is_cjk, chars)) >= 0.6 * len(chars):
+            ems.append((line[-1].bbox[2] - line[0].bbox[0]) / len(chars))
+    return statistics.median(ems) if ems else None
 
 
 _SECTION_NUMBER = re.compile(r"^(\d+(\.\d+)*|[IVX]+|[A-Z])\.?\s+[A-Z]")
@@ -60,7 +76,7 @@ _SECTION_NUMBER = re.compile(r"^(\d+(\.\d+)*|[IVX]+|[A-Z])\.?\s+[A-Z]")
 def _heading_like(text: str, line_count: int, larger: bool) -> bool:
     """Short, mostly letters, no sentence end or equation; when the text is not set larger than the
     body it must also start with a section number ("2.1 Data") or be one line in Title Case."""
-    if len(text) > 120 or "=" in text or text.endswith((".", ",", ";", ":")):
+    if len(text) > 120 or "=" in text or text.endswith((".", ",", ";", ":", "。", "，", "；", "：")):
         return False
     visible = [c for c in text if not c.isspace()]
     if sum(c.isalpha() for c in visible) < 0.6 * len(visible):
@@ -205,16 +221,44 @@ def _grid_like(words: Sequence[Word], min_columns: int = 2) -> bool:
     lengths = [sum(len(w.text) + 1 for w in piece) for piece in pieces]
     if statistics.median(lengths) > 20 or len(rows) < 3:
         return False
-    side_by_side = [_piece_text(piece) for row in multi for piece in row]
-    if sum(bool(_ENUMERATED.match(text)) for text in side_by_side) >= 0.4 * len(side_by_side):
+    if _listed(multi):
         return False
     three_columns = len(multi) >= 0.5 * len(rows) and max(len(row) for row in rows) >= 3
     two_columns = min_columns <= 2 and len(rows) >= 4 and len(multi) >= 0.8 * len(rows)
     return three_columns or two_columns
 
 
-# "1. text", "(2) text", "3) text", "a. text", "①text": an item number followed by its content (not "0.12")
-_ENUMERATED = re.compile(r"^(\(?\d{1,3}[.)．、]|\(\d{1,3}\)|\(?[a-z][.)]|[\u2460-\u2473])(?!\d)\s*\S")
+# "1. text", "(2) text", "3) text", "a. text", "B．text", "①text": an item number or a test's answer letter
+# followed by its content (not "0.12"); an answer letter may stand alone, its choice read apart from it.
+_ENUMERATED = re.compile(
+    r"^((\(?\d{1,3}[.)．、]|\(\d{1,3}\)|\(?[a-z][.)．、）]|[\u2460-\u2473])(?!\d)\s*\S|\(?[A-H][.)．、）])"
+)
+
+
+def _listed(rows: Sequence[Sequence[Sequence[Word]]]) -> bool:
+    """Whether the pieces side by side in these rows are mostly numbered items or lettered choices."""
+    side_by_side = [_piece_text(piece) for row in rows if len(row) >= 2 for piece in row]
+    return bool(side_by_side) and sum(bool(_ENUMERATED.match(t)) for t in side_by_side) >= 0.4 * len(side_by_side)
+
+
+def demote_listed_tables(
+    regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], rulings: Sequence[Ruling]
+) -> bool:
+    """A table box with no rules in it over numbered items and rows of lettered answer choices (a test page the
+    detector took for a table) is text. Returns True when a label changed."""
+    changed = False
+    for region, words in zip(regions, words_per_region):
+        if region.label == "table" and words and not _ruled(region.bbox, rulings):
+            if _listed(_rows_of_pieces(words)):
+                _set_label(region, "text")
+                changed = True
+    return changed
+
+
+def _ruled(box: BBox, rulings: Sequence[Ruling]) -> bool:
+    inside = [r for r in rulings if box[0] - 2 <= min(r.x0, r.x1) and max(r.x0, r.x1) <= box[2] + 2
+              and box[1] - 2 <= min(r.y0, r.y1) and max(r.y0, r.y1) <= box[3] + 2]  # fmt: skip
+    return len(inside) >= 2
 
 
 def _piece_text(piece: Sequence[Word]) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocrvl.cjk import tidy_spacing
 from ocrvl.recognition.lite.cascade import DEFAULT_REREAD_BELOW, CascadeRecognizer, LineRecognizer
 from ocrvl.recognition.lite.line_ink import PageInk
 from ocrvl.recognition.lite.line_orientation import LineOrientation
@@ -122,7 +123,7 @@ class LineReader:
             read = models.recognizer.read(lines)
         words = []
         for quad, (text, score) in zip(quads, read):
-            text = text.strip()
+            text = tidy_spacing(text.strip())
             if not text or score < self.options.text_score:
                 continue
             left, right = ink.print_span(quad)

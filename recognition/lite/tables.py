@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ocrvl.cjk import joins_without_space
 from ocrvl.geometry import runs, uncovered
 from ocrvl.labels import FIGURE
 from ocrvl.sideways import turn_box, turn_rulings, turn_words, upright_turn
@@ -898,17 +899,19 @@ def _band_text(band: _Band) -> str:
     letters = [ch for t in tokens for ch in t.text if ch.isalpha()]
     if letters and sum(unicodedata.bidirectional(ch) in ("R", "AL") for ch in letters) > len(letters) / 2:
         tokens.reverse()
-    return " ".join(t.text for t in tokens)
+    return _join(t.text for t in tokens)
 
 
 def _join(parts: Iterable[str]) -> str:
-    """Join text pieces with spaces, undoing end-of-line hyphenation."""
+    """Join text pieces with spaces (none among Chinese or Japanese characters), undoing end-of-line hyphenation."""
     out = ""
     for p in parts:
         if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and p[:1].islower():
             out = out[:-1] + p
+        elif out and not joins_without_space(out, p):
+            out = f"{out} {p}"
         else:
-            out = f"{out} {p}" if out else p
+            out += p
     return out
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 import unicodedata
 from collections.abc import Sequence
 
+from ocrvl.cjk import joins_without_space, tidy_spacing
 from ocrvl.geometry import row_overlap
 from ocrvl.types import BBox, Word
 
 _BULLETS = ("•", "◦", "▪", "‣", "·", "-", "–", "*")
+# A numbered item starts its own paragraph: "3.", "(2)", "（2）", "二、" (a section of a test), "B．" (an answer).
+_ITEM_NUMBER = re.compile(r"^(\d{1,3}[.．、)](?!\d)|[(（]\d{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|[A-H][.．、])")
 
 
 def region_text(words: Sequence[Word]) -> str:
@@ -23,7 +27,9 @@ def region_text(words: Sequence[Word]) -> str:
     current = ""
     prev_box: BBox | None = None
     for box, text in lines:
-        new_paragraph = prev_box is not None and (box[1] - prev_box[3] > 0.9 * typical or text.startswith(_BULLETS[:5]))
+        new_paragraph = prev_box is not None and (
+            box[1] - prev_box[3] > 0.9 * typical or text.startswith(_BULLETS[:5]) or bool(_ITEM_NUMBER.match(text))
+        )
         if new_paragraph and current:
             paragraphs.append(current)
             current = ""
@@ -40,7 +46,13 @@ def _join(left: str, right: str) -> str:
     # "exam-" + "ple" -> "example"; keep real hyphens such as "state-" + "Of-the-art" capitals.
     if left.endswith("-") and len(left) > 1 and left[-2].isalpha() and right[:1].islower():
         return left[:-1] + right
-    return f"{left} {right}"
+    return left + right if joins_without_space(left, right) else f"{left} {right}"
+
+
+def _ocr_row(words: list[Word]) -> tuple[BBox, str]:
+    """OCR lines on one row as one line, without the spaces the recognizer reads in Chinese or Japanese text."""
+    box, text = _line_of(words)
+    return box, tidy_spacing(text)
 
 
 def _lines(words: Sequence[Word]) -> list[tuple[BBox, str]]:
@@ -78,7 +90,7 @@ def _rows_of(words: list[Word]) -> list[tuple[BBox, str]]:
                 break
         else:
             rows.append([w])
-    return [_line_of(sorted(row, key=lambda w: w.bbox[0])) for row in rows]
+    return [_ocr_row(sorted(row, key=lambda w: w.bbox[0])) for row in rows]
 
 
 def _merge_same_row(lines: list[tuple[BBox, str]]) -> list[tuple[BBox, str]]:

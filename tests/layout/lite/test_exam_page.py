@@ -3,8 +3,12 @@ box): the triangle's vertex letters stay out of the questions, and a question st
 
 from pathlib import Path
 
+import numpy as np
 import pymupdf
 import pytest
+
+from ocrvl.layout.lite.refine import refine_layout
+from ocrvl.types import Page, Region, Word
 
 QUESTION_2 = "2. 如图，在三角形 ABC 中，AB = AC，∠A = 40°，求 ∠B 的度数。"
 
@@ -35,3 +39,43 @@ def test_an_exam_page_keeps_its_questions_clean_of_the_figure_labels(parser, tmp
     texts = [line for line in lines if not line.startswith("![")]
     assert not any(line in ("A", "B", "C") or line.startswith(("A ", "B ", "C ")) for line in texts)
     assert not any(line.endswith((" A", " B", " C")) for line in texts)
+
+
+def _ocr_line(text: str, x: float, y: float) -> Word:
+    return Word(text, (x, y, x + 30 * len(text), y + 40))
+
+
+@pytest.mark.parametrize("detected_as", ["text", "table"])
+def test_a_page_of_questions_with_their_answer_choices_side_by_side_is_no_table(detected_as):
+    """Each question is followed by a row of four choices, "A. -3  B. 0  C. 2  D. -1", the OCR reading a
+    question's closing bracket apart, and one choice's letter apart from its figure: rows of short pieces side by
+    side, but lettered choices, not cells; also where the layout detector boxed the page as a table."""
+    words, y = [_ocr_line("一、选择题（每小题3分，共30分）", 100, 60)], 120
+    for k in range(6):
+        words += [_ocr_line(f"{k + 1}. 下列各数中，最小的数是（", 100, y), _ocr_line(")", 900, y)]
+        words += [_ocr_line(f"{letter}. {k - 2 + n}", 140 + 300 * n, y + 60) for n, letter in enumerate("ABC")]
+        words += [_ocr_line("D.", 1040, y + 60), _ocr_line(str(k + 1), 1120, y + 60)]
+        y += 130
+    page = Page(source=Path("exam.png"), index=0, page_count=1, image=np.full((1700, 1300, 3), 255, np.uint8), dpi=200)
+    pairs = refine_layout([Region((90, 50, 1250, y), detected_as, 0.9)], words, page, ocr_words=True)
+    assert [region.label for region, _ in pairs] == ["text"]
+
+
+@pytest.mark.parametrize(
+    ("line", "boxed_as", "label"),
+    [
+        ("2023年七年级数学期末考试", "header", "doc_title"),  # the title, boxed as a running header
+        ("注意：考试时间为九十分钟。", "text", "text"),  # a sentence set large is no heading
+    ],
+)
+def test_a_line_of_large_chinese_print_at_the_top(line, boxed_as, label):
+    """The OCR boxes of the 16-pt line and the 11-pt questions are equally tall; its characters are wider."""
+    top = Word(line, (500, 128, 500 + 45 * len(line), 174))
+    body = [Word("1. 下列各数中，最小的数是（ ）", (160, 250 + 60 * k, 700, 295 + 60 * k)) for k in range(8)]
+    page = Page(source=Path("exam.png"), index=0, page_count=1, image=np.full((2300, 1650, 3), 255, np.uint8), dpi=200)
+    detected = [
+        Region((495, 125, 510 + 45 * len(line), 178), boxed_as, 0.8),
+        Region((150, 240, 1500, 800), "text", 0.9),
+    ]
+    labels = {words[0].text: region.label for region, words in refine_layout(detected, [top, *body], page, True)}
+    assert labels[line] == label

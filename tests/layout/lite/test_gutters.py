@@ -97,3 +97,18 @@ def test_the_last_word_of_a_long_line_in_a_ragged_column_stays_in_its_column():
     pairs = refine_layout([], left + right, _page(), ocr_words=True)
 
     assert sorted(len(words) for _, words in pairs) == [len(right), len(left)]
+
+
+def test_rows_of_answer_choices_spread_over_the_page_stay_rows():
+    """No layout box: questions, each with its four choices set far apart, their letters lined up down the page
+    like four columns."""
+    words, y = [], 100
+    for q in range(5):
+        words.append(Word(f"{q + 1}. Which of these numbers is the smallest one here?", (100, y, 760, y + H)))
+        for k, letter in enumerate("ABCD"):
+            words.append(Word(f"{letter}. {q * 4 + k}", (140 + 250 * k, y + PITCH, 220 + 250 * k, y + PITCH + H)))
+        y += 3 * PITCH
+
+    pairs = refine_layout([], words, _page(), ocr_words=True)
+
+    assert [w.text for _, held in pairs for w in held] == [w.text for w in words]

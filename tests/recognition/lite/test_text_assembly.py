@@ -28,3 +28,28 @@ def test_pieces_of_one_arabic_line_are_read_right_to_left():
 def test_ocr_lines_on_one_row_are_read_left_to_right():
     words = [_w("world", 120, 0, 200), _w("hello", 0, 2, 100)]
     assert region_text(words) == "hello world"
+
+
+def test_chinese_lines_run_on_without_a_space_and_numbered_items_start_paragraphs():
+    words = [
+        _w("一、选择题（每小题3分，共", 0, 0, 300),
+        _w("30分）", 0, 24, 80),
+        _w("1. 下列各数中，最小的数是", 0, 48, 300),
+        _w("A. -3", 0, 72, 50),
+        _w("B. 0", 100, 72, 150),
+        _w("二、填空题", 0, 96, 120),
+    ]
+    assert region_text(words) == "一、选择题（每小题3分，共30分）\n\n1. 下列各数中，最小的数是\n\nA. -3 B. 0\n\n二、填空题"
+
+
+def test_spaces_the_recognizer_reads_beside_full_width_marks_and_inside_numbers_are_dropped():
+    words = [_w("2 02 3 年七年级数学", 0, 0, 300), _w("原价1", 0, 24, 60), _w("00元 ，打八折", 70, 24, 200)]
+    assert region_text(words) == "2023年七年级数学原价100元，打八折"
+    assert region_text([_w("二、 填空题（ 每小题3分）", 0, 0, 300)]) == "二、填空题（每小题3分）"
+
+
+def test_a_typesetter_s_spaces_stay():
+    assert region_text([_w("第三章 总则", 0, 0, 100)]) == "第三章 总则"
+    assert region_text([_w("3.1 基本概念", 0, 0, 100)]) == "3.1 基本概念"
+    assert region_text([_w("Page 1 2", 0, 0, 100), _w("한국어 문장", 0, 24, 100)]) == "Page 1 2 한국어 문장"
+    assert region_text([_w("2020.1.1. 「감염병예방법」 관련", 0, 0, 300)]) == "2020.1.1. 「감염병예방법」 관련"
