@@ -18,6 +18,7 @@ _CJK_CHAR = re.compile(f"[{_CJK}]")
 # A space beside one goes where the other side is a CJK character or a digit (Korean sets spaces around 「」).
 _MARKS = "\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 _SPACE_AT_MARK = re.compile(rf"(?<=[{_MARKS}])\s+(?=[{_CJK}\d])|(?<=[{_CJK}\d])\s+(?=[{_MARKS}])")
+_OPENING, _CLOSING = "（［【「『〔〈《(", "）］】」』〕〉》)"
 # A number spaced out ("1 00", "2 02 3") right before or after a CJK character, with any space beside it.
 _SPACED_NUMBER = re.compile(rf"(?<=[{_CJK}])\s*\d+(?:\s\d+)+|\d+(?:\s\d+)+\s*(?=[{_CJK}])")
 
@@ -39,4 +40,12 @@ def tidy_spacing(text: str) -> str:
     """One line's text without the spaces an OCR recognizer reads beside full-width punctuation and inside a
     number next to CJK characters."""
     text = _SPACED_NUMBER.sub(lambda match: re.sub(r"\s", "", match.group()), text)
-    return _SPACE_AT_MARK.sub("", text)
+    return _SPACE_AT_MARK.sub(lambda match: _blank_or_nothing(match, text), text)
+
+
+def _blank_or_nothing(match: re.Match[str], text: str) -> str:
+    """An empty pair of brackets keeps one space: the blank a test leaves for the answer ("（ ）")."""
+    inside = (
+        match.start() > 0 and text[match.start() - 1] in _OPENING and text[match.end() : match.end() + 1] in _CLOSING
+    )
+    return " " if inside else ""

@@ -46,6 +46,7 @@ def test_spaces_the_recognizer_reads_beside_full_width_marks_and_inside_numbers_
     words = [_w("2 02 3 年七年级数学", 0, 0, 300), _w("原价1", 0, 24, 60), _w("00元 ，打八折", 70, 24, 200)]
     assert region_text(words) == "2023年七年级数学原价100元，打八折"
     assert region_text([_w("二、 填空题（ 每小题3分）", 0, 0, 300)]) == "二、填空题（每小题3分）"
+    assert region_text([_w("最小的数是（  ）", 0, 0, 300)]) == "最小的数是（ ）", "the answer's blank stays"
 
 
 def test_a_typesetter_s_spaces_stay():
