@@ -25,7 +25,7 @@ _CROSS_CLASS_NMS = 0.9
 _PAGE_COVERING = 0.7
 _CONTAINED = 0.9
 # An orphan word joins the text region beside it on its line across a gap of up to this many line heights,
-# unless the gap is a column gutter.
+# on a scan only where the gap is no column gutter.
 _LINE_GAP = 1.5
 
 

@@ -899,19 +899,25 @@ def _band_text(band: _Band) -> str:
     letters = [ch for t in tokens for ch in t.text if ch.isalpha()]
     if letters and sum(unicodedata.bidirectional(ch) in ("R", "AL") for ch in letters) > len(letters) / 2:
         tokens.reverse()
-    return _join(t.text for t in tokens)
+    return _spaced(t.text for t in tokens)
+
+
+def _spaced(parts: Iterable[str]) -> str:
+    """Text pieces with a space between them, none among Chinese or Japanese characters."""
+    out = ""
+    for part in parts:
+        out += part if not out or joins_without_space(out, part) else f" {part}"
+    return out
 
 
 def _join(parts: Iterable[str]) -> str:
-    """Join text pieces with spaces (none among Chinese or Japanese characters), undoing end-of-line hyphenation."""
+    """The lines of a cell as one text, undoing end-of-line hyphenation."""
     out = ""
     for p in parts:
         if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and p[:1].islower():
             out = out[:-1] + p
-        elif out and not joins_without_space(out, p):
-            out = f"{out} {p}"
         else:
-            out += p
+            out = _spaced([out, p])
     return out
 
 

@@ -32,3 +32,8 @@ def test_bulleted_cells_are_lists_and_plain_cells_stay_text():
 def test_a_lone_mark_in_a_cell_is_kept_as_printed():
     html = _table([["Item", "Done"], ["Paper", "●"], ["Ink", "•"], ["Pens", "●"]])
     assert "<td>●</td>" in html and "<td>•</td>" in html
+
+
+def test_a_hyphen_inside_a_line_of_a_cell_stays():
+    html = _table([["Measure", "Change"], ["Pre- and post-test", "4.1"], ["Follow-up", "2.0"], ["Total", "6.1"]])
+    assert "<td>Pre- and post-test</td>" in html
