@@ -11,7 +11,8 @@ from ocrvl.cjk import joins_without_space, tidy_spacing
 from ocrvl.geometry import row_overlap
 from ocrvl.types import BBox, Word
 
-_BULLETS = ("•", "◦", "▪", "‣", "·", "-", "–", "*")
+# A bullet starts its own paragraph; a dash or an asterisk only with a space after it (not "-based" run on).
+_BULLETS = ("•", "◦", "▪", "‣", "·", "- ", "– ", "* ")
 # A numbered item starts its own paragraph: "3.", "(2)", "（2）", "二、" (a section of a test), "B．" (an answer).
 _ITEM_NUMBER = re.compile(r"^(\d{1,3}[.．、)](?!\d)|[(（]\d{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|[A-H][.．、])")
 
@@ -28,7 +29,7 @@ def region_text(words: Sequence[Word]) -> str:
     prev_box: BBox | None = None
     for box, text in lines:
         new_paragraph = prev_box is not None and (
-            box[1] - prev_box[3] > 0.9 * typical or text.startswith(_BULLETS[:5]) or bool(_ITEM_NUMBER.match(text))
+            box[1] - prev_box[3] > 0.9 * typical or text.startswith(_BULLETS) or bool(_ITEM_NUMBER.match(text))
         )
         if new_paragraph and current:
             paragraphs.append(current)

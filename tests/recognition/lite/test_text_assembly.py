@@ -54,3 +54,9 @@ def test_a_typesetter_s_spaces_stay():
     assert region_text([_w("3.1 基本概念", 0, 0, 100)]) == "3.1 基本概念"
     assert region_text([_w("Page 1 2", 0, 0, 100), _w("한국어 문장", 0, 24, 100)]) == "Page 1 2 한국어 문장"
     assert region_text([_w("2020.1.1. 「감염병예방법」 관련", 0, 0, 300)]) == "2020.1.1. 「감염병예방법」 관련"
+
+
+def test_dash_bullets_start_items_but_a_word_broken_at_a_dash_runs_on():
+    items = [_w("- Expand the partner program", 0, 0, 300), _w("- Hire 40 engineers", 0, 24, 200)]
+    assert region_text(items) == "- Expand the partner program\n\n- Hire 40 engineers"
+    assert region_text([_w("a model trained on layout", 0, 0, 300), _w("-based features", 0, 24, 200)]).count("\n") == 0
