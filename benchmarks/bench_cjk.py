@@ -105,10 +105,8 @@ def exam_page(rng: random.Random) -> tuple[pymupdf.Document, list[str]]:
 
 
 def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
-    pix = doc[0].get_pixmap(dpi=SCAN_DPI, colorspace=pymupdf.csGRAY)
-    image = Image.frombytes("L", (pix.width, pix.height), pix.samples)
     rng = np.random.default_rng(seed)
-    image = image.rotate(float(rng.uniform(-0.5, 0.5)), resample=Image.BICUBIC, fillcolor=255)
+    image = bench_lite.tilted_page(doc, SCAN_DPI, 0.5, rng)
     tones = np.asarray(image).astype(np.float32) * 0.9 + 20 + rng.normal(0, 10, (image.height, image.width))
     return Image.fromarray(tones.clip(0, 255).astype(np.uint8))
 

@@ -151,10 +151,8 @@ def newspaper_page(prose: Prose, rng: random.Random) -> tuple[pymupdf.Document, 
 
 
 def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
-    pix = doc[0].get_pixmap(dpi=SCAN_DPI, colorspace=pymupdf.csGRAY)
-    image = Image.frombytes("L", (pix.width, pix.height), pix.samples)
     rng = np.random.default_rng(seed)
-    image = image.rotate(float(rng.uniform(-0.8, 0.8)), resample=Image.BICUBIC, fillcolor=255)
+    image = bench_lite.tilted_page(doc, SCAN_DPI, 0.8, rng)
     tones = np.asarray(image).astype(np.float32) + rng.normal(0, 16, (image.height, image.width))
     if seed % 2 == 0:  # black and white, as a fax or an office scanner's text mode
         return Image.fromarray(np.where(tones > 150, 255, 0).astype(np.uint8))

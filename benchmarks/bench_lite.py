@@ -169,6 +169,14 @@ def typeset_arguments(description: str, pages: int, what: str) -> argparse.Names
     return ap.parse_args()
 
 
+def tilted_page(doc: pymupdf.Document, dpi: int, max_tilt: float, rng: np.random.Generator) -> Image.Image:
+    """The first page of `doc` rendered grey at `dpi` and turned by up to `max_tilt` degrees either way, as a scanner
+    feeds it (the scan's noise is each benchmark's own)."""
+    pix = doc[0].get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+    image = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+    return image.rotate(float(rng.uniform(-max_tilt, max_tilt)), resample=Image.BICUBIC, fillcolor=255)
+
+
 def scanned_set(
     count: int,
     out: Path,
