@@ -452,7 +452,8 @@ def _column_separators(bands: list[_Band], vrules: list[_Rule], span: tuple[floa
     )
     if framed and long_inner:
         return _dedupe([r.pos for r in inner], lh / 2)
-    gaps = _whitespace_gaps(bands, span)
+    headers = _centred_over_gaps(bands, span, lh)
+    gaps = _whitespace_gaps(bands, span, headers)
 
     def in_gap(x: float, g: tuple[float, float]) -> bool:
         return g[0] - lh <= x <= g[1] + lh
@@ -460,14 +461,18 @@ def _column_separators(bands: list[_Band], vrules: list[_Rule], span: tuple[floa
     seps = [r.pos for r in inner if r in long_inner or any(in_gap(r.pos, g) for g in gaps)]
     open_gaps = [g for g in gaps if not any(in_gap(r.pos, g) for r in inner)]
     if not seps or len(open_gaps) > 0.4 * len(gaps):
-        seps += [_separator_in(g, bands) for g in open_gaps]
+        seps += [_separator_in(g, bands, headers) for g in open_gaps]
     return _dedupe(sorted(seps), lh / 2)
 
 
-def _separator_in(gap: tuple[float, float], bands: list[_Band]) -> float:
+def _separator_in(gap: tuple[float, float], bands: list[_Band], headers: frozenset[int]) -> float:
     """Where a column boundary goes in a whitespace gap: its middle, or, where a line's words run across the
     middle (a header right-aligned over its column and wider than the figures under it), the middle of the
-    widest part of the gap that no word covers."""
+    widest part of the gap that no word covers. Where group headers are centred over the gap (ids in
+    `headers`), the boundary goes under their centre: each is set centred over the two columns it spans."""
+    centres = [c for b in bands for f in b.frags if id(f) in headers and gap[0] < (c := (f.x0 + f.x1) / 2) < gap[1]]
+    if centres:
+        return statistics.median(centres)
     middle = (gap[0] + gap[1]) / 2
     words = [(t.x0, t.x1) for b in bands for f in b.frags for t in f.tokens if t.x0 < gap[1] and t.x1 > gap[0]]
     free = uncovered(gap, words)
@@ -486,8 +491,47 @@ def _dedupe(xs: list[float], tol: float) -> list[float]:
     return out
 
 
-def _whitespace_gaps(bands: list[_Band], span: tuple[float, float]) -> list[tuple[float, float]]:
-    """Internal x ranges covered by no fragment, ignoring fragments that straddle a sparse range.
+def _line_masks(bands: list[_Band], x0: float, width: int, skipped: frozenset[int] = frozenset()) -> np.ndarray:
+    """Per line, the x pixels (from x0, `width` of them) its fragments cover, leaving out those in `skipped`."""
+    masks = np.zeros((len(bands), width), bool)
+    for i, b in enumerate(bands):
+        for f in b.frags:
+            if id(f) not in skipped:
+                masks[i, _px(f.x0, x0, width) : _px(f.x1, x0, width)] = True
+    return masks
+
+
+def _centred_over_gaps(bands: list[_Band], span: tuple[float, float], lh: float) -> frozenset[int]:
+    """Ids of the fragments that are group headers centred over the gap between two columns: other lines have
+    no text under the fragment's centre but text on both sides of it, on one side only reaching under the
+    fragment, and neither of its edges lined up with most of the text under it (a head set flush right over figures
+    narrower than itself lies over a gap too, but it ends where they end)."""
+    x0 = span[0]
+    width = int(np.ceil(span[1] - x0)) + 2
+    masks = _line_masks(bands, x0, width)
+    coverage = masks.sum(axis=0)
+    tol = 0.25 * lh
+    headers = set()
+    for b, mask in zip(bands, masks, strict=True):
+        clear = runs(coverage - mask == 0)
+        for f in b.frags:
+            a, e = _px(f.x0, x0, width), _px(f.x1, x0, width)
+            gap = next(((s, t) for s, t in clear if s <= (a + e) // 2 < t), None)
+            if gap is None or gap[0] == 0 or gap[1] >= width or (a < gap[0] and e > gap[1]):
+                continue  # (text under it on both sides of the gap: `_straddles` sees to it)
+            under = [g for c in bands if c is not b for g in c.frags if g.x0 < f.x1 and g.x1 > f.x0]
+            flush_right = sum(abs(g.x1 - f.x1) <= tol for g in under)
+            flush_left = sum(abs(g.x0 - f.x0) <= tol for g in under)
+            if under and max(flush_left, flush_right) <= 0.5 * len(under):
+                headers.add(id(f))
+    return frozenset(headers)
+
+
+def _whitespace_gaps(
+    bands: list[_Band], span: tuple[float, float], headers: frozenset[int]
+) -> list[tuple[float, float]]:
+    """Internal x ranges covered by no fragment, ignoring fragments that straddle a sparse range and the group
+    headers centred over a gap (ids in `headers`).
 
     A column that only one band has text in (a group header centred over a gap) is no column. A header
     over a gap that a wider spanning header also covers ("2007" under nothing but "Inadequate housing
@@ -499,20 +543,10 @@ def _whitespace_gaps(bands: list[_Band], span: tuple[float, float]) -> list[tupl
     def extent(f: _Frag) -> tuple[int, int]:
         return _px(f.x0, x0, width), _px(f.x1, x0, width)
 
-    def coverage_without(skipped: set[int]) -> np.ndarray:
-        coverage = np.zeros(width, int)
-        for b in bands:
-            m = np.zeros(width, bool)
-            for f in b.frags:
-                if id(f) not in skipped:
-                    m[slice(*extent(f))] = True
-            coverage += m
-        return coverage
-
-    coverage = coverage_without(set())
+    coverage = _line_masks(bands, x0, width).sum(axis=0)
     sparse = coverage <= max(1, round(0.15 * len(bands)))
-    wide = {id(f) for b in bands for f in b.frags if _straddles(sparse, coverage, *extent(f))}
-    rest = coverage_without(wide)
+    wide = headers | {id(f) for b in bands for f in b.frags if _straddles(sparse, coverage, *extent(f))}
+    rest = _line_masks(bands, x0, width, wide).sum(axis=0)
     kept = [
         (i, extent(f))
         for i, b in enumerate(bands)
@@ -599,8 +633,9 @@ def _rows(
     """Row boundaries (y, top to bottom, including the outer ones).
 
     Rules define the rows when they separate most lines (or at least three run across the table).
-    Otherwise a band starts a new row unless it reads as wrapped text of the row above; in a
-    header block ruled off from the body, only rules (e.g. booktabs cmidrules) start a row.
+    Otherwise a band starts a new row unless it reads as wrapped text of the row above (a label wrapped
+    onto the line that carries the row's figures among them); in a header block ruled off from the body,
+    only rules (e.g. booktabs cmidrules) start a row, and the line of heads under a line of group headers.
     """
     rules = [r for r in hrules if r.length >= 0.1 * (span[1] - span[0])]
     pairs = list(itertools.pairwise(bands))
@@ -620,8 +655,11 @@ def _rows(
         close = pitch < 0.8 * ref
         runs_on = b.frags[0].text[:1].islower() or _runs_on(a, b, seps)
         wraps = (cols_b < row_cols and (close or runs_on)) or (cols_b == row_cols and close)
+        wraps = wraps or (row_cols == {0} and 0 in cols_b and runs_on and not _introduces(a, b, seps))
         wraps = wraps and not _figure_rows(a, b, seps) and not _outdented(b, a, seps, lh)
-        if not is_ruled and (i + 1 < header or wraps):  # inside the header block only rules cut
+        if i + 1 < header:  # inside the header block only rules cut, and a line of group headers over heads
+            wraps = not _over_heads(a, b, seps)
+        if not is_ruled and wraps:
             continue
         cuts.append((a.y1 + b.y0) / 2)
         row_cols = set()
@@ -639,6 +677,25 @@ def _runs_on(a: _Band, b: _Band, seps: list[float]) -> bool:
     hyphen, a slash, an ampersand or a plus), so that b goes on with it."""
     above = _above_first(a, b, seps)
     return bool(above) and bool(_UNFINISHED.search(above[-1].text))
+
+
+def _over_heads(a: _Band, b: _Band, seps: list[float]) -> bool:
+    """Whether line a is a line of group headers, every piece of it running across a column boundary, and line b
+    holds heads of the columns they span (not only heads centred down beside them, such as the stub head)."""
+
+    def spans(band: _Band) -> bool:
+        return all(any(f.x0 < s < f.x1 for s in seps) for f in band.frags)
+
+    if not spans(a) or spans(b):
+        return False
+    spanned = {c for f in a.frags for c in range(_col_of(f.x0, seps), _col_of(f.x1, seps) + 1)}
+    return any(_col_of((f.x0 + f.x1) / 2, seps) in spanned for f in b.frags)
+
+
+def _introduces(a: _Band, b: _Band, seps: list[float]) -> bool:
+    """Whether line a's text in the column where line b starts ends with a colon: a heading over the rows below."""
+    above = _above_first(a, b, seps)
+    return bool(above) and above[-1].text.rstrip().endswith(":")
 
 
 def _outdented(b: _Band, a: _Band, seps: list[float], lh: float) -> bool:
@@ -780,6 +837,7 @@ def _cells(
     row_rules = _rules_between_rows(grid, hrules)
     _open_missing_rules(grid, row_rules, vrules, lh)
     _open_under_group_rules(grid, row_rules, lh)
+    _open_under_group_header_line(grid, straddled)
     grid.v_open |= {rc for rc in straddled if not grid.filled(rc[0], rc[1] + 1)}
     return _merge(grid)
 
@@ -865,6 +923,16 @@ def _open_under_group_rules(grid: _Layout, row_rules: list[_Rule | None], lh: fl
             cols = [c for c in range(n_cols) if s0 - lh / 2 <= centres[c] <= s1 + lh / 2]
             if 2 <= len(cols) < n_cols and sum(grid.filled(r, c) for c in cols) == 1:
                 grid.v_open |= {(r, c) for c in cols[:-1]}
+
+
+def _open_under_group_header_line(grid: _Layout, straddled: set[tuple[int, int]]) -> None:
+    """Under a first row of group headers only (each running across a column border), a stub head left of them
+    spans both rows. (An empty cell between two groups may be a group header's that fell short of its last column.)"""
+    n_cols = len(grid.cols) - 1
+    firsts = [c for c in range(n_cols) if grid.filled(0, c)]
+    if len(grid.rows) < 3 or not firsts or not all((0, c) in straddled for c in firsts):
+        return
+    grid.h_open |= {(0, c) for c in range(firsts[0]) if grid.filled(1, c)}
 
 
 def _merge(grid: _Layout) -> list[_Cell]:

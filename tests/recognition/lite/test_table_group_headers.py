@@ -1,9 +1,14 @@
-"""A column gap that two stacked group headers cover (a year over a group, a wider header under it) is still a
-column gap: the body's cells on either side stay apart."""
+"""Group headers over columns of figures.
+
+- A column gap that two stacked group headers cover (a year over a group, a wider header under it) is still a
+  column gap: the body's cells on either side stay apart.
+- A year centred over two columns spans both, even where it stops a pixel short of the second one's widest figure,
+  or inside the gap between them; a line of such years is a header row of its own, over a stub head spanning it.
+"""
 
 from ocrvl.recognition.lite.tables import table_html
 from ocrvl.types import Word
-from tests.recognition.lite.test_tables import texts
+from tests.recognition.lite.test_tables import grid, hline, texts
 
 
 def _cell(text: str, x: float, y: float, line: int, right: bool = False) -> Word:
@@ -24,3 +29,34 @@ def test_a_gap_under_a_year_and_a_wider_group_header_still_separates_the_columns
         words.append(_cell(row[2], 530, y, 12 + 3 * k))
         rows.append(row)
     assert texts(table_html(words, [], (0, 0, 620, 520)))[3:] == rows
+
+
+def test_a_year_centred_over_two_columns_spans_them_though_it_ends_where_the_second_begins():
+    # "2012" centred over a column of short figures and one of wide figures: it runs past the first column's
+    # right edge (x 250) and stops one pixel short of the widest figure of the second (x 277)
+    words = [_cell("2012", 240, 10, 0), _cell("Percent", 250, 30, 1, right=True), _cell("Rate", 367, 30, 2, right=True)]
+    body = [("Households", "0", "854,049.13"), ("Education", "12", "74,993.18"), ("Retail", "30", "8,011.85")]
+    for k, (label, share, rate) in enumerate(body):
+        y = 52 + 22 * k
+        words += [_cell(label, 20, y, 10 + 3 * k), _cell(share, 250, y, 11 + 3 * k, right=True)]
+        words.append(_cell(rate, 367, y, 12 + 3 * k, right=True))
+    table = table_html(words, [], (0, 0, 400, 130))
+    assert grid(table)[0][-1] == ("2012", 2, 1)
+    assert texts(table)[-3:] == [list(row) for row in body]
+
+
+def test_years_centred_over_column_pairs_head_a_row_of_their_own_over_the_stub_head():
+    # each year centred over a pair of columns, ending inside the gap between them; a rule under the heads only
+    words = [_cell("2016", 245, 10, 0), _cell("2020", 445, 10, 1), _cell("Item", 20, 30, 2)]
+    for k, right in enumerate((250, 340, 450, 540)):
+        words.append(_cell(("Percent", "Share")[k % 2], right, 30, 3 + k, right=True))
+    body = [("Households", "4.2", "12.5", "31.0", "7.1"), ("Education", "31.0", "9.4", "7.5", "10.2")]
+    body += [("Retail", "7.5", "88.0", "4.2", "3.3")]
+    for k, row in enumerate(body):
+        y = 56 + 22 * k
+        words.append(_cell(row[0], 20, y, 10 + 5 * k))
+        words += [_cell(figure, right, y, 11 + 5 * k + j, right=True) for j, (figure, right) in
+                  enumerate(zip(row[1:], (250, 340, 450, 540), strict=True))]  # fmt: skip
+    table = table_html(words, [hline(48, 10, 550)], (0, 0, 560, 130))
+    assert grid(table)[0] == [("Item", 1, 2), ("2016", 2, 1), ("2020", 2, 1)]
+    assert texts(table)[1:] == [["Percent", "Share", "Percent", "Share"], *map(list, body)]

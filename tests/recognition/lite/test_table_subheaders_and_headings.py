@@ -7,6 +7,8 @@
   closely as a wrapped line follows its first line.
 - A row label broken off at a comma goes on in the next line, even where that line stands as far below as the
   rows stand apart and starts with a capital.
+- A row label wrapped onto a line that carries the row's figures (its first line bearing none) is one row when
+  the next line goes on in lower case; a heading ending in a colon above such a line stays a row of its own.
 """
 
 from ocrvl.recognition.lite.tables import table_html
@@ -40,7 +42,8 @@ def test_a_wide_sub_header_does_not_merge_with_the_header_beside_it() -> None:
         rows.append(row)
     html = table_html(words, [], (60, -5, 700, 340))
     cells = grid(html)
-    assert [c[0] for c in cells[1]] == ["Characteristic", "no.", "(%)", "Unadjusted OR", "(95% CI)"]
+    assert cells[0][:2] == [("Characteristic", 1, 2), ("no.", 1, 2)]  # heads under no group header span both rows
+    assert [c[0] for c in cells[1]] == ["(%)", "Unadjusted OR", "(95% CI)"]
     assert texts(html)[2:] == rows
 
 
@@ -81,4 +84,27 @@ def test_a_label_broken_off_at_a_comma_goes_on_in_the_next_line() -> None:
     assert texts(table_html(words, [], (0, 0, 480, 80))) == [
         ["Years", *years],
         ["Budget share for Coffee, Tea, Herb Tea", *figures],
+    ]
+
+
+def test_a_label_wrapped_onto_the_line_of_its_figures_is_one_row() -> None:
+    # figures set on a wrapped label's last line, as statistical releases do; the heading ends in a colon
+    words = _cell("Area", 10, 10, 0) + _cell("2019", 300, 10, 1, right=True) + _cell("2020", 380, 10, 2, right=True)
+    lines = [
+        ("Persons:", (), 10),
+        ("under 18 years", ("310", "2.2"), 22),
+        ("Energy regional manufacturing annual", (), 22),
+        ("county public program", ("854", "12.5"), 28),
+        ("Education other", ("1,093", "9.1"), 22),
+    ]
+    for k, (label, figures, x) in enumerate(lines):
+        y = 34 + 20 * k
+        words += _cell(label, x, y, 10 + 3 * k)
+        words += [w for j, figure in enumerate(figures) for w in _cell(figure, 300 + 80 * j, y, 11 + 3 * k + j, True)]
+    assert texts(table_html(words, [], (0, 0, 400, 140))) == [
+        ["Area", "2019", "2020"],
+        ["Persons:", "", ""],
+        ["under 18 years", "310", "2.2"],
+        ["Energy regional manufacturing annual county public program", "854", "12.5"],
+        ["Education other", "1,093", "9.1"],
     ]
