@@ -6,11 +6,21 @@ sections at empty horizontal gaps, neighbouring bands staying together while the
 a gutter, so a full-width title or figure that interrupts the columns ends a section but a
 gap that happens to cross both columns does not make them be read band by band.
 A group that neither cut separates is read by its top edges.
+
+A band that spans some columns in mid-page (a photograph and its caption) leaves two readings: the columns
+above it, the band, the columns below; or down each column through it. Where the regions' text says how
+it runs on (a paragraph broken off mid-sentence, the next one starting in lower case), the reading whose
+joins agree with it more often is taken. Where it does not, a photograph with another column running beside
+it is read through (magazines flow text around it within the columns); a heading, or a band across the page,
+is read across (it mostly ends what is above it).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ocrvl.types import BBox
 
@@ -20,21 +30,105 @@ _MIN_TOLERANCE = 4.0  # pixels
 _COLUMN_TOLERANCE = 0.012  # of the group's width, for cuts between columns
 
 
-def xy_cut_order(boxes: Sequence[BBox]) -> list[int]:
-    """Indices of `boxes` in reading order."""
-    return _order(list(range(len(boxes))), boxes)
+# Text that ends a sentence: a full stop, question or exclamation mark, colon or semicolon, maybe closed by
+# quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?:;。！？…][\"'”’)\]»]*$")
 
 
-def _order(indices: list[int], boxes: Sequence[BBox]) -> list[int]:
-    if len(indices) <= 1:
-        return indices
-    columns = _split(indices, boxes, axis=0)
-    if len(columns) > 1:
-        return [i for column in columns for i in _order(column, boxes)]
-    sections = _sections(_split(indices, boxes, axis=1), boxes)
-    if len(sections) > 1:
-        return [i for section in sections for i in _order(section, boxes)]
-    return sorted(indices, key=lambda i: (boxes[i][1], boxes[i][0]))
+@dataclass(frozen=True)
+class TextEnds:
+    """How a paragraph's text meets its neighbours: whether it breaks off mid-sentence, and whether it starts
+    mid-sentence (in lower case)."""
+
+    open_end: bool
+    continues: bool
+
+    @classmethod
+    def of(cls, first_word: str, last_word: str) -> TextEnds:
+        return cls(not _SENTENCE_END.search(last_word), first_word[:1].islower())
+
+
+def xy_cut_order(
+    boxes: Sequence[BBox], ends: Sequence[TextEnds | None] | None = None, pictures: frozenset[int] = frozenset()
+) -> list[int]:
+    """Indices of `boxes` in reading order. `ends`, where given, tells for each box holding running text how
+    its text meets its neighbours (None for a box of anything else); `pictures` are the indices of pictures
+    and their captions."""
+    return _Reader(boxes, ends or [None] * len(boxes), pictures).order(list(range(len(boxes))))
+
+
+@dataclass
+class _Reader:
+    boxes: Sequence[BBox]
+    ends: Sequence[TextEnds | None]
+    pictures: frozenset[int]
+
+    def order(self, indices: list[int], beside_columns: bool = False) -> list[int]:
+        """`indices` in reading order; `beside_columns`: they are a column group with other columns beside it."""
+        if len(indices) <= 1:
+            return indices
+        columns = _split(indices, self.boxes, axis=0)
+        if len(columns) > 1:
+            return [i for column in columns for i in self.order(column, beside_columns=True)]
+        sections = _sections(_split(indices, self.boxes, axis=1), self.boxes)
+        if len(sections) > 1:
+            return self._read_sections(sections, beside_columns)
+        return sorted(indices, key=lambda i: (self.boxes[i][1], self.boxes[i][0]))
+
+    def _read_sections(self, sections: list[list[int]], beside_columns: bool) -> list[int]:
+        """Sections top to bottom; where bands that cross the gutters stand between two sets of the same columns
+        and the text reads better with each column read down through them, that way. Where the text says
+        nothing either way, bands of pictures and captions with other columns running beside them (a photograph
+        over two of three columns) are read through; other bands, and bands across the page, are read across."""
+        read: list[int] = []
+        k = 0
+        while k < len(sections):
+            below = next((j for j in range(k + 1, len(sections)) if self._in_columns(sections[j])), None)
+            down = None
+            if self._in_columns(sections[k]) and below is not None and below > k + 1:
+                bands = sections[k + 1 : below]
+                pictures = all(i in self.pictures for band in bands for i in band)
+                down = self._down_columns(sections[k], bands, sections[below], beside_columns and pictures)
+            if down is not None:
+                read += down
+                k = below + 1
+            else:
+                read += self.order(sections[k])
+                k += 1
+        return read
+
+    def _in_columns(self, section: list[int]) -> bool:
+        return len(_split(section, self.boxes, axis=0)) > 1
+
+    def _down_columns(
+        self, above: list[int], bands: list[list[int]], below: list[int], by_default: bool
+    ) -> list[int] | None:
+        """The columns above and below the bands read one after the other, each down through them (the bands
+        after the first column's part above them), when that agrees with the text better than reading across
+        (or as well, `by_default`)."""
+        tops, bottoms = _split(above, self.boxes, axis=0), _split(below, self.boxes, axis=0)
+        if len(tops) != len(bottoms) or not all(map(self._overlap, tops, bottoms)):
+            return None
+        band = [i for section in bands for i in self.order(section)]
+        across = self.order(above) + band + self.order(below)
+        down = self.order(tops[0]) + band + self.order(bottoms[0])
+        for top, bottom in zip(tops[1:], bottoms[1:], strict=True):
+            down += self.order(top) + self.order(bottom)
+        margin = self._agreement(down) - self._agreement(across)
+        return down if margin > 0 or (by_default and margin == 0) else None
+
+    def _overlap(self, a: list[int], b: list[int]) -> bool:
+        """Whether two groups of boxes share some x range (a column continued)."""
+        left = max(min(self.boxes[i][0] for i in a), min(self.boxes[i][0] for i in b))
+        right = min(max(self.boxes[i][2] for i in a), max(self.boxes[i][2] for i in b))
+        return left < right
+
+    def _agreement(self, order: list[int]) -> int:
+        """Joins between consecutive paragraphs that agree with their text (one broken off mid-sentence followed
+        by one starting in lower case, or one ending a sentence followed by one starting afresh), less those that
+        do not."""
+        ends = [self.ends[i] for i in order if self.ends[i] is not None]
+        return sum(1 if a.open_end == b.continues else -1 for a, b in itertools.pairwise(ends))
 
 
 def _sections(bands: list[list[int]], boxes: Sequence[BBox]) -> list[list[int]]:

@@ -70,7 +70,7 @@ def refine_layout(
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)
     mark_page_furniture(regions, per_region, page.height)
-    order_regions(regions)
+    order_regions(regions, per_region)
     mark_doc_title(regions, per_region, page.index)
     pairs = list(zip(regions, per_region))
     pairs.sort(key=lambda pair: (pair[0].order is None, pair[0].order or 0))

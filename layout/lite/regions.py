@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 
 from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, row_overlap, union_box
-from ocrvl.labels import MARGINAL_LABELS
+from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.layout.lite.cdla import LABEL_IDS
 from ocrvl.layout.lite.gutters import WordRows, is_gutter, split_at_gutters
-from ocrvl.layout.lite.reading_order import xy_cut_order
+from ocrvl.layout.lite.reading_order import TextEnds, xy_cut_order
 from ocrvl.types import BBox, Region, Ruling, Word
 
 # When a word's centre lies in several regions, the first label here that matches wins (a caption box
@@ -269,10 +270,25 @@ def tighten_to_words(regions: Sequence[Region], words_per_region: Sequence[Seque
             region.bbox = union_box([w.bbox for w in words])
 
 
-def order_regions(regions: list[Region]) -> None:
-    """Set `order` (1-based) on body regions by XY-cut; marginal regions get None."""
-    body = [r for r in regions if r.label not in MARGINAL_LABELS]
+def order_regions(regions: list[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
+    """Set `order` (1-based) on body regions by XY-cut, told how each paragraph's text begins and ends;
+    marginal regions get None."""
+    body = [(r, words) for r, words in zip(regions, words_per_region, strict=True) if r.label not in MARGINAL_LABELS]
     for r in regions:
         r.order = None
-    for rank, i in enumerate(xy_cut_order([r.bbox for r in body]), start=1):
-        body[i].order = rank
+    ends = [_text_ends(words) if r.label == "text" else None for r, words in body]
+    pictures = frozenset(i for i, (r, _) in enumerate(body) if r.label in PICTURE_LABELS or r.label == "figure_title")
+    for rank, i in enumerate(xy_cut_order([r.bbox for r, _ in body], ends, pictures), start=1):
+        body[i][0].order = rank
+
+
+def _text_ends(words: Sequence[Word]) -> TextEnds | None:
+    """The first word of a paragraph's top line and the last of its bottom line, as `TextEnds`."""
+    if not words:
+        return None
+    height = statistics.median(w.bbox[3] - w.bbox[1] for w in words)
+    top = min(w.bbox[1] for w in words) + height / 2
+    bottom = max(w.bbox[3] for w in words) - height / 2
+    first = min((w for w in words if w.bbox[1] <= top), key=lambda w: w.bbox[0])
+    last = max((w for w in words if w.bbox[3] >= bottom), key=lambda w: w.bbox[2])
+    return TextEnds.of(first.text.strip(), last.text.strip())

@@ -1,6 +1,8 @@
 """Reading order on hand-built page layouts."""
 
-from ocrvl.layout.lite.reading_order import xy_cut_order
+from ocrvl.layout.lite.reading_order import TextEnds, xy_cut_order
+from ocrvl.layout.lite.regions import order_regions
+from ocrvl.types import Region, Word
 
 TITLE = (100, 50, 1100, 100)
 
@@ -62,3 +64,63 @@ def test_centred_subtitle_is_read_before_the_heading_below_it_at_the_left_margin
     boxes = [heading, body, subtitle, title]
     order = [boxes[i] for i in xy_cut_order(boxes)]
     assert order == [title, subtitle, heading, body]
+
+
+# three magazine columns; a photograph and its caption over the first two in mid-page, the third running beside
+PHOTO, CAPTION = (100, 450, 740, 700), (100, 710, 740, 740)
+ABOVE = [(100, 150, 400, 430), (440, 150, 740, 430)]
+BELOW = [(100, 760, 400, 1000), (440, 760, 740, 1000)]
+THIRD = (780, 150, 1100, 1000)
+
+
+def _magazine(ends: dict[tuple, TextEnds] | None = None) -> list[tuple]:
+    boxes = [THIRD, *BELOW, CAPTION, *ABOVE, PHOTO]
+    text_ends = [ends.get(box) for box in boxes] if ends else None
+    pictures = frozenset({boxes.index(PHOTO), boxes.index(CAPTION)})
+    return [boxes[i] for i in xy_cut_order(boxes, text_ends, pictures)]
+
+
+def test_columns_beside_a_photograph_in_mid_page_are_read_down_through_it():
+    assert _magazine() == [ABOVE[0], PHOTO, CAPTION, BELOW[0], ABOVE[1], BELOW[1], THIRD]
+
+
+def test_text_running_across_the_photograph_is_read_across():
+    # each column's part above the photograph ends its sentence; the first part below goes on from the second
+    # part above, in lower case
+    ends = {ABOVE[0]: TextEnds(False, False), ABOVE[1]: TextEnds(True, False)}
+    ends |= {BELOW[0]: TextEnds(True, True), BELOW[1]: TextEnds(False, True), THIRD: TextEnds(False, False)}
+    assert _magazine(ends) == [*ABOVE, PHOTO, CAPTION, *BELOW, THIRD]
+
+
+def test_text_running_down_through_a_full_width_figure_is_read_down():
+    top = [(100, 150, 580, 400), (620, 150, 1100, 400)]
+    figure = (100, 450, 1100, 700)
+    bottom = [(100, 750, 580, 1000), (620, 750, 1100, 1000)]
+    boxes = [bottom[1], figure, top[1], bottom[0], top[0]]
+    # the left column's part above breaks off mid-sentence and goes on below the figure, in lower case, to end a
+    # sentence at the foot of the column; the right column starts afresh
+    ends = [TextEnds(False, True), None, TextEnds(True, False), TextEnds(False, True), TextEnds(True, False)]
+    order = [boxes[i] for i in xy_cut_order(boxes, ends, frozenset({1}))]
+    assert order == [top[0], figure, bottom[0], top[1], bottom[1]]
+
+
+def test_text_ends_are_read_from_the_first_and_last_words():
+    assert TextEnds.of("arrangement,", "the") == TextEnds(open_end=True, continues=True)
+    assert TextEnds.of("Under", "damages.”") == TextEnds(open_end=False, continues=False)
+
+
+def _paragraph(box: tuple, first: str, last: str) -> list[Word]:
+    """Two OCR lines filling the box: `first` opens the top one, `last` closes the bottom one."""
+    x0, y0, x1, y1 = box
+    return [Word(f"{first} and more words", (x0, y0, x1, y0 + 20)), Word(f"words {last}", (x0, y1 - 20, x1, y1))]
+
+
+def test_regions_are_ordered_by_how_their_paragraphs_begin_and_end():
+    # a full-width photograph: read across unless the text runs on down each column, as here
+    top = [(100, 150, 580, 400), (620, 150, 1100, 400)]
+    bottom = [(100, 750, 580, 1000), (620, 750, 1100, 1000)]
+    paragraphs = [(top[0], "Once", "the"), (top[1], "Then", "of")]
+    paragraphs += [(bottom[0], "way", "end."), (bottom[1], "more", "so.")]
+    regions = [Region(box, "text", 0.9) for box, _, _ in paragraphs] + [Region((100, 450, 1100, 700), "image", 0.9)]
+    order_regions(regions, [_paragraph(*p) for p in paragraphs] + [[]])
+    assert [r.order for r in regions] == [1, 4, 3, 5, 2]
