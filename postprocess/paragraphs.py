@@ -14,7 +14,9 @@ from ocrvl.postprocess.page_breaks import join_across_page_breaks
 from ocrvl.postprocess.table_merge import PAGE_FURNITURE
 from ocrvl.types import Block
 
-PARAGRAPH_LABELS = frozenset({"text"})
+# Running text: paragraphs, an abstract, reference entries (and what the lite layout boxes as a reference list,
+# which is now and then a paragraph).
+PARAGRAPH_LABELS = frozenset({"text", "abstract", "reference", "reference_content"})
 
 _SENTENCE_END = set(".!?…:;。！？；：」』")
 _CLOSERS = "\"')]}»”’"

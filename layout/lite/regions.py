@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 
@@ -230,7 +231,38 @@ def group_lines(words: Sequence[Word]) -> list[list[Word]]:
         else:
             lines.append([word])
             open_lines.append(lines[-1])
-    return lines
+    return _joined_along_rows(lines)
+
+
+def _joined_along_rows(lines: list[list[Word]]) -> list[list[Word]]:
+    """Pieces of one line that the top-down pass started apart joined: a word set in a taller or lower face
+    ("Each `mime-type` node ...") comes later in that pass than the words right of it."""
+    boxes = [union_box([w.bbox for w in line]) for line in lines]
+    middles = [(b[1] + b[3]) / 2 for b in boxes]
+    by_middle = sorted(range(len(lines)), key=middles.__getitem__)
+    tallest = max(b[3] - b[1] for b in boxes) if boxes else 0.0
+    group = list(range(len(lines)))
+
+    def root(k: int) -> int:
+        while group[k] != k:
+            k = group[k]
+        return k
+
+    for n, i in enumerate(by_middle):
+        for j in by_middle[n + 1 :]:
+            if middles[j] - middles[i] > tallest:
+                break
+            left, right = (boxes[i], boxes[j]) if boxes[i][0] <= boxes[j][0] else (boxes[j], boxes[i])
+            gap = right[0] - left[2]
+            if row_overlap(left, right) > 0.5 and -5 < gap < _WORD_GAP * (right[3] - right[1]):
+                group[root(j)] = root(i)
+    joined: dict[int, list[list[Word]]] = {}
+    for k, line in enumerate(lines):
+        joined.setdefault(root(k), []).append(line)
+    return [
+        pieces[0] if len(pieces) == 1 else sorted(itertools.chain(*pieces), key=lambda w: w.bbox[0])
+        for pieces in joined.values()
+    ]
 
 
 def line_boxes(words: Sequence[Word]) -> list[BBox]:

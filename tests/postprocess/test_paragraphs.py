@@ -51,3 +51,9 @@ def test_paragraph_over_three_pages_ends_whole_in_its_first_block():
     doc = restructure_pages(pages)
     assert doc[0].blocks[0].content == "One long sentence runs over three pages."
     assert doc[2].blocks[0].merged_into == (0, 0)
+
+
+def test_a_reference_entry_or_a_paragraph_boxed_as_one_is_joined_too():
+    pages = [page(0, block("reference", "[4] A. Author. Reading documents. In Proceedings of the")),
+             page(1, block("text", "conference on layout, 2019."))]  # fmt: skip
+    assert restructure_pages(pages)[0].blocks[0].content.endswith("Proceedings of the conference on layout, 2019.")

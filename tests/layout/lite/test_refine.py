@@ -132,3 +132,11 @@ def test_a_word_left_outside_its_column_s_box_joins_that_column_not_the_one_acro
     pairs = refine_layout(detected, left + right + [orphan], _page())
     (right_words,) = [ws for r, ws in pairs if r.bbox[0] > 460]
     assert orphan in right_words
+
+
+def test_a_line_the_detector_missed_stays_one_line_around_a_word_in_a_lower_face():
+    # "Each mime-type node may contain ...": the code word sits lower than the words beside it (a text layer)
+    words = _line("Each", 100, 600, line=7) + [Word("mime-type", (156, 603, 255, 619), line=7)]
+    words += _line("node may contain any combination of the following elements:", 263, 600, line=7)
+    pairs = refine_layout([], words, _page())
+    assert [[w.text for w in ws][:4] for _, ws in pairs] == [["Each", "mime-type", "node", "may"]]
