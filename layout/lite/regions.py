@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, row_overlap, union_box
 from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
@@ -240,29 +239,40 @@ def _joined_along_rows(lines: list[list[Word]]) -> list[list[Word]]:
     boxes = [union_box([w.bbox for w in line]) for line in lines]
     middles = [(b[1] + b[3]) / 2 for b in boxes]
     by_middle = sorted(range(len(lines)), key=middles.__getitem__)
-    tallest = max(b[3] - b[1] for b in boxes) if boxes else 0.0
-    group = list(range(len(lines)))
+    tallest = max((b[3] - b[1] for b in boxes), default=0.0)
 
-    def root(k: int) -> int:
-        while group[k] != k:
-            k = group[k]
-        return k
+    def links() -> Iterator[tuple[int, int]]:
+        for n, i in enumerate(by_middle):
+            for j in by_middle[n + 1 :]:
+                if middles[j] - middles[i] > tallest:
+                    break
+                left, right = sorted((boxes[i], boxes[j]))
+                gap = right[0] - left[2]
+                if row_overlap(left, right) > 0.5 and -5 < gap < _WORD_GAP * (right[3] - right[1]):
+                    yield i, j
 
-    for n, i in enumerate(by_middle):
-        for j in by_middle[n + 1 :]:
-            if middles[j] - middles[i] > tallest:
-                break
-            left, right = (boxes[i], boxes[j]) if boxes[i][0] <= boxes[j][0] else (boxes[j], boxes[i])
-            gap = right[0] - left[2]
-            if row_overlap(left, right) > 0.5 and -5 < gap < _WORD_GAP * (right[3] - right[1]):
-                group[root(j)] = root(i)
-    joined: dict[int, list[list[Word]]] = {}
-    for k, line in enumerate(lines):
-        joined.setdefault(root(k), []).append(line)
     return [
-        pieces[0] if len(pieces) == 1 else sorted(itertools.chain(*pieces), key=lambda w: w.bbox[0])
-        for pieces in joined.values()
+        lines[group[0]] if len(group) == 1 else sorted((w for k in group for w in lines[k]), key=lambda w: w.bbox[0])
+        for group in linked_groups(len(lines), links())
     ]
+
+
+def linked_groups(count: int, links: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """The indices 0 .. count-1 in groups joined through `links` (pairs of indices), each group in index order,
+    the groups in order of their first index."""
+    parent = list(range(count))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in links:
+        parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(count):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
 
 
 def line_boxes(words: Sequence[Word]) -> list[BBox]:

@@ -10,7 +10,7 @@ from ocrvl.cjk import is_cjk
 from ocrvl.geometry import row_overlap, union_box
 from ocrvl.labels import FIGURE, MARGINAL_LABELS, NO_FIGURE
 from ocrvl.layout.lite.cdla import LABEL_IDS
-from ocrvl.layout.lite.regions import group_lines, line_boxes
+from ocrvl.layout.lite.regions import group_lines, line_boxes, linked_groups
 from ocrvl.types import BBox, Region, Ruling, Word
 
 
@@ -308,21 +308,15 @@ def _short_lines(words: Sequence[Word]) -> bool:
 
 def _side_by_side_groups(regions: Sequence[Region]) -> list[list[int]]:
     """Indices of regions joined through vertical overlap (regions sharing some line), each group sorted."""
-    parent = list(range(len(regions)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for i, a in enumerate(regions):
-        for j in range(i):
-            if min(a.bbox[3], regions[j].bbox[3]) > max(a.bbox[1], regions[j].bbox[1]):
-                parent[root(i)] = root(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(regions)):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+    return linked_groups(
+        len(regions),
+        (
+            (j, i)
+            for i, a in enumerate(regions)
+            for j in range(i)
+            if min(a.bbox[3], regions[j].bbox[3]) > max(a.bbox[1], regions[j].bbox[1])
+        ),
+    )
 
 
 def _has_mark_column(words: Sequence[Word]) -> bool:
