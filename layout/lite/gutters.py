@@ -34,6 +34,8 @@ _WORD_SPACE = 0.35
 _NEARER = 0.5
 # The mark of a numbered item or of a test's answer choice: "3.", "(2)", "B．", "C、".
 _ITEM_MARK = re.compile(r"\(?([A-H]|\d{1,3})[.．、)）]")
+# A closing bracket read on its own: the end of a blank set in brackets for an answer ("（      ）").
+_CLOSER = re.compile(r"[)）\]】」』》]+")
 
 
 class WordRows:
@@ -73,14 +75,13 @@ def split_at_gutters(row: Sequence[Word], rows: WordRows, max_gap: float) -> lis
     heights, and at every column gutter. A word clearly nearer the word before it than the print after it stays
     with it (the last word of a long line in a ragged column reaches into the gutter); so do the answer choices of
     a test set in a row however far apart ("A. 1  B. 2  C. 6  D. 9", whose letters line up down the page like
-    columns), and a choice read apart from its letter."""
+    columns), a choice read apart from its letter, and a closing bracket read apart from the words it closes."""
     pieces: list[list[Word]] = []
     for word in sorted(row, key=lambda w: w.bbox[0]):
         if pieces:
             b, gap = word.bbox, (pieces[-1][-1].bbox[2], word.bbox[0])
-            if _in_sequence(pieces, word.text) or (
-                gap[1] - gap[0] < max_gap * (b[3] - b[1]) and not _parts(b, gap, rows)
-            ):
+            near = gap[1] - gap[0] < max_gap * (b[3] - b[1]) or _CLOSER.fullmatch(word.text.strip()) is not None
+            if _in_sequence(pieces, word.text) or (near and not _parts(b, gap, rows)):
                 pieces[-1].append(word)
                 continue
         pieces.append([word])

@@ -40,6 +40,15 @@ _BESIDE_REACH = 4.0
 _MAX_SLANT = 0.05
 # A box trimmed to its ink keeps this fraction of a line height on either side.
 _PRINT_MARGIN = 0.1
+# Print the detector left out beside a line it found: looked for this many line heights either side of the line,
+# on the line's middle rows; within _ADJACENT of the line's box it belongs to the line's last (or first) word, and
+# the box grows over it, further out it is read as a line of its own. A mark that reaches this far above or below
+# the line's box is no glyph of it (a rule, a figure), and one under _MIN_GLYPH of a line height tall is a speck.
+_STRAY_REACH = 3.0
+_ADJACENT = 0.5
+_OVERHANG = 0.15
+_MIN_GLYPH = 0.25
+_STRAY_PADDING = 0.3
 
 
 class PageInk:
@@ -60,6 +69,82 @@ class PageInk:
         # gaps are measured against the page's typical line.
         typical = float(np.median([_height(quad) for quad in quads]))
         return [line for quad in quads for line in self._at_gutters(quad, min(typical, _height(quad)))]
+
+    def with_stray_print(self, quads: list[Quad]) -> list[Quad]:
+        """The `quads` grown over print the detector left out at their ends, and new lines for print it left out
+        a little further along their rows: a closing bracket set apart ("（      ）"), a lone figure after an
+        answer letter ("B.  0"), a bullet."""
+        grown = [quad.copy() for quad in quads]
+        added: list[Quad] = []
+        extents = np.array([[*self._rows(q), np.floor(q[:, 0].min()), np.ceil(q[:, 0].max())] for q in quads])
+        for k, quad in enumerate(quads):
+            for side in (-1, 1):
+                blob = self._stray_beside(quad, side, extents)
+                if blob is None:
+                    continue
+                start, end = blob
+                height = _height(quad)
+                gap = start - quad[:, 0].max() if side > 0 else quad[:, 0].min() - end
+                if gap <= _ADJACENT * height:
+                    corners = [1, 2] if side > 0 else [0, 3]
+                    grown[k][corners, 0] = (end if side > 0 else start) + side * _STRAY_PADDING * height
+                else:
+                    top, bottom = self._rows(quad)
+                    x0, x1 = start - _STRAY_PADDING * height, end + _STRAY_PADDING * height
+                    added.append(np.array([[x0, top], [x1, top], [x1, bottom], [x0, bottom]], dtype=np.float32))
+                    extents = np.vstack([extents, [top, bottom, np.floor(x0), np.ceil(x1)]])
+        return grown + added
+
+    def _stray_beside(self, quad: Quad, side: int, lines: np.ndarray) -> tuple[float, float] | None:
+        """The x extent of the first glyph-sized print within reach beyond one end of a level line (side -1: left,
+        1: right) that no line covers (`lines`: top, bottom, left and right of each line), or None."""
+        if self._inked_columns(quad) is None:  # a slanted or tiny box
+            return None
+        top, bottom = self._rows(quad)
+        height = bottom - top
+        width = self.dark.shape[1]
+        reach = int(_STRAY_REACH * height)
+        if side > 0:
+            a = int(np.ceil(quad[:, 0].max()))
+            b = min(width, a + reach)
+        else:
+            b = int(np.floor(quad[:, 0].min()))
+            a = max(0, b - reach)
+        if b - a < 2:
+            return None
+        band = (top + height // 5, bottom - height // 5)
+        inked = self.dark[band[0] : band[1], a:b].any(axis=0)
+        # any line reaching into the band covers its columns (a neighbouring column's line, set a little higher)
+        crossing = (lines[:, 0] < band[1]) & (lines[:, 1] > band[0]) & (lines[:, 3] > a) & (lines[:, 2] < b)
+        for lo, hi in lines[crossing, 2:4].astype(int) - a:
+            inked[max(lo, 0) : max(hi, 0)] = False
+        if side < 0:
+            inked = inked[::-1]  # nearest the line first
+        pieces = runs(inked)
+        if not pieces:
+            return None
+        start, end = pieces[0]
+        for s, e in pieces[1:]:  # the glyph's parts and the letters of its word
+            if s - end > _ADJACENT * height:
+                break
+            end = e
+        x0, x1 = (a + start, a + end) if side > 0 else (b - end, b - start)
+        return (float(x0), float(x1)) if self._glyph_sized(x0, x1, top, bottom) else None
+
+    def _glyph_sized(self, x0: int, x1: int, top: int, bottom: int) -> bool:
+        """Whether the print in columns x0 .. x1 stays within the line's rows (give or take `_OVERHANG`) and
+        stands at least `_MIN_GLYPH` of their height tall."""
+        height = bottom - top
+        overhang = int(_OVERHANG * height)
+        above = max(0, top - height)
+        rows = self.dark[above : min(self.dark.shape[0], bottom + height), x0:x1].any(axis=1)
+        middle = top + height // 2 - above
+        inked = runs(rows)
+        around = [(s, e) for s, e in inked if s <= middle + height // 5 and e >= middle - height // 5]
+        if not around:
+            return False
+        s, e = min(s for s, _ in around) + above, max(e for _, e in around) + above
+        return top - overhang <= s and e <= bottom + overhang and e - s >= _MIN_GLYPH * height
 
     def print_span(self, quad: Quad) -> tuple[float, float]:
         """The left and right x of the print inside a level line (a small margin kept), else of the quad."""

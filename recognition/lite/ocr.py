@@ -116,7 +116,7 @@ class LineReader:
         with self._lock:  # one page at a time through the sessions: they already use every thread given
             # An image enlarged to be read holds small print (that is why it was enlarged): all of its resolution.
             ink = PageInk(bgr, enlarged=scale > 1.0)
-            quads = ink.part_at_gutters(models.detector.detect(bgr, probe=scale == 1.0))
+            quads = ink.with_stray_print(ink.part_at_gutters(models.detector.detect(bgr, probe=scale == 1.0)))
             lines = [crop_line(bgr, quad) for quad in quads]
             if models.orientation is not None:
                 lines = models.orientation.upright(lines)

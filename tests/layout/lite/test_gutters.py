@@ -112,3 +112,18 @@ def test_rows_of_answer_choices_spread_over_the_page_stay_rows():
     pairs = refine_layout([], words, _page(), ocr_words=True)
 
     assert [w.text for _, held in pairs for w in held] == [w.text for w in words]
+
+
+def test_a_closing_bracket_read_apart_stays_with_its_question():
+    """No layout box: each question ends in a blank between brackets, its closing bracket read as a line of its
+    own two line heights further on."""
+    words, y = [], 100
+    for q in range(4):
+        words.append(Word(f"{q + 1}. Which of these steps is no part of parsing? (", (100, y, 760, y + H)))
+        words.append(Word(")", (810, y, 822, y + H)))
+        words.append(Word(f"A. {q}  B. {q + 1}  C. {q + 2}  D. {q + 3}", (140, y + PITCH, 700, y + PITCH + H)))
+        y += 3 * PITCH
+
+    pairs = refine_layout([], words, _page(), ocr_words=True)
+
+    assert [w.text for _, held in pairs for w in held] == [w.text for w in words]

@@ -135,3 +135,22 @@ def test_a_two_column_page_reads_column_after_column(tmp_path):
     markdown = PaddleOCRVL(engine="lite", threads=1).predict(str(path))[0].page_markdown
 
     assert markdown.split("\n\n") == [" ".join(LEFT), " ".join(RIGHT) + "\n"]
+
+
+def _x_extents(quads: list[np.ndarray]) -> list[tuple[int, int]]:
+    return sorted((round(float(q[:, 0].min())), round(float(q[:, 0].max()))) for q in quads)
+
+
+def test_print_the_detector_left_beside_a_line_is_read_with_it_or_on_its_own():
+    # line 0: the detector's box stops short of the last glyph ("B.  0"); line 1: a closing bracket set apart
+    # ("（      ）"); line 2: a bullet the detector skipped, left of its item
+    page = inked_page([[(100, 140), (158, 172)], [*words(100, 400), (450, 462)], [(60, 70), (140, 500)]])
+    quads = [line_quad(0, 90, 150), line_quad(1, 90, 410), line_quad(2, 130, 510)]
+    found = PageInk(page).with_stray_print(quads)
+    assert _x_extents(found) == [(48, 82), (90, 184), (90, 410), (130, 510), (438, 474)]
+
+
+def test_a_rule_beside_a_line_is_no_print_of_it():
+    page = inked_page([words(100, 400)])
+    page[60:260, 440:443] = 0  # a vertical rule running far above and below the line
+    assert _x_extents(PageInk(page).with_stray_print([line_quad(0, 90, 410)])) == [(90, 410)]
