@@ -55,6 +55,8 @@ def block_markdown(block: Block) -> str:
         return content  # a chart or seal that was read (a table, or the seal's text)
     if label in FORMULA_LABELS:
         return _formula_markdown(block, raw)
+    if label == "content":  # a table of contents: an entry a line
+        return content.replace("\n", "  \n")
     return content
 
 

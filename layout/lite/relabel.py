@@ -23,7 +23,8 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
     """Fix labels the CDLA detector gets wrong, from the text inside the boxes.
 
     Short text set clearly larger than the body text (or numbered like a section) is a heading, also
-    when boxed as a page header; a long "title" is text; a short line made mostly of symbols around an
+    when boxed as a page header; lines of a table of contents (dot leaders, a page number) are `content`, not
+    headings or a paragraph; a long "title" is text; a short line made mostly of symbols around an
     equals sign is a display formula; a page whose text is all boxed as header or footer has no running
     header or footer: its text is text.
     """
@@ -39,6 +40,8 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
                 _set_label(region, "text")
     body_em = _cjk_em([w for words in words_per_region for w in words])
     for region, words in zip(regions, words_per_region):
+        if region.label in ("text", "paragraph_title", "reference") and words and _contents_entries(words):
+            _set_label(region, "content")
         if region.label not in ("text", "paragraph_title", "header") or not words:
             continue
         lines = line_boxes(words)
@@ -68,6 +71,17 @@ def _cjk_em(words: Sequence[Word]) -> float | None:
         if len(chars) >= 4 and sum(map(is_cjk, chars)) >= 0.6 * len(chars):
             ems.append((line[-1].bbox[2] - line[0].bbox[0]) / len(chars))
     return statistics.median(ems) if ems else None
+
+
+# An entry of a table of contents: a title, dot leaders, the page number ("2.1 Naming . . . . . 3", "Preface.....ix").
+_CONTENTS_ENTRY = re.compile(r"(?:\.\s*){4,}(\d{1,4}|[ivxlcdm]{1,6})$", re.IGNORECASE)
+
+
+def _contents_entries(words: Sequence[Word]) -> bool:
+    """Whether most of the lines are entries of a table of contents."""
+    rows = [" ".join(_piece_text(piece) for piece in sorted(row, key=lambda p: p[0].bbox[0])).strip()
+            for row in _rows_of_pieces(words)]  # fmt: skip
+    return sum(bool(_CONTENTS_ENTRY.search(row)) for row in rows) > len(rows) / 2
 
 
 _SECTION_NUMBER = re.compile(r"^(\d+(\.\d+)*|[IVX]+|[A-Z])\.?\s+[A-Z]")

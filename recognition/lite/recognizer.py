@@ -13,7 +13,7 @@ from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
 from ocrvl.recognition.lite.tables import table_html
-from ocrvl.recognition.lite.text_assembly import region_text
+from ocrvl.recognition.lite.text_assembly import region_lines, region_text
 from ocrvl.types import Block, Page, Region, Ruling, Word
 
 
@@ -63,7 +63,7 @@ class LiteRecognizer:
                     rulings = image_rulings
                 block.content = table_html(words, rulings, region.bbox) if words else ""
             else:
-                block.content = region_text(words)
+                block.content = region_lines(words) if region.label == "content" else region_text(words)
                 if region.label == "display_formula":
                     block.image = self._crop(page, region)
             if block.content or block.image is not None:

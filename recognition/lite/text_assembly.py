@@ -41,6 +41,11 @@ def region_text(words: Sequence[Word]) -> str:
     return "\n\n".join(paragraphs)
 
 
+def region_lines(words: Sequence[Word]) -> str:
+    """Lines top to bottom, one per line of text (the entries of a table of contents)."""
+    return "\n".join(text for _, text in _lines(words))
+
+
 def _join(left: str, right: str) -> str:
     if not left:
         return right

@@ -28,3 +28,8 @@ def test_pictures_and_formulas_link_their_crops():
     formula = block_markdown(_block("display_formula", "a2 + b2 = c2", "imgs/f.jpg"))
     assert formula == "![formula](imgs/f.jpg)\n\na2 + b2 = c2"
     assert block_markdown(_block("display_formula", "E = mc^2")) == "$$\nE = mc^2\n$$"
+
+
+def test_a_table_of_contents_keeps_an_entry_a_line():
+    contents = "2.1 Naming . . . . . 3\n2.2 Simple parsing . . . . . 4"
+    assert block_markdown(_block("content", contents)) == "2.1 Naming . . . . . 3  \n2.2 Simple parsing . . . . . 4"

@@ -140,3 +140,14 @@ def test_a_line_the_detector_missed_stays_one_line_around_a_word_in_a_lower_face
     words += _line("node may contain any combination of the following elements:", 263, 600, line=7)
     pairs = refine_layout([], words, _page())
     assert [[w.text for w in ws][:4] for _, ws in pairs] == [["Each", "mime-type", "node", "may"]]
+
+
+def test_lines_of_a_table_of_contents_are_contents_neither_headings_nor_a_reference_list():
+    chapter = _line("3 Utilities . . . . . . . . . . 5", 100, 300, h=24, line=1)
+    sections = _line("3.1 Invoking asn1Parser . . . . . . . . 5", 130, 340, line=2)
+    sections += _line("3.2 Invoking asn1Coding . . . . . . . . 7", 130, 366, line=3)
+    body = _line("The parser is case sensitive and reads a file of definitions.", 100, 440, line=4)
+    detected = [Region((90, 295, 900, 330), "paragraph_title", 0.9), Region((120, 335, 900, 390), "reference", 0.9)]
+    detected.append(Region((90, 435, 900, 465), "text", 0.9))
+    labels = _labels_by_first_word(detected, chapter + sections + body)
+    assert labels == {"3": "content", "3.1": "content", "The": "text"}

@@ -1,6 +1,6 @@
 """Region text assembly: line order, paragraphs, de-hyphenation, right-to-left pieces."""
 
-from ocrvl.recognition.lite.text_assembly import region_text
+from ocrvl.recognition.lite.text_assembly import region_lines, region_text
 from ocrvl.types import Word
 
 
@@ -61,3 +61,8 @@ def test_dash_bullets_start_items_but_a_word_broken_at_a_dash_runs_on():
     items = [_w("- Expand the partner program", 0, 0, 300), _w("- Hire 40 engineers", 0, 24, 200)]
     assert region_text(items) == "- Expand the partner program\n\n- Hire 40 engineers"
     assert region_text([_w("a model trained on layout", 0, 0, 300), _w("-based features", 0, 24, 200)]).count("\n") == 0
+
+
+def test_region_lines_keeps_one_line_a_line():
+    words = [_w("2.1 Naming . . . . . 3", 0, 0, 300), _w("2.2 Simple parsing . . . . . 4", 0, 24, 300)]
+    assert region_lines(words) == "2.1 Naming . . . . . 3\n2.2 Simple parsing . . . . . 4"
