@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ocrvl.layout.lite.drawings import pictures_from_drawings
+from ocrvl.layout.lite.drop_caps import join_drop_caps
 from ocrvl.layout.lite.gutters import WordRows
 from ocrvl.layout.lite.regions import (
     absorb_orphans,
@@ -41,6 +42,7 @@ def refine_layout(
 
     `ocr_words`: the words were read off the image (a scan, photo or screenshot), not a text layer;
     only then may a page of grid-like text with no detected table become one table (a table crop)."""
+    words = join_drop_caps(words)
     regions = merge_same_line_pieces(clean_regions(detected, page.width, page.height))
     grow_tables_to_rulings(regions, page.rulings)
     tables_from_ruled_grids(regions, words, page.rulings)
