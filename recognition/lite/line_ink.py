@@ -49,6 +49,10 @@ _ADJACENT = 0.5
 _OVERHANG = 0.15
 _MIN_GLYPH = 0.25
 _STRAY_PADDING = 0.3
+# A drop cap: print left of a line, level with its top, running down to at most _CAP_LINES line heights below it
+# beside the paragraph's next line, and no wider than _CAP_WIDTH line heights (nor narrower than a glyph: a rule).
+_CAP_LINES = 4.5
+_CAP_WIDTH = 2.0
 
 
 class PageInk:
@@ -82,22 +86,29 @@ class PageInk:
                 blob = self._stray_beside(quad, side, extents)
                 if blob is None:
                     continue
-                start, end = blob
+                start, top, end, bottom = blob
                 height = _height(quad)
                 gap = start - quad[:, 0].max() if side > 0 else quad[:, 0].min() - end
-                if gap <= _ADJACENT * height:
+                line_rows = bottom - top <= height
+                if line_rows and gap <= _ADJACENT * height:
                     corners = [1, 2] if side > 0 else [0, 3]
                     grown[k][corners, 0] = (end if side > 0 else start) + side * _STRAY_PADDING * height
-                else:
-                    top, bottom = self._rows(quad)
-                    x0, x1 = start - _STRAY_PADDING * height, end + _STRAY_PADDING * height
-                    added.append(np.array([[x0, top], [x1, top], [x1, bottom], [x0, bottom]], dtype=np.float32))
-                    extents = np.vstack([extents, [top, bottom, np.floor(x0), np.ceil(x1)]])
+                else:  # further out, or a drop cap: boxed as the detector would, padded all round
+                    pad = _STRAY_PADDING * height
+                    x0, y0, x1, y1 = (
+                        start - pad,
+                        top if line_rows else top - pad,
+                        end + pad,
+                        bottom if line_rows else bottom + pad,
+                    )
+                    added.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32))
+                    extents = np.vstack([extents, [y0, y1, np.floor(x0), np.ceil(x1)]])
         return grown + added
 
-    def _stray_beside(self, quad: Quad, side: int, lines: np.ndarray) -> tuple[float, float] | None:
-        """The x extent of the first glyph-sized print within reach beyond one end of a level line (side -1: left,
-        1: right) that no line covers (`lines`: top, bottom, left and right of each line), or None."""
+    def _stray_beside(self, quad: Quad, side: int, lines: np.ndarray) -> tuple[float, float, float, float] | None:
+        """The box of the first print within reach beyond one end of a level line (side -1: left, 1: right) that
+        no line covers (`lines`: top, bottom, left and right of each line), when it is a glyph of the line's size
+        or, left of the line, a drop cap; else None."""
         if self._inked_columns(quad) is None:  # a slanted or tiny box
             return None
         top, bottom = self._rows(quad)
@@ -129,22 +140,37 @@ class PageInk:
                 break
             end = e
         x0, x1 = (a + start, a + end) if side > 0 else (b - end, b - start)
-        return (float(x0), float(x1)) if self._glyph_sized(x0, x1, top, bottom) else None
+        ink = self._print_rows(x0, x1, top, bottom)
+        if ink is None or ink[0] < top - _OVERHANG * height:
+            return None
+        glyph = ink[1] <= bottom + _OVERHANG * height and ink[1] - ink[0] >= _MIN_GLYPH * height
+        drop_cap = (
+            side < 0
+            and ink[1] >= bottom + _OVERHANG * height
+            and _MIN_GLYPH * height <= x1 - x0 <= _CAP_WIDTH * height
+            and self._lines_beside(lines, x1, bottom, ink[1])
+        )
+        if glyph:
+            return float(x0), float(top), float(x1), float(bottom)
+        return (float(x0), float(ink[0]), float(x1), float(ink[1])) if drop_cap else None
 
-    def _glyph_sized(self, x0: int, x1: int, top: int, bottom: int) -> bool:
-        """Whether the print in columns x0 .. x1 stays within the line's rows (give or take `_OVERHANG`) and
-        stands at least `_MIN_GLYPH` of their height tall."""
+    @staticmethod
+    def _lines_beside(lines: np.ndarray, x: float, below: float, down_to: float) -> bool:
+        """Whether a line starts right of `x` with its top between `below` and `down_to` (the next line of a
+        paragraph, set beside its drop cap)."""
+        return bool(np.any((lines[:, 2] >= x) & (lines[:, 0] >= below - 1) & (lines[:, 0] < down_to)))
+
+    def _print_rows(self, x0: int, x1: int, top: int, bottom: int) -> tuple[int, int] | None:
+        """The first and last row of the print in columns x0 .. x1 that runs unbroken through the middle of the
+        line between `top` and `bottom`, looked for down to `_CAP_LINES` line heights below it; None if none."""
         height = bottom - top
-        overhang = int(_OVERHANG * height)
         above = max(0, top - height)
-        rows = self.dark[above : min(self.dark.shape[0], bottom + height), x0:x1].any(axis=1)
+        rows = self.dark[above : min(self.dark.shape[0], top + int(_CAP_LINES * height)), x0:x1].any(axis=1)
         middle = top + height // 2 - above
-        inked = runs(rows)
-        around = [(s, e) for s, e in inked if s <= middle + height // 5 and e >= middle - height // 5]
+        around = [(s, e) for s, e in runs(rows) if s <= middle + height // 5 and e >= middle - height // 5]
         if not around:
-            return False
-        s, e = min(s for s, _ in around) + above, max(e for _, e in around) + above
-        return top - overhang <= s and e <= bottom + overhang and e - s >= _MIN_GLYPH * height
+            return None
+        return min(s for s, _ in around) + above, max(e for _, e in around) + above
 
     def print_span(self, quad: Quad) -> tuple[float, float]:
         """The left and right x of the print inside a level line (a small margin kept), else of the quad."""

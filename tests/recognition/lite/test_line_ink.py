@@ -154,3 +154,14 @@ def test_a_rule_beside_a_line_is_no_print_of_it():
     page = inked_page([words(100, 400)])
     page[60:260, 440:443] = 0  # a vertical rule running far above and below the line
     assert _x_extents(PageInk(page).with_stray_print([line_quad(0, 90, 410)])) == [(90, 410)]
+
+
+def test_a_drop_cap_left_of_a_paragraph_s_first_line_is_read_as_a_line_of_its_own():
+    # a letter three lines tall, level with the first line's print, beside the first three lines of a paragraph
+    page = inked_page([words(200, 600), words(200, 600), words(200, 600), words(100, 600)])
+    page[110 : 110 + 2 * PITCH + 20, 110:170] = 0
+    quads = [line_quad(i, 190 if i < 3 else 90, 610) for i in range(4)]
+    found = PageInk(page).with_stray_print(quads)
+    cap = [q for q in found if round(float(q[:, 0].min())) == 98]
+    assert len(found) == 5 and len(cap) == 1
+    assert round(float(cap[0][:, 1].min())) == 98 and round(float(cap[0][:, 1].max())) == 238
