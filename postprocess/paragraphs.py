@@ -12,14 +12,13 @@ from collections.abc import Sequence
 
 from ocrvl.postprocess.page_breaks import join_across_page_breaks
 from ocrvl.postprocess.table_merge import PAGE_FURNITURE
+from ocrvl.sentences import SENTENCE_END, last_mark
 from ocrvl.types import Block
 
 # Running text: paragraphs, an abstract, reference entries (and what the lite layout boxes as a reference list,
 # which is now and then a paragraph).
 PARAGRAPH_LABELS = frozenset({"text", "abstract", "reference", "reference_content"})
 
-_SENTENCE_END = set(".!?…:;。！？；：」』")
-_CLOSERS = "\"')]}»”’"
 _BROKEN_WORD = re.compile(r"[^\W\d_][-\u2010\u00ad]$")
 _IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_PAUSE = set("，、")
@@ -41,8 +40,8 @@ def joined_text(before: str, after: str) -> str | None:
     first = tail[0]
     if _BROKEN_WORD.search(head) and first.islower():
         return head[:-1] + tail  # "docu-" + "ment"
-    last = head.rstrip(_CLOSERS)[-1:] or head[-1]
-    if last in _SENTENCE_END or head.endswith(("-", "\u2010", "\u00ad")):
+    last = last_mark(head)
+    if last in SENTENCE_END or head.endswith(("-", "\u2010", "\u00ad")):
         return None
     if first.isalpha() and first.islower() and (last.isalnum() or last in ",–—"):
         return f"{head} {tail}"

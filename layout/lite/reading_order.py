@@ -18,21 +18,16 @@ is read across (it mostly ends what is above it).
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ocrvl.sentences import ends_sentence
 from ocrvl.types import BBox
 
 # Boxes that overlap by less than this along an axis still count as separated: detectors pad
 # their boxes, and a stray mark can stretch a paragraph's box a little into the gutter.
 _MIN_TOLERANCE = 4.0  # pixels
 _COLUMN_TOLERANCE = 0.012  # of the group's width, for cuts between columns
-
-
-# Text that ends a sentence: a full stop, question or exclamation mark, colon or semicolon, maybe closed by
-# quotes or brackets.
-_SENTENCE_END = re.compile(r"[.!?:;。！？…][\"'”’)\]»]*$")
 
 
 @dataclass(frozen=True)
@@ -45,7 +40,7 @@ class TextEnds:
 
     @classmethod
     def of(cls, first_word: str, last_word: str) -> TextEnds:
-        return cls(not _SENTENCE_END.search(last_word), first_word[:1].islower())
+        return cls(not ends_sentence(last_word), first_word[:1].islower())
 
 
 def xy_cut_order(
