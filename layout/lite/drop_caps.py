@@ -18,6 +18,8 @@ _CAP_HEIGHT = 1.5
 # the letter (of the letter's height): the first line is set level with the letter's top.
 _BESIDE = 1.5
 _TOP_LINE = 0.5
+# ... and is clearly less tall than the letter (at most this fraction of it).
+_BESIDE_HEIGHT = 0.75
 
 
 def join_drop_caps(words: Sequence[Word]) -> list[Word]:
@@ -38,8 +40,8 @@ def join_drop_caps(words: Sequence[Word]) -> list[Word]:
         if not beside:
             continue
         first = min(beside, key=lambda w: (w.bbox[1], w.bbox[0]))
-        if not first.text[:1].islower():
-            continue
+        if not first.text[:1].islower() or first.bbox[3] - first.bbox[1] > _BESIDE_HEIGHT * (y1 - y0):
+            continue  # (a line as tall as the letter is its line: "A note" in a title set large)
         k = joined.index(first)
         joined[k] = Word(cap.text.strip().upper() + first.text, (x0, *first.bbox[1:]), first.score, first.line)
         joined.remove(cap)

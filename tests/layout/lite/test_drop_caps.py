@@ -19,8 +19,11 @@ def test_a_drop_cap_read_in_lower_case_is_a_capital():
     assert join_drop_caps(words)[0].text.startswith("Bindow")
 
 
-def test_a_letter_of_body_size_or_beside_a_capitalised_line_stays_itself():
+def test_a_letter_of_body_size_beside_a_capitalised_line_or_in_a_large_title_stays_itself():
     small = [*_column(335), Word("A", (300, 340, 330, 395))]
     beside_capital = [Word("Section two", (340, 335, 1250, 390)), *_column(395), Word("B", (215, 340, 325, 465))]
+    title = [Word("A", (100, 100, 140, 190)), Word("note,", (150, 100, 300, 190)), Word("part", (310, 100, 400, 190))]
+    title += _column(335) + _column(520)  # "A note, part 1" set large over body text: "A" is a word of the title
     assert join_drop_caps(small) == small
     assert join_drop_caps(beside_capital) == beside_capital
+    assert join_drop_caps(title) == title
