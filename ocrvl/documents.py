@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 
 from ocrvl.errors import InputError, OptionsError
 from ocrvl.log import logger
-from ocrvl.types import Page, PageFailure, Ruling, Word
+from ocrvl.types import Page, PageFailure, Ruling, TextSpan, Word
 
 pymupdf.TOOLS.mupdf_display_errors(False)
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -292,6 +292,7 @@ def _render_pdf_page(path: Path, pdf_page: pymupdf.Page, index: int, page_count:
         dpi=scale * 72.0,
         words=words,
         rulings=_vector_rulings(pdf_page, scale, words),
+        spans=_text_layer_spans(pdf_page, scale) if words else [],
         text_layer_ok=_text_layer_usable(pdf_page, words),
     )
 
@@ -323,6 +324,38 @@ def _text_layer_words(pdf_page: pymupdf.Page, scale: float) -> list[Word]:
         bbox = _to_pixels(pdf_page, pymupdf.Rect(x0, y0, x1, y1), scale)
         words.append(Word(text=unicodedata.normalize("NFC", text), bbox=bbox, line=block_no * 10_000 + line_no))
     return words
+
+
+_MONOSPACED = 8  # MuPDF's span flag for a fixed-pitch font
+
+
+def _text_layer_spans(pdf_page: pymupdf.Page, scale: float) -> list[TextSpan]:
+    """The text layer's runs of one face, in pixels. Only for pages whose text runs left to right unturned:
+    what they are read for (scripts above or below a baseline, an indent) means nothing on a turned line."""
+    if pdf_page.rotation:
+        return []
+    flags = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP
+    spans = []
+    for block in pdf_page.get_text("dict", flags=flags)["blocks"]:
+        for line in block.get("lines", ()):
+            if abs(line["dir"][1]) > 1e-3 or line["dir"][0] <= 0:
+                continue
+            for span in line["spans"]:
+                text = unicodedata.normalize("NFC", span["text"])
+                if not text.strip():
+                    continue
+                x0, y0, x1, y1 = span["bbox"]
+                spans.append(
+                    TextSpan(
+                        text=text,
+                        bbox=(x0 * scale, y0 * scale, x1 * scale, y1 * scale),
+                        size=span["size"] * scale,
+                        baseline=span["origin"][1] * scale,
+                        font=span["font"],
+                        monospace=bool(span["flags"] & _MONOSPACED),
+                    )
+                )
+    return spans
 
 
 def _text_layer_usable(pdf_page: pymupdf.Page, words: list[Word]) -> bool:

@@ -10,3 +10,62 @@ def strip_math_delimiters(text: str) -> str:
 
     PaddleX drops the ``$`` of formula numbers only when it converted ``\\(`` delimiters; here always."""
     return re.sub(r"\\[()\[\]]|\$", "", text).strip()
+
+
+# Unicode mathematics as LaTeX commands: what a born-digital PDF's text layer gives for a formula's symbols.
+_GREEK = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho varsigma sigma tau "
+    "upsilon phi chi psi omega"
+).split()
+_SYMBOLS: dict[str, str] = {
+    **{chr(0x3B1 + i): "\\" + name for i, name in enumerate(_GREEK) if name != "omicron"},
+    "ο": "o",
+    **{chr(0x391 + i): "\\" + name.capitalize() for i, name in enumerate(_GREEK)
+       if name.capitalize() in ("Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi",
+                                "Omega")},  # fmt: skip
+    "ϵ": "\\epsilon", "ε": "\\varepsilon", "ϑ": "\\vartheta", "ϕ": "\\phi", "φ": "\\varphi", "ϱ": "\\varrho",
+    "ϖ": "\\varpi", "ℓ": "\\ell", "ℏ": "\\hbar", "ı": "\\imath", "ȷ": "\\jmath", "℘": "\\wp",
+    "∑": "\\sum", "∏": "\\prod", "∐": "\\coprod", "∫": "\\int", "∬": "\\iint", "∭": "\\iiint", "∮": "\\oint",
+    "⋃": "\\bigcup", "⋂": "\\bigcap", "⨁": "\\bigoplus", "⨂": "\\bigotimes", "⋁": "\\bigvee", "⋀": "\\bigwedge",
+    "≤": "\\leq", "≥": "\\geq", "≠": "\\neq", "≈": "\\approx", "≡": "\\equiv", "∼": "\\sim", "≃": "\\simeq",
+    "≅": "\\cong", "∝": "\\propto", "≪": "\\ll", "≫": "\\gg", "≺": "\\prec", "≻": "\\succ", "⊥": "\\perp",
+    "∈": "\\in", "∉": "\\notin", "∋": "\\ni", "⊂": "\\subset", "⊃": "\\supset", "⊆": "\\subseteq",
+    "⊇": "\\supseteq", "∪": "\\cup", "∩": "\\cap", "∖": "\\setminus", "∅": "\\emptyset", "∀": "\\forall",
+    "∃": "\\exists", "¬": "\\neg", "∧": "\\wedge", "∨": "\\vee", "⊕": "\\oplus", "⊗": "\\otimes", "⊙": "\\odot",
+    "∘": "\\circ", "∙": "\\bullet", "⋆": "\\star", "†": "\\dagger", "±": "\\pm", "∓": "\\mp", "×": "\\times",
+    "÷": "\\div", "·": "\\cdot", "⋅": "\\cdot", "−": "-", "∗": "*", "∞": "\\infty", "∂": "\\partial",
+    "∇": "\\nabla", "√": "\\surd", "′": "'", "″": "''", "…": "\\ldots", "⋯": "\\cdots", "⋮": "\\vdots",
+    "⋱": "\\ddots", "→": "\\rightarrow", "←": "\\leftarrow", "↔": "\\leftrightarrow", "⇒": "\\Rightarrow",
+    "⇐": "\\Leftarrow", "⇔": "\\Leftrightarrow", "↦": "\\mapsto", "↑": "\\uparrow", "↓": "\\downarrow",
+    "⟨": "\\langle", "⟩": "\\rangle", "⌊": "\\lfloor", "⌋": "\\rfloor", "⌈": "\\lceil", "⌉": "\\rceil",
+    "∥": "\\|", "‖": "\\|", "ℝ": "\\mathbb{R}", "ℕ": "\\mathbb{N}", "ℤ": "\\mathbb{Z}", "ℚ": "\\mathbb{Q}",
+    "ℂ": "\\mathbb{C}", "ℙ": "\\mathbb{P}", "𝔼": "\\mathbb{E}", "ℒ": "\\mathcal{L}", "ℋ": "\\mathcal{H}",
+    "ℱ": "\\mathcal{F}", "°": "^{\\circ}",
+    "{": "\\{", "}": "\\}", "%": "\\%", "#": "\\#", "&": "\\&", "_": "\\_", "$": "\\$", "\\": "\\backslash",
+    "^": "\\hat{}", "~": "\\sim",
+}  # fmt: skip
+BIG_OPERATORS = frozenset("∑∏∐∫∬∭∮⋃⋂⨁⨂⋁⋀")
+RELATIONS = frozenset("=<>≤≥≠≈≡∼≃≅∝≪≫≺≻∈∉∋⊂⊃⊆⊇→←↔⇒⇐⇔↦")
+OPERATORS = frozenset("+−-±∓×÷·⋅∗/∘⊕⊗∪∩∧∨")
+# Named functions set upright in a formula ("sin x"): written as their LaTeX operators.
+FUNCTION_NAMES = frozenset(
+    "sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh log ln lg exp lim sup inf max min arg det dim "
+    "ker deg gcd Pr".split()
+)
+# Fonts that set mathematics: TeX's math italic, symbols and extensions (and their clones), the math faces of
+# Word, STIX and the TeX Gyre families, and the Symbol font.
+_MATH_FONT = re.compile(
+    r"^(?:[A-Z]{6}\+)?(?:cmmi|cmsy|cmex|cmbsy|cmmib|msam|msbm|eufm|rsfs|txmi|txsy|txex|pxmi|pxsy|ntxmi|ntxsy|"
+    r"newtxmi|stixmath|stix.*math|.*math|mtmi|mtsy|mtex|symbol|euclid|mt ?extra|lmmath|lmmi|lmsy)",
+    re.IGNORECASE,
+)
+
+
+def is_math_font(font: str) -> bool:
+    """Whether text in `font` is set as mathematics (a math italic, symbol or extension font)."""
+    return bool(_MATH_FONT.match(font.replace(" ", "").replace("-", "")))
+
+
+def latex_symbol(char: str) -> str:
+    """`char` as LaTeX source: a command for a mathematical symbol, an escape for a special character."""
+    return _SYMBOLS.get(char, char)

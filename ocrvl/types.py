@@ -26,6 +26,19 @@ class Word:
 
 
 @dataclass(frozen=True)
+class TextSpan:
+    """A run of text-layer characters in one font, size and baseline. Words lose these; a superscript, a
+    math italic or a code listing is told from body text by them."""
+
+    text: str
+    bbox: BBox
+    size: float  # font size in pixels
+    baseline: float  # y of the baseline in pixels
+    font: str
+    monospace: bool = False
+
+
+@dataclass(frozen=True)
 class Ruling:
     """A straight horizontal or vertical line segment (table rule or cell border)."""
 
@@ -50,6 +63,7 @@ class Page:
     dpi: float  # pixels per inch of `image` (72 for images without a resolution tag)
     words: list[Word] = field(default_factory=list)  # text layer (empty for images)
     rulings: list[Ruling] = field(default_factory=list)  # vector lines from the PDF
+    spans: list[TextSpan] = field(default_factory=list)  # text-layer runs of one face (upright pages only)
     text_layer_ok: bool = False  # the text layer is real, visible and readable
 
     @property

@@ -46,6 +46,8 @@ def block_markdown(block: Block) -> str:
     raw = block.content.strip()
     if label == "table":
         return raw
+    if label == "algorithm":  # code and pseudo-code, kept as set: lines, indents and all
+        return code_block(block.content.strip("\n")) if raw else ""
     content = escape_tags(raw)
     if label in ("doc_title", "paragraph_title"):
         return f"{'#' * title_depth(block)} {_one_line(content)}" if content else ""
@@ -58,6 +60,13 @@ def block_markdown(block: Block) -> str:
     if label == "content":  # a table of contents: an entry a line
         return content.replace("\n", "  \n")
     return content
+
+
+def code_block(code: str) -> str:
+    """A fenced code block, its fence longer than any run of backticks in the code."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{code}\n{fence}"
 
 
 FORMULA_LABELS = frozenset({"display_formula", "inline_formula", "formula"})

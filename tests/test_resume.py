@@ -150,10 +150,10 @@ def test_the_manifest_says_what_produced_the_folder(tmp_path):
 def test_results_honour_the_umask(umask, tmp_path):
     previous = os.umask(umask)
     try:
-        assert parse(SAMPLES / "born_digital.pdf", "-o", tmp_path / "out", "-q")[0] == 0
+        assert parse(SAMPLES / "scanned.pdf", "-o", tmp_path / "out", "-q")[0] == 0  # with a formula crop in imgs/
     finally:
         os.umask(previous)
-    folder = tmp_path / "out" / "born_digital"
+    folder = tmp_path / "out" / "scanned"
     for path in [folder, folder / "imgs", *folder.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         expected = (0o777 if path.is_dir() else 0o666) & ~umask

@@ -43,6 +43,12 @@ PP_DOCLAYOUT_V2_LABELS = (
 )  # fmt: skip
 LABEL_IDS = {label: i for i, label in enumerate(PP_DOCLAYOUT_V2_LABELS)}
 
+
+def set_label(region: Region, label: str) -> None:
+    """Give `region` another PaddleOCR-VL label, its class id with it."""
+    region.label = label
+    region.cls_id = LABEL_IDS[label]
+
 _INPUT_HW = (800, 608)
 _STRIDES = (8, 16, 32, 64)
 _MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)

@@ -31,6 +31,7 @@ from ocrvl.layout.lite.ruled_grids import tables_from_ruled_grids
 from ocrvl.layout.lite.table_columns import grow_tables_over_figure_columns
 from ocrvl.layout.lite.table_headers import grow_tables_over_header_rows
 from ocrvl.layout.lite.text_columns import split_text_columns
+from ocrvl.layout.lite.typefaces import relabel_by_typeface
 from ocrvl.types import Page, Region, Word
 
 
@@ -71,6 +72,8 @@ def refine_layout(
         per_region, _ = assign_words(regions, words)
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)
+    if relabel_by_typeface(regions, per_region, page.spans):
+        per_region, _ = assign_words(regions, words)
     mark_page_furniture(regions, per_region, page.height)
     order_regions(regions, per_region)
     mark_doc_title(regions, per_region, page.index)

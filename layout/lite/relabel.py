@@ -9,14 +9,9 @@ from collections.abc import Sequence
 from ocrvl.cjk import is_cjk
 from ocrvl.geometry import row_overlap, union_box
 from ocrvl.labels import FIGURE, MARGINAL_LABELS, NO_FIGURE
-from ocrvl.layout.lite.cdla import LABEL_IDS
+from ocrvl.layout.lite.cdla import LABEL_IDS, set_label
 from ocrvl.layout.lite.regions import group_lines, line_boxes, linked_groups
 from ocrvl.types import BBox, Region, Ruling, Word
-
-
-def _set_label(region: Region, label: str) -> None:
-    region.label = label
-    region.cls_id = LABEL_IDS[label]
 
 
 def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
@@ -26,7 +21,7 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
     when boxed as a page header; lines of a table of contents (dot leaders, a page number) are `content`, not
     headings or a paragraph; a long "title" is text; a short line made mostly of symbols around an
     equals sign is a display formula; a page whose text is all boxed as header or footer has no running
-    header or footer: its text is text.
+    header or footer: its text is text; a title that reads as a numbered caption ("Listing 1: ...") is a caption.
     """
     body = _body_line_height(words_per_region)
     if body is None:
@@ -37,11 +32,11 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
         # slide of one line) is the page's content, which Markdown would otherwise leave out.
         for region, words in zip(regions, words_per_region):
             if words:
-                _set_label(region, "text")
+                set_label(region, "text")
     body_em = _cjk_em([w for words in words_per_region for w in words])
     for region, words in zip(regions, words_per_region):
         if region.label in ("text", "paragraph_title", "reference") and words and _contents_entries(words):
-            _set_label(region, "content")
+            set_label(region, "content")
         if region.label not in ("text", "paragraph_title", "header") or not words:
             continue
         lines = line_boxes(words)
@@ -53,13 +48,15 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
         if region.label == "header":
             # running headers are set small; a large line at the top of a page is a title
             if len(lines) <= 2 and scale >= 1.1 and _heading_like(text, len(lines), larger=True):
-                _set_label(region, "paragraph_title")
+                set_label(region, "paragraph_title")
         elif region.label == "text" and len(lines) <= 3 and _formula_like(text):
-            _set_label(region, "display_formula")
+            set_label(region, "display_formula")
         elif region.label == "text" and len(lines) <= 2 and _heading_like(text, len(lines), scale >= 1.15):
-            _set_label(region, "paragraph_title")
+            set_label(region, "paragraph_title")
         elif region.label == "paragraph_title" and (len(lines) >= 4 or len(text) > 250):
-            _set_label(region, "text")
+            set_label(region, "text")
+        if region.label == "paragraph_title" and _NUMBERED_CAPTION.match(text):
+            set_label(region, "figure_title")
 
 
 def _cjk_em(words: Sequence[Word]) -> float | None:
@@ -131,6 +128,10 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _CAPTION = re.compile(r"(table|tab\.|figure|fig\.|exhibit)\s*[\dIVX]", re.IGNORECASE)
+# A caption set like a heading: "Figure 2: ...", "Listing 1. ...", "Algorithm 3: ..." (a number, then a colon or stop).
+_NUMBERED_CAPTION = re.compile(
+    r"(table|figure|fig\.|listing|algorithm|exhibit|scheme|chart)\s*[\dIVX]+(\.\d+)*\s*[.:]\s", re.IGNORECASE
+)
 _PAGE_MARGIN = 0.2  # share of the page height, at the top and at the bottom, where page numbers are printed
 
 
@@ -145,7 +146,7 @@ def mark_page_furniture(
     caption ("Table 3. ...") is the caption of what follows it."""
     for region, words in zip(regions, words_per_region):
         if region.label in ("header", "footer") and _CAPTION.match(" ".join(w.text for w in words)):
-            _set_label(region, "figure_title")
+            set_label(region, "figure_title")
     body = [region.bbox for region, words in zip(regions, words_per_region)
             if words and region.label not in MARGINAL_LABELS]  # fmt: skip
     furniture = [region for region in regions if region.label in ("header", "footer")]
@@ -161,12 +162,12 @@ def mark_page_furniture(
         if region.label in ("text", "paragraph_title") and len(line_boxes(words)) == 1 and at_edge:
             beside = [other for other in furniture if row_overlap(other.bbox, region.bbox) >= 0.5]
             if beside:
-                _set_label(region, beside[0].label)
+                set_label(region, beside[0].label)
             elif region.label == "text" and _PAGE_NUMBER.match(" ".join(w.text for w in words).strip()):
-                _set_label(region, "number")
+                set_label(region, "number")
         elif region.label in ("header", "footer") and not (in_top_margin or in_bottom_margin):
             if not nothing_above and not nothing_below:
-                _set_label(region, "text")
+                set_label(region, "text")
 
 
 def mark_doc_title(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], page_index: int) -> None:
@@ -178,7 +179,7 @@ def mark_doc_title(regions: Sequence[Region], words_per_region: Sequence[Sequenc
     for region, words in ordered:
         if region.label == "paragraph_title":
             if not _SECTION_NUMBER.match(" ".join(w.text for w in words)):
-                _set_label(region, "doc_title")
+                set_label(region, "doc_title")
             return
         if region.label in ("text", "table", "reference", "display_formula"):
             return
@@ -209,7 +210,7 @@ def promote_tables(regions: list[Region], words_per_region: list[list[Word]], wh
     changed = False
     for region, words in zip(regions, words_per_region):
         if region.label in ("image", "chart") and _grid_like(words):
-            _set_label(region, "table")
+            set_label(region, "table")
             changed = True
     if not whole_page or any(r.label == "table" for r in regions):
         return changed
@@ -264,7 +265,7 @@ def demote_listed_tables(
     for region, words in zip(regions, words_per_region):
         if region.label == "table" and words and not _ruled(region.bbox, rulings):
             if _listed(_rows_of_pieces(words)):
-                _set_label(region, "text")
+                set_label(region, "text")
                 changed = True
     return changed
 
@@ -348,7 +349,7 @@ def tables_from_figure_columns(regions: Sequence[Region], words_per_region: Sequ
     changed = False
     for region, words in zip(regions, words_per_region):
         if region.label == "text" and _label_figure_rows(words):
-            _set_label(region, "table")
+            set_label(region, "table")
             changed = True
     return changed
 

@@ -13,8 +13,9 @@ from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
 from ocrvl.recognition.lite.tables import table_html
-from ocrvl.recognition.lite.text_assembly import region_lines, region_text
-from ocrvl.types import Block, Page, Region, Ruling, Word
+from ocrvl.recognition.lite.text_assembly import region_code, region_lines, region_text
+from ocrvl.recognition.lite.text_math import formula_latex
+from ocrvl.types import BBox, Block, Page, Region, Ruling, TextSpan, Word
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class LiteRecognizer:
                         image_rulings = detect_rulings(page.image)
                     rulings = image_rulings
                 block.content = table_html(words, rulings, region.bbox) if words else ""
+            elif region.label == "display_formula" and words and self.uses_text_layer(page) and page.spans:
+                block.content = formula_latex(page.spans, page.rulings, region.bbox)
+            elif region.label == "algorithm" and self.uses_text_layer(page):
+                block.content = region_code(words, _fixed_pitch(page.spans, region.bbox))
             else:
                 block.content = region_lines(words) if region.label == "content" else region_text(words)
                 if region.label == "display_formula":
@@ -84,3 +89,13 @@ class LiteRecognizer:
         x0, y0 = max(0, int(x0) - pad), max(0, int(y0) - pad)
         x1, y1 = min(page.width, int(np.ceil(x1)) + pad), min(page.height, int(np.ceil(y1)) + pad)
         return page.image[y0:y1, x0:x1].copy()
+
+
+def _fixed_pitch(spans: Sequence[TextSpan], bbox: BBox) -> float | None:
+    """The width of one character of the fixed-pitch runs in `bbox`, None where there are none."""
+    widths = sorted(
+        (s.bbox[2] - s.bbox[0]) / len(s.text)
+        for s in spans
+        if s.monospace and s.text and contains_point(bbox, *center(s.bbox))
+    )
+    return widths[len(widths) // 2] if widths else None

@@ -46,6 +46,18 @@ def region_lines(words: Sequence[Word]) -> str:
     return "\n".join(text for _, text in _lines(words))
 
 
+def region_code(words: Sequence[Word], char_width: float | None) -> str:
+    """Lines of a code listing, each indented by as many spaces as characters of `char_width` (the face's pitch)
+    it starts right of the listing's leftmost line."""
+    lines = _lines(words)
+    if not lines:
+        return ""
+    left = min(box[0] for box, _ in lines)
+    return "\n".join(
+        " " * (round((box[0] - left) / char_width) if char_width else 0) + text for box, text in lines
+    )
+
+
 def _join(left: str, right: str) -> str:
     if not left:
         return right

@@ -33,3 +33,9 @@ def test_pictures_and_formulas_link_their_crops():
 def test_a_table_of_contents_keeps_an_entry_a_line():
     contents = "2.1 Naming . . . . . 3\n2.2 Simple parsing . . . . . 4"
     assert block_markdown(_block("content", contents)) == "2.1 Naming . . . . . 3  \n2.2 Simple parsing . . . . . 4"
+
+
+def test_code_is_fenced_as_set_and_its_tags_stay_literal():
+    code = "if a < b:\n    print(`<b>`)"
+    assert block_markdown(_block("algorithm", code)) == f"```\n{code}\n```"
+    assert block_markdown(_block("algorithm", "run ```x```")) == "````\nrun ```x```\n````"

@@ -64,17 +64,19 @@ def test_grid_of_short_ocr_text_on_a_page_without_tables_becomes_one_table():
     assert "table" not in {r.label for r, _ in refine_layout(detected, words, _page())}
 
 
-def test_symbol_line_is_a_formula_and_short_numbered_line_a_heading():
+def test_symbol_line_is_a_formula_short_numbered_line_a_heading_and_a_numbered_caption_a_caption():
     body = _line("Plain body text that runs along the whole line of the column here", 100, 300)
     formula = _line("a2 + b2 = c2", 300, 360)
     heading = _line("2 Method", 100, 240)
+    caption = _line("Listing 1: Simple JavaScript Program", 300, 420)
     detected = [
         Region((90, 295, 900, 325), "text", 0.9),
         Region((290, 355, 500, 385), "text", 0.9),
         Region((90, 235, 300, 265), "text", 0.9),
+        Region((290, 415, 800, 445), "paragraph_title", 0.9),
     ]
-    labels = _labels_by_first_word(detected, body + formula + heading)
-    assert labels == {"Plain": "text", "a2": "display_formula", "2": "paragraph_title"}
+    labels = _labels_by_first_word(detected, body + formula + heading + caption)
+    assert labels == {"Plain": "text", "a2": "display_formula", "2": "paragraph_title", "Listing": "figure_title"}
 
 
 def test_picture_box_over_running_text_is_dropped_but_a_labelled_diagram_is_kept():

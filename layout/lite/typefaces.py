@@ -1,0 +1,136 @@
+"""Labels read off the faces of a PDF's text layer: mathematics set on lines of its own is a display formula,
+lines set in a fixed-pitch face (on a page whose prose is not) are a code listing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ocrvl.geometry import center, contains_point, union_box
+from ocrvl.latex import BIG_OPERATORS, FUNCTION_NAMES, RELATIONS, is_math_font
+from ocrvl.layout.lite.cdla import set_label
+from ocrvl.layout.lite.regions import line_boxes
+from ocrvl.types import Region, TextSpan, Word
+
+_FORMULA_LINES = 4  # a display formula this many lines at most
+_PROSE_SHARE = 0.3  # at most this share of a formula's characters in words of upright text
+_CODE_SHARE = 0.9  # a listing: at least this share of its characters fixed-pitch
+_MONOSPACED_PAGE = 0.5  # a page set mostly fixed-pitch (a typewritten form) has no listings to tell apart
+_COMBINING = frozenset("+±×÷·−∓⋅") | RELATIONS | BIG_OPERATORS
+_CODE_MARKS = re.compile(r"[(){}\[\];=<>_/#$]|\.\w")
+
+
+def relabel_by_typeface(regions: list[Region], words_per_region: Sequence[Sequence[Word]],
+                        spans: Sequence[TextSpan]) -> bool:  # fmt: skip
+    """Relabel text and title regions whose text-layer runs show a formula or a code listing, and formulas whose
+    runs are prose as text; listings stacked one under another become one region. True when regions were joined
+    (their words must be assigned again)."""
+    if not spans:
+        return False
+    chars = sum(_visible(s.text) for s in spans)
+    page_monospaced = sum(_visible(s.text) for s in spans if s.monospace) >= _MONOSPACED_PAGE * chars
+    for region, words in zip(regions, words_per_region):
+        if region.label not in ("text", "paragraph_title", "display_formula") or not words:
+            continue
+        inside = [s for s in spans if contains_point(region.bbox, *center(s.bbox))]
+        if not inside:
+            continue
+        if region.label == "display_formula":
+            if _prose_letters(inside) > _PROSE_SHARE * sum(_visible(s.text) for s in inside) or _foreign(inside):
+                set_label(region, "text")  # a caption or a line of prose the detector took for a formula
+        elif _baseline_rows(inside) <= _FORMULA_LINES and is_display_formula(inside):
+            set_label(region, "display_formula")
+        elif not page_monospaced and _is_listing(inside, len(line_boxes(list(words)))):
+            set_label(region, "algorithm")
+    return _join_stacked_listings(regions, words_per_region)
+
+
+def is_display_formula(spans: Sequence[TextSpan]) -> bool:
+    """Runs that make a formula: something that combines terms (a relation, an operator, a big operator),
+    typeset as mathematics (a math font, a script or a symbol), and little upright prose."""
+    text = "".join(s.text for s in spans)
+    if not _COMBINING & set(text):
+        return False
+    if _prose_letters(spans) > _PROSE_SHARE * _visible(text):
+        return False
+    symbols = any(c in _COMBINING - {"+", "="} or "\u0370" <= c <= "\u03ff" for c in text)
+    return symbols or any(is_math_font(s.font) for s in spans) or _has_script(spans)
+
+
+def _prose_letters(spans: Sequence[TextSpan]) -> int:
+    """Letters in words of three or more outside math fonts (named functions aside): the prose among the runs."""
+    return sum(
+        len(word)
+        for s in spans
+        if not is_math_font(s.font)
+        for word in re.findall(r"[^\W\d_]{3,}", s.text)
+        if word not in FUNCTION_NAMES
+    )
+
+
+def _foreign(spans: Sequence[TextSpan]) -> bool:
+    """Mostly letters no formula is written in: accented and other non-Latin letters besides Greek (a text layer
+    whose font maps its glyphs to the wrong characters reads like that)."""
+    letters = [c for s in spans for c in s.text if c.isalpha()]
+    odd = [c for c in letters if not c.isascii() and not "\u0370" <= c <= "\u03ff" and c not in "ℓℏı"]
+    return len(odd) > 0.3 * len(letters)
+
+
+def _baseline_rows(spans: Sequence[TextSpan]) -> int:
+    """How many lines the runs make, counting only runs of the largest size: a formula's scripts, limits and
+    fractions set smaller stack up without being lines of their own."""
+    size = max(s.size for s in spans)
+    baselines = sorted(s.baseline for s in spans if s.size >= 0.85 * size)
+    return 1 + sum(b - a > 1.2 * size for a, b in zip(baselines, baselines[1:]))
+
+
+def _has_script(spans: Sequence[TextSpan]) -> bool:
+    """A run set smaller right after another and off its baseline: a superscript or subscript."""
+    ordered = sorted(spans, key=lambda s: s.bbox[0])
+    for base, script in zip(ordered, ordered[1:]):
+        close = script.bbox[0] - base.bbox[2] <= 0.3 * base.size
+        if close and script.size <= 0.85 * base.size and abs(script.baseline - base.baseline) >= 0.1 * base.size:
+            return True
+    return False
+
+
+def _is_listing(spans: Sequence[TextSpan], line_count: int) -> bool:
+    """Runs set (nearly) all in a fixed-pitch face, over several lines or with the punctuation of code."""
+    fixed = sum(_visible(s.text) for s in spans if s.monospace)
+    if fixed < _CODE_SHARE * sum(_visible(s.text) for s in spans):
+        return False
+    return line_count >= 2 or bool(_CODE_MARKS.search("".join(s.text for s in spans)))
+
+
+def _join_stacked_listings(regions: list[Region], words_per_region: Sequence[Sequence[Word]]) -> bool:
+    """A listing the detector boxed in parts (a blank line in the code) is one listing: listings one right under
+    another, less than two of their lines apart and starting at the same indent or further in, are joined."""
+    listings = sorted((r for r in regions if r.label == "algorithm"), key=lambda r: r.bbox[1])
+    line_height = {id(r): _line_height(w) for r, w in zip(regions, words_per_region) if r.label == "algorithm"}
+    joined = False
+    i = 0
+    while i + 1 < len(listings):
+        upper, lower = listings[i], listings[i + 1]
+        height = line_height.get(id(upper)) or line_height.get(id(lower)) or 0.0
+        between = [
+            r
+            for r in regions
+            if r is not upper and r is not lower and upper.bbox[3] <= center(r.bbox)[1] <= lower.bbox[1]
+        ]
+        if not between and 0 <= lower.bbox[1] - upper.bbox[3] <= 2 * height and lower.bbox[0] >= upper.bbox[0] - height:
+            upper.bbox = union_box([upper.bbox, lower.bbox])
+            regions.remove(lower)
+            listings.pop(i + 1)
+            joined = True
+        else:
+            i += 1
+    return joined
+
+
+def _line_height(words: Sequence[Word]) -> float:
+    boxes = line_boxes(list(words))
+    return sum(b[3] - b[1] for b in boxes) / len(boxes) if boxes else 0.0
+
+
+def _visible(text: str) -> int:
+    return sum(not c.isspace() for c in text)

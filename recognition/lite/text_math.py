@@ -1,0 +1,343 @@
+"""A display formula of a born-digital page written as LaTeX from its text layer: the characters, where each
+sits (a smaller run raised or lowered is a script, runs above and below a rule are a fraction, runs above and
+below a big operator are its limits) and the rules drawn between them."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ocrvl.geometry import center, contains_point, union_box
+from ocrvl.latex import BIG_OPERATORS, FUNCTION_NAMES, RELATIONS, is_math_font, latex_symbol
+from ocrvl.types import BBox, Ruling, TextSpan
+
+_SCRIPT_SIZE = 0.85  # a run at most this fraction of its base's size can be a script
+_RAISED = 0.2  # a superscript's baseline sits at least this many of its base's sizes above the base's
+_LOWERED = 0.1  # a subscript's at least this many below
+_ROW_GAP = 1.2  # rows of a multi-line formula: baselines apart by more than this many sizes
+_NUMBER = re.compile(r"^\((\d+(?:\.\d+)*[a-z]?)\)$")  # an equation number, "(3)" or "(2.1a)"
+
+
+@dataclass
+class _Atom:
+    """A piece of the formula: a run of text, or a fraction, radical or operator already put together."""
+
+    latex: str
+    box: BBox
+    size: float
+    baseline: float
+    operator: bool = False  # a big operator or a named function, which can carry limits
+
+    @property
+    def middle(self) -> float:
+        return (self.box[0] + self.box[2]) / 2
+
+
+def formula_latex(spans: Sequence[TextSpan], rulings: Sequence[Ruling], bbox: BBox) -> str:
+    """LaTeX for the formula in `bbox` of a page with a text layer, from the `spans` and `rulings` of the page;
+    "" when no text lies there. A number set apart at the right end becomes ``\\tag{...}``."""
+    atoms = [atom for span in spans if contains_point(bbox, *center(span.bbox)) for atom in _atoms(span)]
+    if not atoms:
+        return ""
+    em = _typical_size(atoms)
+    atoms, tag = _split_number(atoms, em)
+    bars = [r for r in rulings if _bar_inside(r, bbox, em)]
+    atoms = _fractions_and_radicals(atoms, bars, em)
+    atoms = _limits(atoms)
+    rows = [_linear(row) for row in _rows(atoms, em)]
+    body = rows[0] if len(rows) == 1 else _stacked(rows)
+    return f"{body} \\tag{{{tag}}}" if tag else body
+
+
+def _atoms(span: TextSpan) -> list[_Atom]:
+    """The span as atoms: named functions and big operators on their own (they take limits), the rest of the
+    run as one atom. Characters are taken to share the run's width evenly."""
+    text = span.text.strip()
+    if not text:
+        return []
+    x0, y0, x1, y1 = span.bbox
+    step = (x1 - x0) / max(1, len(span.text))
+    lead = len(span.text) - len(span.text.lstrip())
+    pieces = [m for m in re.finditer(r"[A-Za-z]+|\s+|.", text)]
+    atoms: list[_Atom] = []
+    current: list[re.Match[str]] = []
+
+    def flush() -> None:
+        if current:
+            start, end = current[0].start(), current[-1].end()
+            latex = _latex(text[start:end])
+            box = (x0 + (lead + start) * step, y0, x0 + (lead + end) * step, y1)
+            atoms.append(_Atom(latex, box, span.size, span.baseline))
+            current.clear()
+
+    upright = not is_math_font(span.font) and not _ITALIC.search(span.font)
+    for piece in pieces:
+        word = piece.group()
+        box = (x0 + (lead + piece.start()) * step, y0, x0 + (lead + piece.end()) * step, y1)
+        if word in BIG_OPERATORS or (word in FUNCTION_NAMES and not is_math_italic(span.font)):
+            flush()
+            latex = latex_symbol(word) if word in BIG_OPERATORS else "\\" + word
+            atoms.append(_Atom(latex, box, span.size, span.baseline, operator=True))
+        elif word == "√":  # a radical, which takes what is under its bar
+            flush()
+            atoms.append(_Atom("\\surd", box, span.size, span.baseline))
+        elif upright and len(word) >= 2 and word.isalpha():
+            flush()  # a word in the formula ("if", "otherwise"), set upright as text
+            atoms.append(_Atom(f"\\text{{ {word} }}", box, span.size, span.baseline))
+        else:
+            current.append(piece)
+    flush()
+    return atoms
+
+
+_ITALIC = re.compile(r"italic|oblique|-It\b|^(?:[A-Z]{6}\+)?(?:cmti|cmmi|sfti)", re.IGNORECASE)
+
+
+def is_math_italic(font: str) -> bool:
+    """Letters in a math italic font are variables, never a named function ("sin" set in CMMI is s·i·n)."""
+    return bool(re.match(r"^(?:[A-Z]{6}\+)?(?:cmmi|txmi|ntxmi|newtxmi|pxmi|mtmi|lmmi)", font, re.IGNORECASE))
+
+
+_SUPERSCRIPT_DIGITS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
+_SUBSCRIPT_DIGITS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
+
+
+def _latex(text: str) -> str:
+    """Characters as LaTeX; a space after a command that a letter follows, and none where the text had spaces
+    (spacing in a formula is TeX's business). Mathematical italic and bold letters (U+1D400 on, as Word's
+    equations give them) are plain letters."""
+    out = ""
+    for char in text:
+        if char.isspace():
+            continue
+        if "\U0001d400" <= char <= "\U0001d7ff" or char == "ℎ":
+            char = unicodedata.normalize("NFKC", char)
+        if char in _SUPERSCRIPT_DIGITS:
+            out += f"^{{{_SUPERSCRIPT_DIGITS[char]}}}"
+            continue
+        if char in _SUBSCRIPT_DIGITS:
+            out += f"_{{{_SUBSCRIPT_DIGITS[char]}}}"
+            continue
+        symbol = latex_symbol(char)
+        if out and re.search(r"\\[A-Za-z]+$", out) and symbol[:1].isalpha():
+            out += " "
+        out += symbol
+    return out
+
+
+def _typical_size(atoms: Sequence[_Atom]) -> float:
+    """The formula's base size: the size most of its characters are set in (the larger one on a tie)."""
+    weight: dict[float, int] = {}
+    for atom in atoms:
+        key = round(atom.size, 1)
+        weight[key] = weight.get(key, 0) + max(1, len(atom.latex))
+    return max(weight, key=lambda size: (weight[size], size))
+
+
+def _split_number(atoms: list[_Atom], em: float) -> tuple[list[_Atom], str]:
+    """The atoms without an equation number set well apart at the right end, and that number."""
+    ordered = sorted(atoms, key=lambda a: a.box[0])
+    last = ordered[-1]
+    match = _NUMBER.match(last.latex)
+    if match and len(ordered) > 1:
+        before = max(a.box[2] for a in ordered[:-1])
+        if last.box[0] - before > 1.5 * em:
+            return ordered[:-1], match.group(1)
+    return atoms, ""
+
+
+def _bar_inside(ruling: Ruling, bbox: BBox, em: float) -> bool:
+    """A horizontal rule within the formula's box long enough to be a fraction bar or a radical's vinculum."""
+    if not ruling.horizontal:
+        return False
+    y = (ruling.y0 + ruling.y1) / 2
+    x0, x1 = sorted((ruling.x0, ruling.x1))
+    pad = 0.25 * em
+    return bbox[1] - pad <= y <= bbox[3] + pad and x0 >= bbox[0] - pad and x1 <= bbox[2] + pad and x1 - x0 >= 0.3 * em
+
+
+def _fractions_and_radicals(atoms: list[_Atom], bars: Sequence[Ruling], em: float) -> list[_Atom]:
+    """Each bar, shortest (innermost) first: runs just above and below it make a fraction; runs below a bar
+    that a radical sign ends at make a root; runs below it alone, an overline."""
+    for bar in sorted(bars, key=lambda r: abs(r.x1 - r.x0)):
+        x0, x1 = sorted((bar.x0, bar.x1))
+        y = (bar.y0 + bar.y1) / 2
+        reach = 1.6 * em
+
+        def over(atom: _Atom, x0: float = x0, x1: float = x1) -> bool:
+            return x0 - 0.1 * em <= atom.middle <= x1 + 0.1 * em
+
+        above = [a for a in atoms if over(a) and y - reach <= _middle_y(a) < y]
+        below = [a for a in atoms if over(a) and y < _middle_y(a) <= y + reach]
+        radical = next(
+            (a for a in atoms if a.latex == "\\surd" and _ends_at(a, x0, em) and a.box[1] <= y + 0.2 * em), None
+        )
+        if radical is not None and below:
+            below = [a for a in below if a is not radical]
+            parts = [radical, *below]
+            latex = f"\\sqrt{{{_linear(below)}}}"
+            baseline = statistics.median(a.baseline for a in below)
+        elif above and below:
+            parts = [*above, *below]
+            latex = f"\\frac{{{_linear(above)}}}{{{_linear(below)}}}"
+            baseline = y + 0.25 * em  # the bar lies on the math axis, a quarter em above the baseline
+        elif below and not above:
+            parts = below
+            latex = f"\\overline{{{_linear(below)}}}"
+            baseline = statistics.median(a.baseline for a in below)
+        else:
+            continue
+        box = union_box([a.box for a in parts] + [(x0, y, x1, y)])
+        size = max(a.size for a in parts)
+        atoms = [a for a in atoms if not any(a is p for p in parts)] + [_Atom(latex, box, size, baseline)]
+    return atoms
+
+
+def _middle_y(atom: _Atom) -> float:
+    return (atom.box[1] + atom.box[3]) / 2
+
+
+def _ends_at(radical: _Atom, x: float, em: float) -> bool:
+    """The radical sign's right end meets the bar starting at `x` (its box may run a little past the join)."""
+    return radical.box[0] < x and abs(radical.box[2] - x) <= 0.6 * em
+
+
+def _limits(atoms: list[_Atom]) -> list[_Atom]:
+    """A big operator or named function with runs right above or below it: its limits (``\\sum_{i=1}^{n}``)."""
+    for op in [a for a in atoms if a.operator]:
+        if not any(a is op for a in atoms):
+            continue
+        upper = [a for a in atoms if _limit_of(op, a) == "^"]
+        lower = [a for a in atoms if _limit_of(op, a) == "_"]
+        if not upper and not lower:
+            continue
+        latex = op.latex
+        if lower:
+            latex += f"_{{{_linear(lower)}}}"
+        if upper:
+            latex += f"^{{{_linear(upper)}}}"
+        merged = _Atom(latex, union_box([a.box for a in (op, *upper, *lower)]), op.size, op.baseline, operator=True)
+        atoms = [merged if a is op else a for a in atoms if not any(a is p for p in (*upper, *lower))]
+    return atoms
+
+
+def _limit_of(op: _Atom, atom: _Atom) -> str | None:
+    """ "^" for a run right above the operator, "_" for one right below it (within the operator's height)."""
+    height = op.box[3] - op.box[1]
+    if atom is op or not op.box[0] - 0.2 * height <= atom.middle <= op.box[2] + 0.2 * height:
+        return None
+    if op.box[1] - height <= atom.box[3] and _middle_y(atom) < op.box[1] + 0.15 * height:
+        return "^"
+    if atom.box[1] <= op.box[3] + height and _middle_y(atom) > op.box[3] - 0.15 * height:
+        return "_"
+    return None
+
+
+def _rows(atoms: list[_Atom], em: float) -> list[list[_Atom]]:
+    """The lines of a formula set on several: full-size runs grouped by baseline; smaller ones (scripts) go to
+    the line whose baseline is nearest."""
+    full = sorted((a for a in atoms if a.size >= _SCRIPT_SIZE * em), key=lambda a: a.baseline)
+    baselines: list[list[float]] = []
+    for atom in full:
+        if baselines and atom.baseline - statistics.median(baselines[-1]) <= _ROW_GAP * em:
+            baselines[-1].append(atom.baseline)
+        else:
+            baselines.append([atom.baseline])
+    if len(baselines) <= 1:
+        return [atoms]
+    levels = [statistics.median(b) for b in baselines]
+    rows: list[list[_Atom]] = [[] for _ in levels]
+    for atom in atoms:
+        rows[min(range(len(levels)), key=lambda i: abs(levels[i] - atom.baseline))].append(atom)
+    return [row for row in rows if row]
+
+
+def _linear(atoms: Sequence[_Atom]) -> str:
+    """One line of atoms, left to right, as LaTeX: a smaller atom raised or lowered against the atom before it
+    is its superscript or subscript (its own scripts found the same way)."""
+    ordered = sorted(atoms, key=lambda a: (a.box[0], a.baseline))
+    out = ""
+    i = 0
+    while i < len(ordered):
+        base = ordered[i]
+        sup: list[_Atom] = []
+        sub: list[_Atom] = []
+        j = i + 1
+        last: _Atom | None = None
+        while j < len(ordered):
+            atom = ordered[j]
+            if last is not None and _continues(last, atom):
+                side = sup if sup and sup[-1] is last else sub
+            else:
+                script = _script_of(base, atom)
+                if script is None:
+                    break
+                side = sup if script == "^" else sub
+            side.append(atom)
+            last = atom
+            j += 1
+        piece = base.latex
+        if sub:
+            piece += f"_{{{_linear(sub)}}}"
+        if sup:
+            piece += f"^{{{_linear(sup)}}}"
+        out = _append(out, piece)
+        i = j
+    return out
+
+
+def _script_of(base: _Atom, atom: _Atom) -> str | None:
+    """ "^" or "_" when `atom` is a script of `base`: set smaller, close after it, off its baseline."""
+    if atom.size > _SCRIPT_SIZE * base.size or atom.box[0] - base.box[2] > 0.3 * base.size:
+        return None
+    shift = base.baseline - atom.baseline
+    if shift > _RAISED * base.size:
+        return "^"
+    if shift < -_LOWERED * base.size:
+        return "_"
+    return None
+
+
+def _continues(script: _Atom, atom: _Atom) -> bool:
+    """`atom` goes on the script `script` belongs to: the same size, the same baseline, close after it."""
+    return (
+        abs(atom.size - script.size) <= 0.1 * script.size
+        and abs(atom.baseline - script.baseline) <= 0.1 * script.size
+        and atom.box[0] - script.box[2] <= 0.3 * script.size
+    )
+
+
+def _append(out: str, piece: str) -> str:
+    if out and re.search(r"\\[A-Za-z]+$", out) and piece[:1].isalpha():
+        return f"{out} {piece}"
+    return out + piece
+
+
+def _stacked(rows: Sequence[str]) -> str:
+    """Lines of a formula set one under another: aligned at their first relation when every line has one."""
+    marks = [_first_relation(row) for row in rows]
+    if all(m is not None for m in marks):
+        lines = [row[:m] + "&" + row[m:] for row, m in zip(rows, marks) if m is not None]
+        return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
+    return "\\begin{gathered}" + " \\\\ ".join(rows) + "\\end{gathered}"
+
+
+_RELATION_SOURCE = re.compile(
+    "|".join(re.escape(latex_symbol(c)) + ("(?![A-Za-z])" if latex_symbol(c)[:1] == "\\" else "") for c in RELATIONS)
+)
+
+
+def _first_relation(row: str) -> int | None:
+    """Where the first relation of a line's LaTeX starts, outside braces."""
+    depth = 0
+    for i, char in enumerate(row):
+        if char == "{" and not row[i - 1 : i] == "\\":
+            depth += 1
+        elif char == "}" and not row[i - 1 : i] == "\\":
+            depth -= 1
+        elif depth == 0 and _RELATION_SOURCE.match(row, i) and not (i and row[i - 1] == "\\"):
+            return i
+    return None

@@ -1,0 +1,78 @@
+"""What the text layer's faces tell about a born-digital page: a line of mathematics is a display formula (also
+where the detector called it a heading), lines in a fixed-pitch face are a code listing that keeps its lines and
+indents, and a page typed all in Courier has no listing to tell apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from ocrvl import PaddleOCRVL
+
+BODY = (
+    "The body of this page is set in a proportional face, wrapped over several lines so that the page has an "
+    "ordinary paragraph of prose. "
+) * 3
+
+
+def _wrapped(page, top: float, text: str, font: str = "tiro", size: float = 10) -> float:
+    """Writes `text` wrapped to 450 pt from `top`; returns the y under it."""
+    line, y = "", top
+    for word in text.split():
+        if pymupdf.get_text_length(f"{line} {word}", fontname=font, fontsize=size) > 450 and line:
+            page.insert_text((72, y), line, fontname=font, fontsize=size)
+            line, y = word, y + 1.4 * size
+        else:
+            line = f"{line} {word}".strip()
+    page.insert_text((72, y), line, fontname=font, fontsize=size)
+    return y + 1.4 * size
+
+
+def _markdown(path: Path) -> str:
+    document = PaddleOCRVL(engine="lite").join(PaddleOCRVL(engine="lite").predict(path))[0]
+    return document.markdown
+
+
+@pytest.fixture(scope="module")
+def paper(tmp_path_factory) -> str:
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    y = _wrapped(page, 80, BODY)
+    # a display formula set large, as a detector may take for a heading: E = mc^2
+    page.insert_text((250, y + 30), "E", fontname="tiit", fontsize=16)
+    page.insert_text((262, y + 30), "=", fontname="tiro", fontsize=16)
+    page.insert_text((276, y + 30), "mc", fontname="tiit", fontsize=16)
+    page.insert_text((296, y + 22), "2", fontname="tiro", fontsize=10)
+    y = _wrapped(page, y + 70, BODY)
+    code = ["def area(width, height):", "    if width < 0:", "        raise ValueError(width)",
+            "    return width * height"]  # fmt: skip
+    for k, line in enumerate(code):
+        page.insert_text((90, y + 20 + 12 * k), line, fontname="cour", fontsize=9)
+    _wrapped(page, y + 40 + 12 * len(code), BODY)
+    path = tmp_path_factory.mktemp("paper") / "paper.pdf"
+    doc.save(path)
+    return _markdown(path)
+
+
+def test_a_line_of_mathematics_is_a_latex_formula(paper):
+    assert "$$\nE=mc^{2}\n$$" in paper
+    assert "# E" not in paper
+
+
+def test_a_listing_in_a_fixed_pitch_face_is_a_code_block_with_its_indents(paper):
+    assert (
+        "```\ndef area(width, height):\n    if width < 0:\n        raise ValueError(width)\n"
+        "    return width * height\n```"
+    ) in paper
+
+
+def test_a_page_typed_in_courier_has_no_code_blocks(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    y = _wrapped(page, 80, BODY, font="cour")
+    _wrapped(page, y + 20, BODY, font="cour")
+    doc.save(tmp_path / "typed.pdf")
+    markdown = _markdown(tmp_path / "typed.pdf")
+    assert "```" not in markdown and "proportional face" in markdown

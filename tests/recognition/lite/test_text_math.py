@@ -1,0 +1,77 @@
+"""A born-digital display formula comes out as LaTeX read off its text layer: exponents and indices from runs set
+smaller off the baseline, fractions and roots from the rules drawn with them, limits from runs over and under a
+big operator, symbols as commands, and the equation number as a tag."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+
+from ocrvl.documents import iter_pages
+from ocrvl.recognition.lite.text_math import formula_latex
+from ocrvl.types import TextSpan
+
+
+def _page_formula(tmp_path: Path, draw) -> str:
+    """LaTeX of everything drawn by `draw(text)` on a fresh PDF page, `text(x, y, s, font, size)` placing one run."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=200)
+    draw(lambda x, y, s, font="tiro", size=12: page.insert_text((x, y), s, fontname=font, fontsize=size), page)
+    doc.save(tmp_path / "formula.pdf")
+    loaded = next(iter_pages(tmp_path / "formula.pdf"))
+    return formula_latex(loaded.spans, loaded.rulings, (0, 0, loaded.width, loaded.height))
+
+
+def test_scripts_a_fraction_and_the_number(tmp_path):
+    def draw(text, page):
+        text(60, 100, "x", "tiit"), text(66.5, 95, "2", size=8), text(74, 100, "+"), text(84, 100, "y", "tiit")
+        text(90, 103, "i", "tiit", 8), text(97, 100, "="), text(112, 93, "a + b")
+        page.draw_line((110, 96.5), (142, 96.5), width=0.5)
+        text(122, 109, "c", "tiit"), text(300, 100, "(1)")
+
+    assert _page_formula(tmp_path, draw) == r"x^{2}+y_{i}=\frac{a+b}{c} \tag{1}"
+
+
+def test_a_number_close_after_the_formula_is_part_of_it(tmp_path):
+    def draw(text, page):
+        text(60, 100, "f"), text(66, 100, "(1)")
+
+    assert _page_formula(tmp_path, draw) == "f(1)"
+
+
+def _span(text, x0, baseline, size=20.0, font="STIXGeneral-Italic"):
+    width = 0.5 * size * len(text)
+    return TextSpan(text, (x0, baseline - 0.8 * size, x0 + width, baseline + 0.25 * size), size, baseline, font)
+
+
+def test_limits_of_a_sum_and_an_exponent_of_several_runs():
+    spans = [
+        _span("n", 22, 60, 14),
+        _span("∑", 15, 90, 28, "STIXGeneral-Regular"),
+        _span("i", 12, 118, 14),
+        _span("=1", 19, 118, 14, "STIXGeneral-Regular"),
+        _span("e", 50, 90),
+        _span("−", 61, 80, 14, "STIXGeneral-Regular"),
+        _span("x", 68, 80, 14),
+    ]
+    assert formula_latex(spans, [], (0, 0, 200, 200)) == r"\sum_{i=1}^{n}e^{-x}"
+
+
+def test_symbols_become_commands_and_upright_words_text():
+    spans = [
+        _span("α", 10, 50),
+        _span("≤", 25, 50, font="STIXGeneral-Regular"),
+        _span("β", 40, 50),
+        _span(" if ", 55, 50, font="STIXGeneral-Regular"),
+        _span("x", 100, 50),
+        _span("∈", 112, 50, font="STIXGeneral-Regular"),
+        _span("ℝ", 124, 50, font="STIXGeneral-Regular"),
+    ]
+    assert formula_latex(spans, [], (0, 0, 300, 100)) == r"\alpha\leq\beta\text{ if }x\in\mathbb{R}"
+
+
+def test_two_lines_are_aligned_at_their_relations():
+    spans = [_span("a", 10, 40), _span("=b+c", 20, 40, font="Times-Roman"),
+             _span("=d", 20, 80, font="Times-Roman")]  # fmt: skip
+    assert formula_latex(spans, [], (0, 0, 300, 100)) == r"\begin{aligned}a&=b+c \\ &=d\end{aligned}"
