@@ -52,8 +52,8 @@ def test_born_digital_formula_is_latex_from_the_text_layer(parsed, sources):
     formulas = [b for p in doc.pages for b in p.page.blocks if b.label == "display_formula"]
     assert formulas, "the display formula was not found"
     latex = sources["born_digital.pdf"]["formulas"][0]["latex"]
-    assert formulas[0].content == latex and formulas[0].image_path is None
-    assert f"$$\n{latex}\n$$" in doc.markdown
+    assert formulas[0].content == f"$${latex}$$" and formulas[0].image_path is None
+    assert f"$${latex}$$" in doc.markdown
 
 
 def test_table_across_two_pages_keeps_every_row(parsed, sources):

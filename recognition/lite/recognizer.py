@@ -64,7 +64,8 @@ class LiteRecognizer:
                     rulings = image_rulings
                 block.content = table_html(words, rulings, region.bbox) if words else ""
             elif region.label == "display_formula" and words and self.uses_text_layer(page) and page.spans:
-                block.content = formula_latex(page.spans, page.rulings, region.bbox)
+                latex = formula_latex(page.spans, page.rulings, region.bbox)
+                block.content = f"$${latex}$$" if latex else ""  # delimited as the vl engine's formulas are
             elif region.label == "algorithm" and self.uses_text_layer(page):
                 block.content = region_code(words, _fixed_pitch(page.spans, region.bbox))
             else:

@@ -57,7 +57,7 @@ def paper(tmp_path_factory) -> str:
 
 
 def test_a_line_of_mathematics_is_a_latex_formula(paper):
-    assert "$$\nE=mc^{2}\n$$" in paper
+    assert "$$E=mc^{2}$$" in paper
     assert "# E" not in paper
 
 
