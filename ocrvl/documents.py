@@ -18,6 +18,7 @@ import pymupdf
 from PIL import Image, ImageOps
 
 from ocrvl.errors import InputError, OptionsError
+from ocrvl.latex import ACCENTS
 from ocrvl.log import logger
 from ocrvl.types import Page, PageFailure, Ruling, TextSpan, Word
 
@@ -330,32 +331,63 @@ _MONOSPACED = 8  # MuPDF's span flag for a fixed-pitch font
 
 
 def _text_layer_spans(pdf_page: pymupdf.Page, scale: float) -> list[TextSpan]:
-    """The text layer's runs of one face, in pixels. Only for pages whose text runs left to right unturned:
-    what they are read for (scripts above or below a baseline, an indent) means nothing on a turned line."""
+    """The text layer's runs of one face, in pixels, cut at spaces (a run's baseline is that of its first
+    character, and a space MuPDF puts before a raised character sits on the line it left); accents are runs of
+    their own. Only for pages whose text runs left to right unturned: what the runs are read for (scripts above
+    or below a baseline, an indent) means nothing on a turned line."""
     if pdf_page.rotation:
         return []
     flags = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP
     spans = []
-    for block in pdf_page.get_text("dict", flags=flags)["blocks"]:
+    for block in pdf_page.get_text("rawdict", flags=flags)["blocks"]:
         for line in block.get("lines", ()):
             if abs(line["dir"][1]) > 1e-3 or line["dir"][0] <= 0:
                 continue
             for span in line["spans"]:
-                text = unicodedata.normalize("NFC", span["text"])
-                if not text.strip():
-                    continue
-                x0, y0, x1, y1 = span["bbox"]
-                spans.append(
+                chars = span["chars"]
+                start = 0
+                for end in range(len(chars) + 1):
+                    if end < len(chars) and not chars[end]["c"].isspace() and chars[end]["c"] not in ACCENTS:
+                        continue
+                    if end > start:
+                        spans.append(_span_of(chars[start:end], span, scale))
+                    start = end + 1
+    return spans + _accents(pdf_page, scale)
+
+
+def _accents(pdf_page: pymupdf.Page, scale: float) -> list[TextSpan]:
+    """Accents as runs of their own, from the page's text trace: MuPDF's text extraction drops a combining
+    accent that has no character before it on its line (an accented letter opening a line or a denominator)."""
+    accents = []
+    for trace in pdf_page.get_texttrace():
+        for char in trace.get("chars", ()):
+            if char[0] > 0 and chr(char[0]) in ACCENTS:
+                x0, y0, x1, y1 = char[3]
+                accents.append(
                     TextSpan(
-                        text=text,
+                        text=chr(char[0]),
                         bbox=(x0 * scale, y0 * scale, x1 * scale, y1 * scale),
-                        size=span["size"] * scale,
-                        baseline=span["origin"][1] * scale,
-                        font=span["font"],
-                        monospace=bool(span["flags"] & _MONOSPACED),
+                        size=trace["size"] * scale,
+                        baseline=char[2][1] * scale,
+                        font=trace.get("font", ""),
                     )
                 )
-    return spans
+    return accents
+
+
+def _span_of(chars: list[dict], span: dict, scale: float) -> TextSpan:
+    x0 = min(c["bbox"][0] for c in chars)
+    y0 = min(c["bbox"][1] for c in chars)
+    x1 = max(c["bbox"][2] for c in chars)
+    y1 = max(c["bbox"][3] for c in chars)
+    return TextSpan(
+        text=unicodedata.normalize("NFC", "".join(c["c"] for c in chars)),
+        bbox=(x0 * scale, y0 * scale, x1 * scale, y1 * scale),
+        size=span["size"] * scale,
+        baseline=chars[0]["origin"][1] * scale,
+        font=span["font"],
+        monospace=bool(span["flags"] & _MONOSPACED),
+    )
 
 
 def _text_layer_usable(pdf_page: pymupdf.Page, words: list[Word]) -> bool:

@@ -52,6 +52,15 @@ FUNCTION_NAMES = frozenset(
     "sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh log ln lg exp lim sup inf max min arg det dim "
     "ker deg gcd Pr".split()
 )
+# Accents over a letter, combining or spacing, as the text layer gives them: LaTeX's accent commands.
+ACCENTS: dict[str, str] = {
+    "\u0302": "hat", "\u02c6": "hat", "\u0303": "tilde", "\u02dc": "tilde", "\u0304": "bar", "\u0305": "bar",
+    "\u00af": "bar", "\u02c9": "bar", "\u20d7": "vec", "\u0307": "dot", "\u02d9": "dot", "\u0308": "ddot",
+    "\u00a8": "ddot", "\u030c": "check", "\u02c7": "check", "\u0306": "breve", "\u02d8": "breve",
+    "\u0301": "acute", "\u00b4": "acute", "\u0300": "grave",
+}  # fmt: skip
+# Named functions that take limits under them in a display ("\\lim_{x \\to 0}", "\\max_{i}").
+LIMIT_FUNCTIONS = frozenset("lim sup inf max min".split())
 # Fonts that set mathematics: TeX's math italic, symbols and extensions (and their clones), the math faces of
 # Word, STIX and the TeX Gyre families, and the Symbol font.
 _MATH_FONT = re.compile(

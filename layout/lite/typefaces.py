@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ocrvl.geometry import center, contains_point, union_box
+from ocrvl.geometry import area, center, contains_point, row_overlap, union_box
 from ocrvl.latex import BIG_OPERATORS, FUNCTION_NAMES, RELATIONS, is_math_font
 from ocrvl.layout.lite.cdla import set_label
 from ocrvl.layout.lite.regions import line_boxes
@@ -15,8 +15,10 @@ from ocrvl.types import Region, TextSpan, Word
 _FORMULA_LINES = 4  # a display formula this many lines at most
 _PROSE_SHARE = 0.3  # at most this share of a formula's characters in words of upright text
 _CODE_SHARE = 0.9  # a listing: at least this share of its characters fixed-pitch
+_FILLED = 0.25  # a picture box this much covered by text-layer runs holds a formula (a chart's labels cover little)
 _MONOSPACED_PAGE = 0.5  # a page set mostly fixed-pitch (a typewritten form) has no listings to tell apart
 _COMBINING = frozenset("+±×÷·−∓⋅") | RELATIONS | BIG_OPERATORS
+_ITALIC = re.compile(r"italic|oblique|-It\b", re.IGNORECASE)
 _CODE_MARKS = re.compile(r"[(){}\[\];=<>_/#$]|\.\w")
 
 
@@ -30,40 +32,49 @@ def relabel_by_typeface(regions: list[Region], words_per_region: Sequence[Sequen
     chars = sum(_visible(s.text) for s in spans)
     page_monospaced = sum(_visible(s.text) for s in spans if s.monospace) >= _MONOSPACED_PAGE * chars
     for region, words in zip(regions, words_per_region):
-        if region.label not in ("text", "paragraph_title", "display_formula") or not words:
+        if region.label not in ("text", "paragraph_title", "reference", "display_formula", "image") or not words:
             continue
         inside = [s for s in spans if contains_point(region.bbox, *center(s.bbox))]
         if not inside:
             continue
-        if region.label == "display_formula":
+        if region.label == "image":
+            # a formula boxed as a picture: text-layer math filling the box, not labels scattered over a figure
+            filled = sum(area(s.bbox) for s in inside) >= _FILLED * area(region.bbox)
+            if filled and _baseline_rows(inside) <= _FORMULA_LINES and is_display_formula(inside):
+                set_label(region, "display_formula")
+        elif region.label == "display_formula":
             if _prose_letters(inside) > _PROSE_SHARE * sum(_visible(s.text) for s in inside) or _foreign(inside):
                 set_label(region, "text")  # a caption or a line of prose the detector took for a formula
         elif _baseline_rows(inside) <= _FORMULA_LINES and is_display_formula(inside):
             set_label(region, "display_formula")
         elif not page_monospaced and _is_listing(inside, len(line_boxes(list(words)))):
             set_label(region, "algorithm")
-    return _join_stacked_listings(regions, words_per_region)
+    pieces = _join_formula_pieces(regions, words_per_region, spans)
+    return _join_stacked_listings(regions, words_per_region) or pieces
 
 
 def is_display_formula(spans: Sequence[TextSpan]) -> bool:
     """Runs that make a formula: something that combines terms (a relation, an operator, a big operator),
-    typeset as mathematics (a math font, a script or a symbol), and little upright prose."""
+    typeset as mathematics (a math font, a script, a symbol or a variable: a letter or two in italics), and
+    little upright prose."""
     text = "".join(s.text for s in spans)
     if not _COMBINING & set(text):
         return False
     if _prose_letters(spans) > _PROSE_SHARE * _visible(text):
         return False
     symbols = any(c in _COMBINING - {"+", "="} or "\u0370" <= c <= "\u03ff" for c in text)
-    return symbols or any(is_math_font(s.font) for s in spans) or _has_script(spans)
+    variables = any(len(s.text.strip()) <= 2 and s.text.strip().isalpha() and _ITALIC.search(s.font) for s in spans)
+    return symbols or variables or any(is_math_font(s.font) for s in spans) or _has_script(spans)
 
 
 def _prose_letters(spans: Sequence[TextSpan]) -> int:
-    """Letters in words of three or more outside math fonts (named functions aside): the prose among the runs."""
+    """Letters in words outside math fonts, three letters or more upright and four in italics (where variables
+    stand side by side: "dx"), named functions aside: the prose among the runs."""
     return sum(
         len(word)
         for s in spans
         if not is_math_font(s.font)
-        for word in re.findall(r"[^\W\d_]{3,}", s.text)
+        for word in re.findall(r"[^\W\d_]{4,}" if _ITALIC.search(s.font) else r"[^\W\d_]{3,}", s.text)
         if word not in FUNCTION_NAMES
     )
 
@@ -100,6 +111,31 @@ def _is_listing(spans: Sequence[TextSpan], line_count: int) -> bool:
     if fixed < _CODE_SHARE * sum(_visible(s.text) for s in spans):
         return False
     return line_count >= 2 or bool(_CODE_MARKS.search("".join(s.text for s in spans)))
+
+
+def _join_formula_pieces(
+    regions: list[Region], words_per_region: Sequence[Sequence[Word]], spans: Sequence[TextSpan]
+) -> bool:
+    """A piece of a formula the detector boxed apart (the start of a fraction left of the formula's box) joins
+    it: a formula, or a one-line text box holding no prose, level with the formula and right beside it."""
+    words_of = {id(r): w for r, w in zip(regions, words_per_region)}
+    joined = False
+    for formula in [r for r in regions if r.label == "display_formula"]:
+        if not any(r is formula for r in regions):
+            continue  # joined into another already
+        height = formula.bbox[3] - formula.bbox[1]
+        for piece in [r for r in regions if r.label in ("text", "display_formula") and words_of.get(id(r))]:
+            gap = max(piece.bbox[0] - formula.bbox[2], formula.bbox[0] - piece.bbox[2])
+            if piece is formula or row_overlap(piece.bbox, formula.bbox) < 0.5 or gap > 0.5 * height:
+                continue
+            inside = [s for s in spans if contains_point(piece.bbox, *center(s.bbox))]
+            if piece.label == "display_formula" or (
+                inside and _baseline_rows(inside) == 1 and not _prose_letters(inside)
+            ):
+                formula.bbox = union_box([formula.bbox, piece.bbox])
+                regions.remove(piece)
+                joined = True
+    return joined
 
 
 def _join_stacked_listings(regions: list[Region], words_per_region: Sequence[Sequence[Word]]) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ocrvl.geometry import center, contains_point
+from ocrvl.geometry import center, contains_point, union_box
 from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
@@ -64,7 +64,8 @@ class LiteRecognizer:
                     rulings = image_rulings
                 block.content = table_html(words, rulings, region.bbox) if words else ""
             elif region.label == "display_formula" and words and self.uses_text_layer(page) and page.spans:
-                latex = formula_latex(page.spans, page.rulings, region.bbox)
+                extent = union_box([region.bbox, *(w.bbox for w in words)])  # the box may cut its words
+                latex = formula_latex(page.spans, page.rulings, extent)
                 block.content = f"$${latex}$$" if latex else ""  # delimited as the vl engine's formulas are
             elif region.label == "algorithm" and self.uses_text_layer(page):
                 block.content = region_code(words, _fixed_pitch(page.spans, region.bbox))

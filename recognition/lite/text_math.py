@@ -11,7 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ocrvl.geometry import center, contains_point, union_box
-from ocrvl.latex import BIG_OPERATORS, FUNCTION_NAMES, RELATIONS, is_math_font, latex_symbol
+from ocrvl.latex import (
+    ACCENTS,
+    BIG_OPERATORS,
+    FUNCTION_NAMES,
+    LIMIT_FUNCTIONS,
+    RELATIONS,
+    is_math_font,
+    latex_symbol,
+)
 from ocrvl.types import BBox, Ruling, TextSpan
 
 _SCRIPT_SIZE = 0.85  # a run at most this fraction of its base's size can be a script
@@ -29,7 +37,8 @@ class _Atom:
     box: BBox
     size: float
     baseline: float
-    operator: bool = False  # a big operator or a named function, which can carry limits
+    operator: bool = False  # a big operator or a function such as lim, which can carry limits
+    accent: str = ""  # the command of an accent ("hat") standing over another atom; its latex is empty
 
     @property
     def middle(self) -> float:
@@ -39,11 +48,15 @@ class _Atom:
 def formula_latex(spans: Sequence[TextSpan], rulings: Sequence[Ruling], bbox: BBox) -> str:
     """LaTeX for the formula in `bbox` of a page with a text layer, from the `spans` and `rulings` of the page;
     "" when no text lies there. A number set apart at the right end becomes ``\\tag{...}``."""
-    atoms = [atom for span in spans if contains_point(bbox, *center(span.bbox)) for atom in _atoms(span)]
+    reach = 0.5 * (bbox[3] - bbox[1])  # an accent a text layer gives no width may stand just past the box
+    wider = (bbox[0] - reach, bbox[1], bbox[2] + reach, bbox[3])
+    held = [s for s in spans if contains_point(wider if s.text in ACCENTS else bbox, *center(s.bbox))]
+    atoms = [atom for span in held for atom in _atoms(span)]
     if not atoms:
         return ""
     em = _typical_size(atoms)
     atoms, tag = _split_number(atoms, em)
+    atoms = _accented(atoms, em)
     bars = [r for r in rulings if _bar_inside(r, bbox, em)]
     atoms = _fractions_and_radicals(atoms, bars, em)
     atoms = _limits(atoms)
@@ -65,14 +78,20 @@ def _atoms(span: TextSpan) -> list[_Atom]:
     atoms: list[_Atom] = []
     current: list[re.Match[str]] = []
 
+    bold = bool(_BOLD.search(span.font))
+
     def flush() -> None:
         if current:
             start, end = current[0].start(), current[-1].end()
             latex = _latex(text[start:end])
+            if bold and latex.isalpha():
+                latex = f"\\mathbf{{{latex}}}"
             box = (x0 + (lead + start) * step, y0, x0 + (lead + end) * step, y1)
             atoms.append(_Atom(latex, box, span.size, span.baseline))
             current.clear()
 
+    if text in ACCENTS:
+        return [_Atom("", span.bbox, span.size, span.baseline, accent=ACCENTS[text])]
     upright = not is_math_font(span.font) and not _ITALIC.search(span.font)
     for piece in pieces:
         word = piece.group()
@@ -80,7 +99,8 @@ def _atoms(span: TextSpan) -> list[_Atom]:
         if word in BIG_OPERATORS or (word in FUNCTION_NAMES and not is_math_italic(span.font)):
             flush()
             latex = latex_symbol(word) if word in BIG_OPERATORS else "\\" + word
-            atoms.append(_Atom(latex, box, span.size, span.baseline, operator=True))
+            takes_limits = word in BIG_OPERATORS or word in LIMIT_FUNCTIONS
+            atoms.append(_Atom(latex, box, span.size, span.baseline, operator=takes_limits))
         elif word == "√":  # a radical, which takes what is under its bar
             flush()
             atoms.append(_Atom("\\surd", box, span.size, span.baseline))
@@ -93,6 +113,7 @@ def _atoms(span: TextSpan) -> list[_Atom]:
     return atoms
 
 
+_BOLD = re.compile(r"bold|black|heavy|-bd\b|^(?:[A-Z]{6}\+)?cmbx", re.IGNORECASE)
 _ITALIC = re.compile(r"italic|oblique|-It\b|^(?:[A-Z]{6}\+)?(?:cmti|cmmi|sfti)", re.IGNORECASE)
 
 
@@ -129,12 +150,88 @@ def _latex(text: str) -> str:
 
 
 def _typical_size(atoms: Sequence[_Atom]) -> float:
-    """The formula's base size: the size most of its characters are set in (the larger one on a tie)."""
-    weight: dict[float, int] = {}
-    for atom in atoms:
-        key = round(atom.size, 1)
-        weight[key] = weight.get(key, 0) + max(1, len(atom.latex))
-    return max(weight, key=lambda size: (weight[size], size))
+    """The formula's base size: that of its largest runs besides big operators and brackets, which are drawn
+    larger (scripts, limits and the parts of fractions are set smaller than the base)."""
+    plain = [a.size for a in atoms if not a.operator and a.latex not in _BRACKETS]
+    return max(plain or [a.size for a in atoms])
+
+
+_BRACKETS = frozenset(("(", ")", "[", "]", "\\{", "\\}", "|", "\\|", "\\langle", "\\rangle"))
+
+
+def _accented(atoms: list[_Atom], em: float) -> list[_Atom]:
+    """Each accent put on the letter it stands over (``\\hat{x}``): the letter it overlaps most; for an accent
+    the text layer gives no width (a combining mark, placed where its letter ends), the letter ending at it,
+    else the one starting right after it. Only letters on the accent's own line count, not a row above or
+    below, and those of its size before others."""
+    plain = [a for a in atoms if not a.accent]
+    for accent in (a for a in atoms if a.accent):
+        x = (accent.box[0] + accent.box[2]) / 2
+        letters = [
+            (a, k, box) for a in plain for k, box in _letter_boxes(a) if abs(a.baseline - accent.baseline) <= 0.5 * em
+        ]
+        if not letters:
+            continue
+        same_size = [item for item in letters if abs(item[0].size - accent.size) <= 0.15 * accent.size]
+        letters = same_size or letters  # an accent is set in its letter's size
+        width = accent.box[2] - accent.box[0]
+        overlapping = [item for item in letters if min(item[2][1], accent.box[2]) - max(item[2][0], accent.box[0]) > 0]
+        ending = [item for item in letters if x - 0.4 * em <= item[2][1] <= x + 0.1 * em]
+        starting = [item for item in letters if x - 0.1 * em <= item[2][0] <= x + 0.5 * em]
+        if width > 0.05 * em and overlapping:
+            target, k, _ = max(
+                overlapping, key=lambda item: min(item[2][1], accent.box[2]) - max(item[2][0], accent.box[0])
+            )
+        elif ending:
+            target, k, _ = min(ending, key=lambda item: abs(item[2][1] - x))
+        elif starting:
+            target, k, _ = min(starting, key=lambda item: item[2][0])
+        else:
+            continue
+        pieces = _split_at(target, k)
+        index = next(i for i, p in enumerate(pieces) if p.accent == "target")
+        pieces[index].latex = f"\\{accent.accent}{{{pieces[index].latex}}}"
+        pieces[index].accent = ""
+        at = next(i for i, a in enumerate(plain) if a is target)
+        plain[at : at + 1] = pieces
+    return plain
+
+
+def _letter_boxes(atom: _Atom) -> list[tuple[int, tuple[float, float]]]:
+    """(index, (left, right)) of each letter among the atom's characters, which share its width evenly."""
+    chars = _characters(atom.latex)
+    step = (atom.box[2] - atom.box[0]) / max(1, len(chars))
+    return [(k, (atom.box[0] + k * step, atom.box[0] + (k + 1) * step)) for k, c in enumerate(chars) if _is_letter(c)]
+
+
+def _is_letter(char: str) -> bool:
+    return char.isalpha() or char.strip() in _GREEK_COMMANDS or bool(re.fullmatch(r"\\mathbf\{[A-Za-z]+\}", char))
+
+
+_GREEK_COMMANDS = frozenset(latex_symbol(chr(c)) for c in range(0x391, 0x3CA) if latex_symbol(chr(c)) != chr(c))
+
+
+def _split_at(atom: _Atom, k: int) -> list[_Atom]:
+    """`atom` cut around its character `k` (characters sharing its width evenly), that character marked with
+    accent "target"."""
+    chars = _characters(atom.latex)
+    if len(chars) <= 1:
+        return [_Atom(atom.latex, atom.box, atom.size, atom.baseline, atom.operator, "target")]
+    step = (atom.box[2] - atom.box[0]) / len(chars)
+    parts = []
+    for latex, lo, hi, mark in (("".join(chars[:k]), 0, k, ""), (chars[k], k, k + 1, "target"),
+                                ("".join(chars[k + 1 :]), k + 1, len(chars), "")):  # fmt: skip
+        if latex:
+            box = (atom.box[0] + lo * step, atom.box[1], atom.box[0] + hi * step, atom.box[3])
+            parts.append(_Atom(latex, box, atom.size, atom.baseline, accent=mark))
+    return parts
+
+
+def _characters(latex: str) -> list[str]:
+    """A plain run's characters, a command (``\\alpha``) counting as one; [] where the run holds groups."""
+    if "{" in latex:
+        return [latex]
+    return re.findall(r"\\[A-Za-z]+ ?|\\.|.", latex)
 
 
 def _split_number(atoms: list[_Atom], em: float) -> tuple[list[_Atom], str]:
@@ -191,7 +288,7 @@ def _fractions_and_radicals(atoms: list[_Atom], bars: Sequence[Ruling], em: floa
         else:
             continue
         box = union_box([a.box for a in parts] + [(x0, y, x1, y)])
-        size = max(a.size for a in parts)
+        size = max(em, *(a.size for a in parts))  # never a script of what stands before it
         atoms = [a for a in atoms if not any(a is p for p in parts)] + [_Atom(latex, box, size, baseline)]
     return atoms
 
@@ -210,8 +307,8 @@ def _limits(atoms: list[_Atom]) -> list[_Atom]:
     for op in [a for a in atoms if a.operator]:
         if not any(a is op for a in atoms):
             continue
-        upper = [a for a in atoms if _limit_of(op, a) == "^"]
-        lower = [a for a in atoms if _limit_of(op, a) == "_"]
+        upper = _run_on([a for a in atoms if _limit_of(op, a) == "^"], atoms)
+        lower = _run_on([a for a in atoms if _limit_of(op, a) == "_"], atoms)
         if not upper and not lower:
             continue
         latex = op.latex
@@ -227,13 +324,37 @@ def _limits(atoms: list[_Atom]) -> list[_Atom]:
 def _limit_of(op: _Atom, atom: _Atom) -> str | None:
     """ "^" for a run right above the operator, "_" for one right below it (within the operator's height)."""
     height = op.box[3] - op.box[1]
-    if atom is op or not op.box[0] - 0.2 * height <= atom.middle <= op.box[2] + 0.2 * height:
-        return None
+    if atom is op or not op.box[0] <= atom.middle <= op.box[2]:
+        return None  # an integral's limits set beside it, as scripts, are read as scripts
     if op.box[1] - height <= atom.box[3] and _middle_y(atom) < op.box[1] + 0.15 * height:
         return "^"
     if atom.box[1] <= op.box[3] + height and _middle_y(atom) > op.box[3] - 0.15 * height:
         return "_"
     return None
+
+
+def _run_on(limit: list[_Atom], atoms: Sequence[_Atom]) -> list[_Atom]:
+    """A limit with the atoms it runs on into (the "k" of "k = 1" standing out left of the sum sign): atoms on
+    its baseline, in its size, right next to it."""
+    if not limit:
+        return limit
+    grown = list(limit)
+    changed = True
+    while changed:
+        changed = False
+        for atom in atoms:
+            if atom.operator or any(atom is g for g in grown):
+                continue
+            if any(_beside(member, atom) for member in grown):
+                grown.append(atom)
+                changed = True
+    return grown
+
+
+def _beside(member: _Atom, atom: _Atom) -> bool:
+    gap = max(atom.box[0] - member.box[2], member.box[0] - atom.box[2])
+    same_line = abs(atom.baseline - member.baseline) <= 0.15 * member.size
+    return same_line and abs(atom.size - member.size) <= 0.1 * member.size and gap <= 0.3 * member.size
 
 
 def _rows(atoms: list[_Atom], em: float) -> list[list[_Atom]]:

@@ -76,3 +76,40 @@ def test_a_page_typed_in_courier_has_no_code_blocks(tmp_path):
     doc.save(tmp_path / "typed.pdf")
     markdown = _markdown(tmp_path / "typed.pdf")
     assert "```" not in markdown and "proportional face" in markdown
+
+
+def _formula_page(tmp_path: Path):
+    """A page with one line of prose and the formula x^2 + y^2 = r^2 under it, loaded as the pipeline loads it."""
+    from ocrvl.documents import iter_pages
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=300)
+    page.insert_text((40, 60), "Some prose above the formula, in the body face.", fontname="tiro", fontsize=10)
+    x = 150.0
+    for text, font, size, rise in (("x", "tiit", 12, 0), ("2", "tiro", 8, 5), ("+", "tiro", 12, 0),
+                                   ("y", "tiit", 12, 0), ("2", "tiro", 8, 5), ("=", "tiro", 12, 0),
+                                   ("r", "tiit", 12, 0), ("2", "tiro", 8, 5)):  # fmt: skip
+        page.insert_text((x, 120 - rise), text, fontname=font, fontsize=size)
+        x += pymupdf.get_text_length(text, fontname=font, fontsize=size) + (3 if size == 12 else 1)
+    doc.save(tmp_path / "formula.pdf")
+    return next(iter_pages(tmp_path / "formula.pdf"))
+
+
+def _formula_words_label(page, detected) -> list[tuple[str, str]]:
+    from ocrvl.layout.lite.refine import refine_layout
+
+    pairs = refine_layout(detected, page.words, page)
+    return [(region.label, " ".join(w.text for w in words)) for region, words in pairs if words]
+
+
+def test_a_formula_boxed_as_a_picture_or_in_two_pieces_is_one_formula(tmp_path):
+    from ocrvl.types import Region
+
+    page = _formula_page(tmp_path)
+    s = page.dpi / 72
+    prose = Region((35 * s, 48 * s, 300 * s, 64 * s), "text", 0.9)
+    as_picture = [prose, Region((147 * s, 106 * s, 215 * s, 124 * s), "image", 0.6)]
+    assert [label for label, _ in _formula_words_label(page, as_picture)] == ["text", "display_formula"]
+    in_pieces = [prose, Region((145 * s, 105 * s, 180 * s, 125 * s), "text", 0.6),
+                 Region((182 * s, 105 * s, 230 * s, 125 * s), "display_formula", 0.6)]  # fmt: skip
+    assert [label for label, _ in _formula_words_label(page, in_pieces)] == ["text", "display_formula"]

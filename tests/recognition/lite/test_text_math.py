@@ -10,7 +10,7 @@ import pymupdf
 
 from ocrvl.documents import iter_pages
 from ocrvl.recognition.lite.text_math import formula_latex
-from ocrvl.types import TextSpan
+from ocrvl.types import Ruling, TextSpan
 
 
 def _page_formula(tmp_path: Path, draw) -> str:
@@ -75,3 +75,21 @@ def test_two_lines_are_aligned_at_their_relations():
     spans = [_span("a", 10, 40), _span("=b+c", 20, 40, font="Times-Roman"),
              _span("=d", 20, 80, font="Times-Roman")]  # fmt: skip
     assert formula_latex(spans, [], (0, 0, 300, 100)) == r"\begin{aligned}a&=b+c \\ &=d\end{aligned}"
+
+
+def test_accents_sit_on_their_letters_and_bold_letters_are_bold():
+    spans = [
+        _span("x", 10, 50),
+        TextSpan("\u0302", (20, 30, 20, 48), 20.0, 49, "STIXGeneral-Regular"),  # a combining hat, no width
+        _span("=", 30, 50, font="STIXGeneral-Regular"),
+        _span("v", 45, 50, font="STIXGeneral-Bold"),
+        _span("\u00af", 46, 50, font="STIXGeneral-Regular"),  # a spacing macron, drawn high over the v
+    ]
+    assert formula_latex(spans, [], (0, 0, 200, 100)) == r"\hat{x}=\bar{\mathbf{v}}"
+
+
+def test_an_exponent_after_a_fraction_stays_with_what_it_raises():
+    bar = Ruling(10, 50, 40, 50)
+    spans = [_span("a", 15, 44, 14), _span("b", 15, 66, 14), _span("=", 45, 55), _span("c", 65, 55),
+             _span("2", 76, 46, 14, "STIXGeneral-Regular")]  # fmt: skip
+    assert formula_latex(spans, [bar], (0, 0, 200, 100)) == r"\frac{a}{b}=c^{2}"
