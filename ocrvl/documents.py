@@ -285,6 +285,8 @@ def _render_pdf_page(path: Path, pdf_page: pymupdf.Page, index: int, page_count:
     image = np.frombuffer(pix.samples_mv, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
     scale = pix.width / rect.width
     words = _text_layer_words(pdf_page, scale)
+    trace = pdf_page.get_texttrace() if words else []
+    usable = _text_layer_usable(words, trace)
     return Page(
         source=path,
         index=index,
@@ -293,8 +295,8 @@ def _render_pdf_page(path: Path, pdf_page: pymupdf.Page, index: int, page_count:
         dpi=scale * 72.0,
         words=words,
         rulings=_vector_rulings(pdf_page, scale, words),
-        spans=_text_layer_spans(pdf_page, scale) if words else [],
-        text_layer_ok=_text_layer_usable(pdf_page, words),
+        spans=_text_layer_spans(pdf_page, scale, trace) if usable else [],
+        text_layer_ok=usable,
     )
 
 
@@ -330,11 +332,11 @@ def _text_layer_words(pdf_page: pymupdf.Page, scale: float) -> list[Word]:
 _MONOSPACED = 8  # MuPDF's span flag for a fixed-pitch font
 
 
-def _text_layer_spans(pdf_page: pymupdf.Page, scale: float) -> list[TextSpan]:
+def _text_layer_spans(pdf_page: pymupdf.Page, scale: float, trace: list[dict]) -> list[TextSpan]:
     """The text layer's runs of one face, in pixels, cut at spaces (a run's baseline is that of its first
     character, and a space MuPDF puts before a raised character sits on the line it left); accents are runs of
-    their own. Only for pages whose text runs left to right unturned: what the runs are read for (scripts above
-    or below a baseline, an indent) means nothing on a turned line."""
+    their own, taken from the page's text `trace`. Only for pages whose text runs left to right unturned: what
+    the runs are read for (scripts above or below a baseline, an indent) means nothing on a turned line."""
     if pdf_page.rotation:
         return []
     flags = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP
@@ -352,24 +354,24 @@ def _text_layer_spans(pdf_page: pymupdf.Page, scale: float) -> list[TextSpan]:
                     if end > start:
                         spans.append(_span_of(chars[start:end], span, scale))
                     start = end + 1
-    return spans + _accents(pdf_page, scale)
+    return spans + _accents(trace, scale)
 
 
-def _accents(pdf_page: pymupdf.Page, scale: float) -> list[TextSpan]:
+def _accents(trace: list[dict], scale: float) -> list[TextSpan]:
     """Accents as runs of their own, from the page's text trace: MuPDF's text extraction drops a combining
     accent that has no character before it on its line (an accented letter opening a line or a denominator)."""
     accents = []
-    for trace in pdf_page.get_texttrace():
-        for char in trace.get("chars", ()):
+    for run in trace:
+        for char in run.get("chars", ()):
             if char[0] > 0 and chr(char[0]) in ACCENTS:
                 x0, y0, x1, y1 = char[3]
                 accents.append(
                     TextSpan(
                         text=chr(char[0]),
                         bbox=(x0 * scale, y0 * scale, x1 * scale, y1 * scale),
-                        size=trace["size"] * scale,
+                        size=run["size"] * scale,
                         baseline=char[2][1] * scale,
-                        font=trace.get("font", ""),
+                        font=run.get("font", ""),
                     )
                 )
     return accents
@@ -390,8 +392,9 @@ def _span_of(chars: list[dict], span: dict, scale: float) -> TextSpan:
     )
 
 
-def _text_layer_usable(pdf_page: pymupdf.Page, words: list[Word]) -> bool:
-    """False for empty, mostly invisible (OCR overlay of unknown quality) or garbled text layers."""
+def _text_layer_usable(words: list[Word], trace: list[dict]) -> bool:
+    """False for empty, mostly invisible (OCR overlay of unknown quality) or garbled text layers; `trace` is
+    the page's text trace."""
     if not words:
         return False
     chars = "".join(w.text for w in words)
@@ -399,7 +402,7 @@ def _text_layer_usable(pdf_page: pymupdf.Page, words: list[Word]) -> bool:
     if bad > 0.1 * len(chars):
         return False
     visible = invisible = 0
-    for span in pdf_page.get_texttrace():
+    for span in trace:
         n = len(span.get("chars", ()))
         # type 3 = invisible render mode; opacity 0 also hides the text
         if span.get("type") == 3 or span.get("opacity", 1.0) == 0:

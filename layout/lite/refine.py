@@ -72,7 +72,7 @@ def refine_layout(
         per_region, _ = assign_words(regions, words)
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)
-    if relabel_by_typeface(regions, per_region, page.spans):
+    if relabel_by_typeface(regions, per_region, [] if ocr_words else page.spans):
         per_region, _ = assign_words(regions, words)
     mark_page_furniture(regions, per_region, page.height)
     order_regions(regions, per_region)
