@@ -41,6 +41,9 @@ _SYMBOLS: dict[str, str] = {
     "∥": "\\|", "‖": "\\|", "ℝ": "\\mathbb{R}", "ℕ": "\\mathbb{N}", "ℤ": "\\mathbb{Z}", "ℚ": "\\mathbb{Q}",
     "ℂ": "\\mathbb{C}", "ℙ": "\\mathbb{P}", "𝔼": "\\mathbb{E}", "ℒ": "\\mathcal{L}", "ℋ": "\\mathcal{H}",
     "ℱ": "\\mathcal{F}", "°": "^{\\circ}",
+    # the pieces TeX builds a tall bracket from: the top piece stands for the bracket, the rest for nothing
+    "⎛": "(", "⎜": "", "⎝": "", "⎞": ")", "⎟": "", "⎠": "", "⎡": "[", "⎢": "", "⎣": "", "⎤": "]", "⎥": "",
+    "⎦": "", "⎧": "\\{", "⎨": "", "⎩": "", "⎪": "", "⎫": "\\}", "⎬": "", "⎭": "", "⎮": "", "⎰": "", "⎱": "",
     "{": "\\{", "}": "\\}", "%": "\\%", "#": "\\#", "&": "\\&", "_": "\\_", "$": "\\$", "\\": "\\backslash",
     "^": "\\hat{}", "~": "\\sim",
 }  # fmt: skip

@@ -51,7 +51,7 @@ def formula_latex(spans: Sequence[TextSpan], rulings: Sequence[Ruling], bbox: BB
     reach = 0.5 * (bbox[3] - bbox[1])  # an accent a text layer gives no width may stand just past the box
     wider = (bbox[0] - reach, bbox[1], bbox[2] + reach, bbox[3])
     held = [s for s in spans if contains_point(wider if s.text in ACCENTS else bbox, *center(s.bbox))]
-    atoms = [atom for span in held for atom in _atoms(span)]
+    atoms = [atom for span in held for atom in _atoms(span) if atom.latex or atom.accent]
     if not atoms:
         return ""
     em = _typical_size(atoms)

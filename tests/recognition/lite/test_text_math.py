@@ -93,3 +93,12 @@ def test_an_exponent_after_a_fraction_stays_with_what_it_raises():
     spans = [_span("a", 15, 44, 14), _span("b", 15, 66, 14), _span("=", 45, 55), _span("c", 65, 55),
              _span("2", 76, 46, 14, "STIXGeneral-Regular")]  # fmt: skip
     assert formula_latex(spans, [bar], (0, 0, 200, 100)) == r"\frac{a}{b}=c^{2}"
+
+
+def test_a_tall_bracket_built_of_pieces_is_one_bracket():
+    spans = [
+        _span("⎛", 10, 40, font="CMEX10"), _span("⎝", 10, 60, font="CMEX10"),
+        _span("a", 25, 50), _span("+", 38, 50, font="CMR10"), _span("b", 50, 50),
+        _span("⎞", 62, 40, font="CMEX10"), _span("⎠", 62, 60, font="CMEX10"),
+    ]  # fmt: skip
+    assert formula_latex(spans, [], (0, 0, 200, 100)) == "(a+b)"
