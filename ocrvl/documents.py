@@ -333,27 +333,35 @@ _MONOSPACED = 8  # MuPDF's span flag for a fixed-pitch font
 
 
 def _text_layer_spans(pdf_page: pymupdf.Page, scale: float, trace: list[dict]) -> list[TextSpan]:
-    """The text layer's runs of one face, in pixels, cut at spaces (a run's baseline is that of its first
-    character, and a space MuPDF puts before a raised character sits on the line it left); accents are runs of
-    their own, taken from the page's text `trace`. Only for pages whose text runs left to right unturned: what
-    the runs are read for (scripts above or below a baseline, an indent) means nothing on a turned line."""
+    """The text layer's runs of one face, in pixels, without the spaces MuPDF would put in gaps (one put before
+    a raised character would start its run on the line the character left); accents are runs of their own,
+    taken from the page's text `trace`. Only for pages whose text runs left to right unturned: what the runs
+    are read for (scripts above or below a baseline, an indent) means nothing on a turned line."""
     if pdf_page.rotation:
         return []
-    flags = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP
+    flags = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_INHIBIT_SPACES
     spans = []
-    for block in pdf_page.get_text("rawdict", flags=flags)["blocks"]:
+    for block in pdf_page.get_text("dict", flags=flags)["blocks"]:
         for line in block.get("lines", ()):
             if abs(line["dir"][1]) > 1e-3 or line["dir"][0] <= 0:
                 continue
             for span in line["spans"]:
-                chars = span["chars"]
-                start = 0
-                for end in range(len(chars) + 1):
-                    if end < len(chars) and not chars[end]["c"].isspace() and chars[end]["c"] not in ACCENTS:
-                        continue
-                    if end > start:
-                        spans.append(_span_of(chars[start:end], span, scale))
-                    start = end + 1
+                text = span["text"]
+                if any(c in ACCENTS for c in text):
+                    text = "".join(c for c in text if c not in ACCENTS)
+                if not text.strip():
+                    continue
+                x0, y0, x1, y1 = span["bbox"]
+                spans.append(
+                    TextSpan(
+                        text=text if text.isascii() else unicodedata.normalize("NFC", text),
+                        bbox=(x0 * scale, y0 * scale, x1 * scale, y1 * scale),
+                        size=span["size"] * scale,
+                        baseline=span["origin"][1] * scale,
+                        font=span["font"],
+                        monospace=bool(span["flags"] & _MONOSPACED),
+                    )
+                )
     return spans + _accents(trace, scale)
 
 
@@ -375,21 +383,6 @@ def _accents(trace: list[dict], scale: float) -> list[TextSpan]:
                     )
                 )
     return accents
-
-
-def _span_of(chars: list[dict], span: dict, scale: float) -> TextSpan:
-    x0 = min(c["bbox"][0] for c in chars)
-    y0 = min(c["bbox"][1] for c in chars)
-    x1 = max(c["bbox"][2] for c in chars)
-    y1 = max(c["bbox"][3] for c in chars)
-    return TextSpan(
-        text=unicodedata.normalize("NFC", "".join(c["c"] for c in chars)),
-        bbox=(x0 * scale, y0 * scale, x1 * scale, y1 * scale),
-        size=span["size"] * scale,
-        baseline=chars[0]["origin"][1] * scale,
-        font=span["font"],
-        monospace=bool(span["flags"] & _MONOSPACED),
-    )
 
 
 def _text_layer_usable(words: list[Word], trace: list[dict]) -> bool:

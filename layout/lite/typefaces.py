@@ -24,9 +24,9 @@ _CODE_MARKS = re.compile(r"[(){}\[\];=<>_/#$]|\.\w")
 
 def relabel_by_typeface(regions: list[Region], words_per_region: Sequence[Sequence[Word]],
                         spans: Sequence[TextSpan]) -> bool:  # fmt: skip
-    """Relabel text and title regions whose text-layer runs show a formula or a code listing, and formulas whose
-    runs are prose as text; listings stacked one under another become one region. True when regions were joined
-    (their words must be assigned again)."""
+    """Relabel text and title regions whose text-layer runs show a formula or a code listing, formulas whose
+    runs are prose as text, and an equation number beside a formula as its number; listings stacked one under
+    another become one region. True when regions were joined (their words must be assigned again)."""
     if not spans:
         return False
     chars = sum(_visible(s.text) for s in spans)
@@ -49,8 +49,10 @@ def relabel_by_typeface(regions: list[Region], words_per_region: Sequence[Sequen
             set_label(region, "display_formula")
         elif not page_monospaced and _is_listing(inside, len(line_boxes(list(words)))):
             set_label(region, "algorithm")
-    pieces = _join_formula_pieces(regions, words_per_region, spans)
-    return _join_stacked_listings(regions, words_per_region) or pieces
+    _number_formulas(regions, words_per_region)
+    words_of = {id(r): w for r, w in zip(regions, words_per_region)}  # the joins take regions out of the list
+    pieces = _join_formula_pieces(regions, words_of, spans)
+    return _join_stacked_listings(regions, words_of) or pieces
 
 
 def is_display_formula(spans: Sequence[TextSpan]) -> bool:
@@ -113,12 +115,9 @@ def _is_listing(spans: Sequence[TextSpan], line_count: int) -> bool:
     return line_count >= 2 or bool(_CODE_MARKS.search("".join(s.text for s in spans)))
 
 
-def _join_formula_pieces(
-    regions: list[Region], words_per_region: Sequence[Sequence[Word]], spans: Sequence[TextSpan]
-) -> bool:
+def _join_formula_pieces(regions: list[Region], words_of: dict[int, Sequence[Word]], spans: Sequence[TextSpan]) -> bool:
     """A piece of a formula the detector boxed apart (the start of a fraction left of the formula's box) joins
     it: a formula, or a one-line text box holding no prose, level with the formula and right beside it."""
-    words_of = {id(r): w for r, w in zip(regions, words_per_region)}
     joined = False
     for formula in [r for r in regions if r.label == "display_formula"]:
         if not any(r is formula for r in regions):
@@ -138,11 +137,25 @@ def _join_formula_pieces(
     return joined
 
 
-def _join_stacked_listings(regions: list[Region], words_per_region: Sequence[Sequence[Word]]) -> bool:
+_EQUATION_NUMBER = re.compile(r"^\(\d+(\.\d+)*[a-z]?\)$")
+
+
+def _number_formulas(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
+    """An equation number boxed on its own, "(3)" level with a formula to its left, is that formula's number
+    (`formula_number`, which Markdown writes into the formula as its tag)."""
+    formulas = [r for r in regions if r.label == "display_formula"]
+    for region, words in zip(regions, words_per_region):
+        if region.label != "text" or not _EQUATION_NUMBER.match("".join(w.text for w in words)):
+            continue
+        if any(row_overlap(f.bbox, region.bbox) >= 0.5 and f.bbox[2] <= region.bbox[0] for f in formulas):
+            set_label(region, "formula_number")
+
+
+def _join_stacked_listings(regions: list[Region], words_of: dict[int, Sequence[Word]]) -> bool:
     """A listing the detector boxed in parts (a blank line in the code) is one listing: listings one right under
     another, less than two of their lines apart and starting at the same indent or further in, are joined."""
     listings = sorted((r for r in regions if r.label == "algorithm"), key=lambda r: r.bbox[1])
-    line_height = {id(r): _line_height(w) for r, w in zip(regions, words_per_region) if r.label == "algorithm"}
+    line_height = {id(r): _line_height(words_of.get(id(r), ())) for r in listings}
     joined = False
     i = 0
     while i + 1 < len(listings):

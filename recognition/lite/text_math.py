@@ -104,6 +104,9 @@ def _atoms(span: TextSpan) -> list[_Atom]:
         elif word == "√":  # a radical, which takes what is under its bar
             flush()
             atoms.append(_Atom("\\surd", box, span.size, span.baseline))
+        elif word in RELATIONS or word in "()[]":
+            flush()  # on its own: a bar or a limit may end right before it
+            atoms.append(_Atom(_latex(word), box, span.size, span.baseline))
         elif upright and len(word) >= 2 and word.isalpha():
             flush()  # a word in the formula ("if", "otherwise"), set upright as text
             atoms.append(_Atom(f"\\text{{ {word} }}", box, span.size, span.baseline))
@@ -237,12 +240,11 @@ def _characters(latex: str) -> list[str]:
 def _split_number(atoms: list[_Atom], em: float) -> tuple[list[_Atom], str]:
     """The atoms without an equation number set well apart at the right end, and that number."""
     ordered = sorted(atoms, key=lambda a: a.box[0])
-    last = ordered[-1]
-    match = _NUMBER.match(last.latex)
-    if match and len(ordered) > 1:
-        before = max(a.box[2] for a in ordered[:-1])
-        if last.box[0] - before > 1.5 * em:
-            return ordered[:-1], match.group(1)
+    for k in range(1, min(5, len(ordered))):
+        tail, rest = ordered[-k:], ordered[:-k]
+        match = _NUMBER.match("".join(a.latex for a in tail))
+        if match and tail[0].box[0] - max(a.box[2] for a in rest) > 1.5 * em:
+            return rest, match.group(1)
     return atoms, ""
 
 
@@ -298,8 +300,9 @@ def _middle_y(atom: _Atom) -> float:
 
 
 def _ends_at(radical: _Atom, x: float, em: float) -> bool:
-    """The radical sign's right end meets the bar starting at `x` (its box may run a little past the join)."""
-    return radical.box[0] < x and abs(radical.box[2] - x) <= 0.6 * em
+    """The radical sign's right end meets the bar starting at `x`. Its box may run a little past the join, or,
+    where the characters of its run are taken to share the run's width evenly, stop an em short of it."""
+    return radical.box[0] < x and -0.6 * em <= x - radical.box[2] <= em
 
 
 def _limits(atoms: list[_Atom]) -> list[_Atom]:

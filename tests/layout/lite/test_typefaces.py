@@ -79,7 +79,8 @@ def test_a_page_typed_in_courier_has_no_code_blocks(tmp_path):
 
 
 def _formula_page(tmp_path: Path):
-    """A page with one line of prose and the formula x^2 + y^2 = r^2 under it, loaded as the pipeline loads it."""
+    """A page with one line of prose and the formula x^2 + y^2 = r^2 (1) under it, loaded as the pipeline loads
+    it."""
     from ocrvl.documents import iter_pages
 
     doc = pymupdf.open()
@@ -91,6 +92,7 @@ def _formula_page(tmp_path: Path):
                                    ("r", "tiit", 12, 0), ("2", "tiro", 8, 5)):  # fmt: skip
         page.insert_text((x, 120 - rise), text, fontname=font, fontsize=size)
         x += pymupdf.get_text_length(text, fontname=font, fontsize=size) + (3 if size == 12 else 1)
+    page.insert_text((340, 120), "(1)", fontname="tiro", fontsize=12)
     doc.save(tmp_path / "formula.pdf")
     return next(iter_pages(tmp_path / "formula.pdf"))
 
@@ -109,7 +111,50 @@ def test_a_formula_boxed_as_a_picture_or_in_two_pieces_is_one_formula(tmp_path):
     s = page.dpi / 72
     prose = Region((35 * s, 48 * s, 300 * s, 64 * s), "text", 0.9)
     as_picture = [prose, Region((147 * s, 106 * s, 215 * s, 124 * s), "image", 0.6)]
-    assert [label for label, _ in _formula_words_label(page, as_picture)] == ["text", "display_formula"]
+    assert [label for label, _ in _formula_words_label(page, as_picture)] == [
+        "text",
+        "display_formula",
+        "formula_number",
+    ]
     in_pieces = [prose, Region((145 * s, 105 * s, 180 * s, 125 * s), "text", 0.6),
                  Region((182 * s, 105 * s, 230 * s, 125 * s), "display_formula", 0.6)]  # fmt: skip
-    assert [label for label, _ in _formula_words_label(page, in_pieces)] == ["text", "display_formula"]
+    assert [label for label, _ in _formula_words_label(page, in_pieces)] == [
+        "text",
+        "display_formula",
+        "formula_number",
+    ]
+
+
+def test_an_equation_number_boxed_apart_is_the_formulas_number(tmp_path):
+    from ocrvl.types import Region
+
+    page = _formula_page(tmp_path)
+    s = page.dpi / 72
+    detected = [Region((35 * s, 48 * s, 300 * s, 64 * s), "text", 0.9),
+                Region((147 * s, 106 * s, 215 * s, 124 * s), "display_formula", 0.6),
+                Region((336 * s, 108 * s, 360 * s, 124 * s), "text", 0.6)]  # fmt: skip
+    labels = _formula_words_label(page, detected)
+    assert labels[1:] == [("display_formula", "x 2+ y 2= r 2"), ("formula_number", "(1)")]
+
+
+def test_a_listing_boxed_in_two_parts_is_one_listing(tmp_path):
+    from ocrvl.documents import iter_pages
+    from ocrvl.types import Region
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=300)
+    for y in (16, 28, 40):
+        page.insert_text(
+            (40, y), "Prose in the body face runs along this line of the page.", fontname="tiro", fontsize=10
+        )
+    code = {60: "function add(a, b) {", 72: "    return a + b;", 84: "}", 108: "console.log(add(3, 5));"}
+    for y, line in code.items():
+        page.insert_text((40, y), line, fontname="cour", fontsize=9)
+    doc.save(tmp_path / "listing.pdf")
+    loaded = next(iter_pages(tmp_path / "listing.pdf"))
+    s = loaded.dpi / 72
+    detected = [Region((35 * s, 6 * s, 330 * s, 44 * s), "text", 0.9),
+                Region((35 * s, 52 * s, 160 * s, 88 * s), "text", 0.9),
+                Region((35 * s, 100 * s, 170 * s, 112 * s), "text", 0.9)]  # fmt: skip
+    labels = _formula_words_label(loaded, detected)
+    assert labels[1:] == [("algorithm", "function add(a, b) { return a + b; } console.log(add(3, 5));")]
