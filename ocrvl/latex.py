@@ -73,6 +73,14 @@ _MATH_FONT = re.compile(
 )
 
 
+_ITALIC_FONT = re.compile(r"italic|oblique|-It\b|^(?:[A-Z]{6}\+)?(?:cmti|cmmi|sfti)", re.IGNORECASE)
+
+
+def is_italic_font(font: str) -> bool:
+    """Whether `font` is an italic face, TeX's text and math italics among them."""
+    return bool(_ITALIC_FONT.search(font))
+
+
 def is_math_font(font: str) -> bool:
     """Whether text in `font` is set as mathematics (a math italic, symbol or extension font)."""
     return bool(_MATH_FONT.match(font.replace(" ", "").replace("-", "")))

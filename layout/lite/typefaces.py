@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from ocrvl.geometry import area, center, contains_point, row_overlap, union_box
-from ocrvl.latex import BIG_OPERATORS, FUNCTION_NAMES, RELATIONS, is_math_font
+from ocrvl.latex import BIG_OPERATORS, FUNCTION_NAMES, RELATIONS, is_italic_font, is_math_font
 from ocrvl.layout.lite.cdla import set_label
 from ocrvl.layout.lite.regions import line_boxes
 from ocrvl.types import Region, TextSpan, Word
@@ -18,7 +18,6 @@ _CODE_SHARE = 0.9  # a listing: at least this share of its characters fixed-pitc
 _FILLED = 0.25  # a picture box this much covered by text-layer runs holds a formula (a chart's labels cover little)
 _MONOSPACED_PAGE = 0.5  # a page set mostly fixed-pitch (a typewritten form) has no listings to tell apart
 _COMBINING = frozenset("+±×÷·−∓⋅") | RELATIONS | BIG_OPERATORS
-_ITALIC = re.compile(r"italic|oblique|-It\b", re.IGNORECASE)
 _CODE_MARKS = re.compile(r"[(){}\[\];=<>_/#$]|\.\w")
 
 
@@ -65,7 +64,7 @@ def is_display_formula(spans: Sequence[TextSpan]) -> bool:
     if _prose_letters(spans) > _PROSE_SHARE * _visible(text):
         return False
     symbols = any(c in _COMBINING - {"+", "="} or "\u0370" <= c <= "\u03ff" for c in text)
-    variables = any(len(s.text.strip()) <= 2 and s.text.strip().isalpha() and _ITALIC.search(s.font) for s in spans)
+    variables = any(len(s.text.strip()) <= 2 and s.text.strip().isalpha() and is_italic_font(s.font) for s in spans)
     return symbols or variables or any(is_math_font(s.font) for s in spans) or _has_script(spans)
 
 
@@ -76,7 +75,7 @@ def _prose_letters(spans: Sequence[TextSpan]) -> int:
         len(word)
         for s in spans
         if not is_math_font(s.font)
-        for word in re.findall(r"[^\W\d_]{4,}" if _ITALIC.search(s.font) else r"[^\W\d_]{3,}", s.text)
+        for word in re.findall(r"[^\W\d_]{4,}" if is_italic_font(s.font) else r"[^\W\d_]{3,}", s.text)
         if word not in FUNCTION_NAMES
     )
 

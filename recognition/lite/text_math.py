@@ -17,6 +17,7 @@ from ocrvl.latex import (
     FUNCTION_NAMES,
     LIMIT_FUNCTIONS,
     RELATIONS,
+    is_italic_font,
     is_math_font,
     latex_symbol,
 )
@@ -92,11 +93,11 @@ def _atoms(span: TextSpan) -> list[_Atom]:
 
     if text in ACCENTS:
         return [_Atom("", span.bbox, span.size, span.baseline, accent=ACCENTS[text])]
-    upright = not is_math_font(span.font) and not _ITALIC.search(span.font)
+    upright = not is_math_font(span.font) and not is_italic_font(span.font)
     for piece in pieces:
         word = piece.group()
         box = (x0 + (lead + piece.start()) * step, y0, x0 + (lead + piece.end()) * step, y1)
-        if word in BIG_OPERATORS or (word in FUNCTION_NAMES and not is_math_italic(span.font)):
+        if word in BIG_OPERATORS or (word in FUNCTION_NAMES and not _is_math_italic(span.font)):
             flush()
             latex = latex_symbol(word) if word in BIG_OPERATORS else "\\" + word
             takes_limits = word in BIG_OPERATORS or word in LIMIT_FUNCTIONS
@@ -117,10 +118,9 @@ def _atoms(span: TextSpan) -> list[_Atom]:
 
 
 _BOLD = re.compile(r"bold|black|heavy|-bd\b|^(?:[A-Z]{6}\+)?cmbx", re.IGNORECASE)
-_ITALIC = re.compile(r"italic|oblique|-It\b|^(?:[A-Z]{6}\+)?(?:cmti|cmmi|sfti)", re.IGNORECASE)
 
 
-def is_math_italic(font: str) -> bool:
+def _is_math_italic(font: str) -> bool:
     """Letters in a math italic font are variables, never a named function ("sin" set in CMMI is s·i·n)."""
     return bool(re.match(r"^(?:[A-Z]{6}\+)?(?:cmmi|txmi|ntxmi|newtxmi|pxmi|mtmi|lmmi)", font, re.IGNORECASE))
 
@@ -145,10 +145,7 @@ def _latex(text: str) -> str:
         if char in _SUBSCRIPT_DIGITS:
             out += f"_{{{_SUBSCRIPT_DIGITS[char]}}}"
             continue
-        symbol = latex_symbol(char)
-        if out and re.search(r"\\[A-Za-z]+$", out) and symbol[:1].isalpha():
-            out += " "
-        out += symbol
+        out = _append(out, latex_symbol(char))
     return out
 
 
