@@ -28,6 +28,7 @@ from ocrvl.layout.lite.relabel import (
     tables_from_orphan_grids,
 )
 from ocrvl.layout.lite.ruled_grids import tables_from_ruled_grids
+from ocrvl.layout.lite.side_text import split_side_text
 from ocrvl.layout.lite.table_columns import grow_tables_over_figure_columns
 from ocrvl.layout.lite.table_headers import grow_tables_over_header_rows
 from ocrvl.layout.lite.text_columns import split_text_columns
@@ -43,7 +44,7 @@ def refine_layout(
 
     `ocr_words`: the words were read off the image (a scan, photo or screenshot), not a text layer;
     only then may a page of grid-like text with no detected table become one table (a table crop)."""
-    words = join_drop_caps(words)
+    words, side_text = split_side_text(join_drop_caps(words))
     regions = merge_same_line_pieces(clean_regions(detected, page.width, page.height))
     grow_tables_to_rulings(regions, page.rulings)
     tables_from_ruled_grids(regions, words, page.rulings)
@@ -60,7 +61,7 @@ def refine_layout(
         per_region, _ = assign_words(regions, words)
         if tables_from_orphan_grids(regions, per_region, found):
             per_region, _ = assign_words(regions, words)
-    if promote_tables(regions, per_region, whole_page=ocr_words):
+    if promote_tables(regions, per_region, page.image, whole_page=ocr_words):
         per_region, _ = assign_words(regions, words)
     demote_listed_tables(regions, per_region, page.rulings)
     tables_from_figure_columns(regions, per_region)
@@ -77,6 +78,6 @@ def refine_layout(
     mark_page_furniture(regions, per_region, page.height)
     order_regions(regions, per_region)
     mark_doc_title(regions, per_region, page.index)
-    pairs = list(zip(regions, per_region))
+    pairs = list(zip(regions, per_region)) + side_text
     pairs.sort(key=lambda pair: (pair[0].order is None, pair[0].order or 0))
     return pairs

@@ -6,10 +6,13 @@ import re
 import statistics
 from collections.abc import Sequence
 
+import numpy as np
+
 from ocrvl.cjk import is_cjk
 from ocrvl.geometry import row_overlap, union_box
 from ocrvl.labels import FIGURE, MARGINAL_LABELS, NO_FIGURE
 from ocrvl.layout.lite.cdla import LABEL_IDS, set_label
+from ocrvl.layout.lite.paint import painted_share
 from ocrvl.layout.lite.regions import group_lines, line_boxes, linked_groups
 from ocrvl.types import BBox, Region, Ruling, Word
 
@@ -203,13 +206,20 @@ def _mostly_prose(words: Sequence[Word]) -> bool:
     return len(prose) >= 3 and sum(map(len, prose)) >= 0.5 * sum(map(len, lines))
 
 
-def promote_tables(regions: list[Region], words_per_region: list[list[Word]], whole_page: bool) -> bool:
-    """Turn text that is laid out as a grid into a table: a picture box holding a grid of short text
-    (a table the detector took for a figure), or, with `whole_page` (an image page), when no table was
-    found, the whole page (a screenshot or crop of a table). Returns True when the regions changed."""
+def promote_tables(
+    regions: list[Region], words_per_region: list[list[Word]], image: np.ndarray, whole_page: bool
+) -> bool:
+    """Turn text that is laid out as a grid into a table: a picture box holding a grid of short text and
+    little paint besides (a table the detector took for a figure; a pie's labels can fall into rows and
+    columns too), or, with `whole_page` (an image page), when no table was found, the whole page (a
+    screenshot or crop of a table). Returns True when the regions changed."""
     changed = False
     for region, words in zip(regions, words_per_region):
-        if region.label in ("image", "chart") and _grid_like(words):
+        if (
+            region.label in ("image", "chart")
+            and _grid_like(words)
+            and painted_share(image, region.bbox, words) < _MAX_TABLE_PAINT
+        ):
             set_label(region, "table")
             changed = True
     if not whole_page or any(r.label == "table" for r in regions):
@@ -217,11 +227,16 @@ def promote_tables(regions: list[Region], words_per_region: list[list[Word]], wh
     # A crop of a table often has its header row boxed as a page header: try with it first.
     for kept_labels in ((), ("header", "footer")):
         words = [w for r, ws in zip(regions, words_per_region) if r.label not in kept_labels for w in ws]
-        if _grid_like(words):
+        box = union_box([w.bbox for w in words]) if words else None
+        if box and _grid_like(words) and painted_share(image, box, words) < _MAX_TABLE_PAINT:
             regions[:] = [r for r in regions if r.label in kept_labels]
-            regions.append(Region(union_box([w.bbox for w in words]), "table", 0.0, cls_id=LABEL_IDS["table"]))
+            regions.append(Region(box, "table", 0.0, cls_id=LABEL_IDS["table"]))
             return True
     return changed
+
+
+# A table's share of paint besides its text (rules, a few shaded cells); charts and photos paint far more.
+_MAX_TABLE_PAINT = 0.2
 
 
 def _grid_like(words: Sequence[Word], min_columns: int = 2) -> bool:

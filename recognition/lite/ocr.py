@@ -16,7 +16,7 @@ from ocrvl.recognition.lite.line_orientation import LineOrientation
 from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_CASCADES, OcrModel, find_ocr_model
 from ocrvl.recognition.lite.onnx_sessions import SessionPool, open_session
 from ocrvl.recognition.lite.text_detection import DetectionOptions, TextDetector
-from ocrvl.recognition.lite.text_recognition import TextRecognizer, crop_line, read_dictionary
+from ocrvl.recognition.lite.text_recognition import TextRecognizer, crop_line, is_upright_line, read_dictionary
 from ocrvl.types import BBox, Word
 
 
@@ -121,6 +121,7 @@ class LineReader:
             if models.orientation is not None:
                 lines = models.orientation.upright(lines)
             read = models.recognizer.read(lines)
+            read = _read_upright_lines_every_way(models.recognizer, bgr, quads, lines, read)
         words = []
         for quad, (text, score) in zip(quads, read):
             text = tidy_spacing(text.strip())
@@ -163,6 +164,36 @@ def read_doubtfully(words: Sequence[Word]) -> bool:
     was read."""
     longest = sorted(words, key=lambda word: word.bbox[2] - word.bbox[0], reverse=True)[:_CHECKED_LINES]
     return not longest or float(np.mean([word.score for word in longest])) < _DOUBTFUL_SCORE
+
+
+# A line at least this many times as tall as wide holds several characters; a shorter one may be a character or
+# two standing upright (a figure alone in a narrow table column), which reads right only unturned.
+_SURELY_RUNNING = 2.5
+
+
+def _read_upright_lines_every_way(
+    recognizer: LineRecognizer,
+    bgr: np.ndarray,
+    quads: Sequence[np.ndarray],
+    lines: list[np.ndarray],
+    read: list[tuple[str, float]],
+) -> list[tuple[str, float]]:
+    """`read` with each line taller than wide read again turned the other way, and as it stands when it may be
+    a character or two, keeping the most confident reading: which way such a line runs (up a spine or an arXiv
+    stamp, down a Chinese column) shows only in how it reads."""
+    upright = [i for i, quad in enumerate(quads) if is_upright_line(quad)]
+    if not upright:
+        return read
+    standing = [i for i in upright if not is_upright_line(quads[i], _SURELY_RUNNING)]
+    again = recognizer.read(
+        [np.ascontiguousarray(lines[i][::-1, ::-1]) for i in upright]
+        + [crop_line(bgr, quads[i], turn=False) for i in standing]
+    )
+    best = list(read)
+    for i, reading in zip(upright + standing, again):
+        if reading[1] > best[i][1]:
+            best[i] = reading
+    return best
 
 
 def _mean_score(read: list[tuple[str, float]]) -> float:

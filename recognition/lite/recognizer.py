@@ -67,6 +67,8 @@ class LiteRecognizer:
                 extent = union_box([region.bbox, *(w.bbox for w in words)])  # the box may cut its words
                 latex = formula_latex(page.spans, page.rulings, extent)
                 block.content = f"$${latex}$$" if latex else ""  # delimited as the vl engine's formulas are
+            elif region.label == "aside_text":
+                block.content = " ".join(w.text for w in words)  # in the order refine_layout gave: up the page
             elif region.label == "algorithm" and self.uses_text_layer(page):
                 block.content = region_code(words, _fixed_pitch(page.spans, region.bbox))
             else:

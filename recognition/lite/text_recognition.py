@@ -96,16 +96,29 @@ def ctc_decode(probabilities: np.ndarray, characters: list[str]) -> tuple[str, f
     return text, float(probabilities.max(axis=1)[keep].mean())
 
 
-def crop_line(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """The line inside `quad` cut out of `image` and straightened; a line much taller than wide (vertical
-    text) is turned to lie on its side."""
+def _quad_size(quad: np.ndarray) -> tuple[int, int]:
     width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
     height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    return width, height
+
+
+def is_upright_line(quad: np.ndarray, ratio: float = 1.5) -> bool:
+    """Whether the line in `quad` is at least `ratio` times as tall as wide: text running up or down the page,
+    which `crop_line` turns to lie on its side (at the default ratio; one character alone can be that tall)."""
+    width, height = _quad_size(quad)
+    return height >= ratio * width
+
+
+def crop_line(image: np.ndarray, quad: np.ndarray, turn: bool = True) -> np.ndarray:
+    """The line inside `quad` cut out of `image` and straightened; with `turn`, a line much taller than wide
+    (vertical text) is turned a quarter anticlockwise to lie on its side, which is upright for text running
+    down the page (a line running up comes out upside down)."""
+    width, height = _quad_size(quad)
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     transform = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
     line = cv2.warpPerspective(
         image, transform, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC
     )
-    if line.shape[0] >= 1.5 * line.shape[1]:
+    if turn and is_upright_line(quad):
         line = np.rot90(line)
     return line

@@ -79,3 +79,43 @@ def test_table_crop_of_decimal_figures_is_still_one_table():
         ]
     pairs = refine_layout([Region((90, 90, 900, 300), "text", 0.4)], words, _page(), ocr_words=True)
     assert _labels(pairs) == ["table"]
+
+
+def _picture_page(draw) -> Page:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1200, 1600), "white")
+    draw(ImageDraw.Draw(image))
+    return Page(source=Path("x.png"), index=0, page_count=1, image=np.asarray(image), dpi=144)
+
+
+# A pie's labels: names outside the wedges, shares on them; by chance they fall into rows and three columns.
+PIE_LABELS = [
+    ("Scientific", 620, 300), ("Financial", 270, 380), ("17%", 560, 380), ("32%", 400, 460), ("Patents", 700, 460),
+    ("8%", 600, 540), ("6%", 400, 620), ("21%", 580, 620), ("Tenders", 280, 700), ("16%", 470, 700),
+    ("Manuals", 640, 700), ("Laws", 420, 780),
+]  # fmt: skip
+
+
+def test_a_pie_chart_whose_labels_fall_into_rows_stays_a_picture():
+    def pie(draw):
+        for k, colour in enumerate(("#4c9", "#f93", "#69f", "#c6c", "#e55", "#cb8")):
+            draw.pieslice((300, 300, 800, 800), 60 * k, 60 * (k + 1), fill=colour)
+
+    words = [_piece(text, x, y) for text, x, y in PIE_LABELS]
+    pairs = refine_layout([Region((250, 280, 820, 820), "image", 0.9)], words, _picture_page(pie), ocr_words=True)
+    assert _labels(pairs) == ["image"]
+
+
+def test_a_striped_table_boxed_as_a_picture_becomes_a_table():
+    def stripes(draw):
+        draw.rectangle((250, 280, 950, 320), fill="#234")  # a dark header row behind white text
+        for row in range(1, 8, 2):
+            draw.rectangle((250, 280 + 40 * row, 950, 320 + 40 * row), fill="#e8e8ee")
+
+    words = [_piece("Region", 270, 290), _piece("2019", 520, 290), _piece("2020", 720, 290)]
+    for row in range(1, 8):
+        y = 290 + 40 * row
+        words += [_piece(f"District {row}", 270, y), _piece(f"{100 + row}", 520, y), _piece(f"{120 + row}", 720, y)]
+    pairs = refine_layout([Region((250, 280, 950, 600), "image", 0.9)], words, _picture_page(stripes), ocr_words=True)
+    assert _labels(pairs) == ["table"]

@@ -1,0 +1,38 @@
+"""Lines taller than wide: text running up the page (a spine, an arXiv stamp) reads the right way round, and a
+figure standing alone in a narrow box reads as printed, never as its half-turned twin (a 9 as a 6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocrvl.recognition.lite.ocr import LineReader
+
+STAMP = "arXiv:2206.01062v1"
+
+
+@pytest.fixture(scope="module")
+def reader() -> LineReader:
+    return LineReader()
+
+
+def test_a_line_running_up_the_page_reads_the_right_way_round(reader):
+    line = Image.new("RGB", (560, 70), "white")
+    ImageDraw.Draw(line).text((20, 10), STAMP, fill="black", font=ImageFont.load_default(size=40))
+    page = Image.new("RGB", (300, 800), "white")
+    page.paste(line.rotate(90, expand=True), (100, 100))  # anticlockwise: the text runs up
+    (word,) = reader.read(np.asarray(page))
+    assert word.text == STAMP
+
+
+def test_figures_standing_alone_in_narrow_boxes_read_as_printed(reader):
+    figures = "96574"
+    row = Image.new("RGB", (700, 200), "white")
+    draw = ImageDraw.Draw(row)
+    for k, figure in enumerate(figures):
+        draw.text((40 + 130 * k, 60), figure, fill="black", font=ImageFont.load_default(size=40))
+    page = row.resize((700, 400))  # drawn tall: each figure's box is about twice as tall as wide
+    words = sorted(reader.read(np.asarray(page)), key=lambda word: word.bbox[0])
+    assert sum(word.bbox[3] - word.bbox[1] >= 1.5 * (word.bbox[2] - word.bbox[0]) for word in words) >= 3
+    assert "".join(word.text for word in words) == figures
