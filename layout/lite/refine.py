@@ -20,6 +20,7 @@ from ocrvl.layout.lite.regions import (
 from ocrvl.layout.lite.relabel import (
     demote_listed_tables,
     drop_prose_pictures,
+    drop_worded_formulas,
     mark_doc_title,
     mark_page_furniture,
     promote_tables,
@@ -50,6 +51,8 @@ def refine_layout(
     tables_from_ruled_grids(regions, words, page.rulings)
     per_region, orphans = assign_words(regions, words)
     if drop_prose_pictures(regions, per_region):
+        per_region, orphans = assign_words(regions, words)
+    if drop_worded_formulas(regions, per_region):
         per_region, orphans = assign_words(regions, words)
     if ocr_words and pictures_from_drawings(regions, words, page.image):
         per_region, orphans = assign_words(regions, words)

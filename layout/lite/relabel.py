@@ -200,6 +200,22 @@ def drop_prose_pictures(regions: list[Region], words_per_region: list[list[Word]
     return not all(keep)
 
 
+def drop_worded_formulas(regions: list[Region], words_per_region: list[list[Word]]) -> bool:
+    """Remove display-formula boxes that hold an answer choice ("B. 2") or Chinese prose, and no relation: on
+    exam pages the detector boxes a piece of a row of choices as a formula, which would cut the row in two.
+    Their words then join the text around them. Returns True when a box was removed."""
+    keep = [not (region.label == "display_formula" and words and _worded(_piece_text(words)))
+            for region, words in zip(regions, words_per_region)]  # fmt: skip
+    regions[:] = [r for r, k in zip(regions, keep) if k]
+    return not all(keep)
+
+
+def _worded(text: str) -> bool:
+    if _SENTENCE_MARKS & set(text):
+        return True
+    return bool(_ENUMERATED.match(text.strip())) and not _MATH_RELATIONS & set(text)
+
+
 def _mostly_prose(words: Sequence[Word]) -> bool:
     lines = [" ".join(w.text for w in line) for line in group_lines(words)]
     prose = [line for line in lines if len(line) >= 25]

@@ -44,7 +44,7 @@ _PRINT_MARGIN = 0.1
 # on the line's middle rows; within _ADJACENT of the line's box it belongs to the line's last (or first) word, and
 # the box grows over it, further out it is read as a line of its own. A mark that reaches this far above or below
 # the line's box is no glyph of it (a rule, a figure), and one under _MIN_GLYPH of a line height tall is a speck.
-_STRAY_REACH = 3.0
+_STRAY_REACH = 5.0
 _ADJACENT = 0.5
 _OVERHANG = 0.15
 _MIN_GLYPH = 0.25
@@ -77,11 +77,13 @@ class PageInk:
     def with_stray_print(self, quads: list[Quad]) -> list[Quad]:
         """The `quads` grown over print the detector left out at their ends, and new lines for print it left out
         a little further along their rows: a closing bracket set apart ("（      ）"), a lone figure after an
-        answer letter ("B.  0"), a bullet."""
-        grown = [quad.copy() for quad in quads]
-        added: list[Quad] = []
+        answer letter ("B.  0"), a bullet. A line added is looked beside in turn: the detector can miss the last
+        of a row of answer choices set far apart ("C. 2      D.  -1") whole."""
+        lines = [quad.copy() for quad in quads]
         extents = np.array([[*self._rows(q), np.floor(q[:, 0].min()), np.ceil(q[:, 0].max())] for q in quads])
-        for k, quad in enumerate(quads):
+        k = 0
+        while k < len(lines):
+            quad = lines[k]
             for side in (-1, 1):
                 blob = self._stray_beside(quad, side, extents)
                 if blob is None:
@@ -92,7 +94,7 @@ class PageInk:
                 line_rows = bottom - top <= height
                 if line_rows and gap <= _ADJACENT * height:
                     corners = [1, 2] if side > 0 else [0, 3]
-                    grown[k][corners, 0] = (end if side > 0 else start) + side * _STRAY_PADDING * height
+                    lines[k][corners, 0] = (end if side > 0 else start) + side * _STRAY_PADDING * height
                 else:  # further out, or a drop cap: boxed as the detector would, padded all round
                     pad = _STRAY_PADDING * height
                     x0, y0, x1, y1 = (
@@ -101,9 +103,10 @@ class PageInk:
                         end + pad,
                         bottom if line_rows else bottom + pad,
                     )
-                    added.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32))
+                    lines.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32))
                     extents = np.vstack([extents, [y0, y1, np.floor(x0), np.ceil(x1)]])
-        return grown + added
+            k += 1
+        return lines
 
     def _stray_beside(self, quad: Quad, side: int, lines: np.ndarray) -> tuple[float, float, float, float] | None:
         """The box of the first print within reach beyond one end of a level line (side -1: left, 1: right) that

@@ -79,3 +79,19 @@ def test_a_line_of_large_chinese_print_at_the_top(line, boxed_as, label):
     ]
     labels = {words[0].text: region.label for region, words in refine_layout(detected, [top, *body], page, True)}
     assert labels[line] == label
+
+
+def test_a_choice_the_detector_boxed_as_a_formula_stays_in_its_row():
+    """A choice ("B. 2") boxed as a display formula in the middle of its row would cut the row in two (the choices
+    left of it read with the next question); it is text, and the row reads in order."""
+    words, y = [], 120
+    for k in range(3):
+        words += [_ocr_line(f"{k + 1}. 下列各数中，最小的数是（ ）", 100, y)]
+        words += [_ocr_line(f"{letter}. {k + n}", 140 + 300 * n, y + 60) for n, letter in enumerate("ABCD")]
+        y += 130
+    formula = Region((440, 300, 560, 340), "display_formula", 0.5)  # around "B. 2" of the second row
+    page = Page(source=Path("exam.png"), index=0, page_count=1, image=np.full((1700, 1300, 3), 255, np.uint8), dpi=200)
+    pairs = refine_layout([Region((90, 110, 1250, 230), "text", 0.9), formula], words, page, ocr_words=True)
+    assert "display_formula" not in [region.label for region, _ in pairs]
+    text = " ".join(w.text for _, ws in pairs for w in ws)
+    assert "A. 1 B. 2 C. 3 D. 4 3." in text

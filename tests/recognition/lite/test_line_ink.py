@@ -150,6 +150,13 @@ def test_print_the_detector_left_beside_a_line_is_read_with_it_or_on_its_own():
     assert _x_extents(found) == [(48, 82), (90, 184), (90, 410), (130, 510), (438, 474)]
 
 
+def test_the_last_of_a_row_of_answer_choices_set_far_apart_is_found_whole():
+    # "C. 2" found; "D." four line heights further along and its "-1" beyond it, both missed by the detector
+    page = inked_page([[(100, 120), (140, 160), (330, 350), (390, 400), (406, 416)]])
+    found = PageInk(page).with_stray_print([line_quad(0, 90, 170)])
+    assert _x_extents(found) == [(90, 170), (318, 362), (378, 428)]
+
+
 def test_a_rule_beside_a_line_is_no_print_of_it():
     page = inked_page([words(100, 400)])
     page[60:260, 440:443] = 0  # a vertical rule running far above and below the line
