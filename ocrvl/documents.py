@@ -467,7 +467,8 @@ def _rect_rules(r: pymupdf.Rect, edges: bool) -> list[tuple[pymupdf.Point, pymup
 
 
 def _highlight(pdf_page: pymupdf.Page, rect: pymupdf.Rect, words: list[Word], scale: float) -> bool:
-    """A filled box hugging one line of text (a coloured text background), not a shaded table cell."""
+    """A filled box hugging one line of text (a coloured text background), or behind part of a word (a mark on
+    a few of its letters), not a shaded table cell: a cell holds whole words."""
     box = _to_pixels(pdf_page, rect, scale)
     heights = [
         w.bbox[3] - w.bbox[1]
@@ -475,7 +476,12 @@ def _highlight(pdf_page: pymupdf.Page, rect: pymupdf.Rect, words: list[Word], sc
         if box[0] - 2 <= (w.bbox[0] + w.bbox[2]) / 2 <= box[2] + 2
         and box[1] - 2 <= (w.bbox[1] + w.bbox[3]) / 2 <= box[3] + 2
     ]
-    return bool(heights) and (box[3] - box[1]) < _HIGHLIGHT * max(heights)
+    if heights:
+        return (box[3] - box[1]) < _HIGHLIGHT * max(heights)
+    return any(
+        w.bbox[0] - 2 <= box[0] and box[2] <= w.bbox[2] + 2 and min(box[3], w.bbox[3]) > max(box[1], w.bbox[1])
+        for w in words
+    )
 
 
 def _is_white(color) -> bool:

@@ -79,6 +79,21 @@ def test_vector_table_lines_become_rulings(tmp_path):
     assert np.allclose(horizontal, [50, 80, 110], atol=1) and len(vertical) == 1
 
 
+def test_a_shaded_cell_gives_rules_but_a_mark_behind_part_of_a_word_does_not(tmp_path):
+    """A shaded table cell's edges are rules; a lighter box behind the last digit of "0.15" inside it (a mark on
+    part of a word) is not: its edges would cut the figure in two."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    page.draw_rect(pymupdf.Rect(100, 90, 200, 110), color=None, fill=(0.65, 0.65, 0.65))
+    page.insert_text((130, 104), "0.15", fontsize=11)
+    word = page.get_text("words")[0]
+    page.draw_rect(pymupdf.Rect(word[2] - 5, 91, word[2], 109), color=None, fill=(0.75, 0.75, 0.75))
+    doc.save(tmp_path / "shaded.pdf")
+    (loaded,) = iter_pages(tmp_path / "shaded.pdf", LoadOptions(dpi=72))
+    vertical = sorted(round(r.x0) for r in loaded.rulings if not r.horizontal)
+    assert vertical == [100, 200]
+
+
 # ------------------------------------------------------------------------------------------ hostile input
 
 

@@ -2,8 +2,9 @@
 
 A born-digital page's rulings are joined into connected frames. A frame is a table when rules run
 across it between at least three rows of text, at least one rule runs down inside it between text,
-and most of its rows hold text; gridlines inside a larger picture box (a chart) and boxes around a
-paragraph (two rules across) are not. Text and picture regions the frame holds give way to one table region.
+and most of its rows hold text, or when it rules off two rows of text into three columns or more;
+gridlines inside a larger picture box (a chart) and boxes around a paragraph (two rules across) are not.
+Text and picture regions the frame holds give way to one table region.
 """
 
 from __future__ import annotations
@@ -84,10 +85,12 @@ def _holds_a_table(frame: list[Ruling], box: BBox, words: Sequence[Word]) -> boo
         for r in frame
         if not r.horizontal and x0 + _SAME_LINE < r.x0 < x1 - _SAME_LINE and _crosses_text_rows(r, words)
     ]
-    if len(rows) < 4 or not inner_columns:  # four rules across make three rows
-        return False
     centres = [center(w.bbox)[1] for w in words]
     filled = sum(any(a < cy < b for cy in centres) for a, b in zip(rows, rows[1:]))
+    if len(rows) == 3:  # two rows: a header and one row of figures, every cell ruled off
+        return len({round(r.x0 / _SAME_LINE) for r in inner_columns}) >= 2 and filled == 2
+    if len(rows) < 4 or not inner_columns:  # four rules across make three rows
+        return False
     return filled >= 3 and filled >= _FILLED_ROWS * (len(rows) - 1)
 
 

@@ -839,7 +839,86 @@ def _cells(
     _open_under_group_rules(grid, row_rules, lh)
     _open_under_group_header_line(grid, straddled)
     grid.v_open |= {rc for rc in straddled if not grid.filled(rc[0], rc[1] + 1)}
+    _open_section_rows(grid, vrules, lh)
+    _open_centred_group_headers(grid, vrules, lh)
     return _merge(grid)
+
+
+def _open_centred_group_headers(grid: _Layout, vrules: list[_Rule], lh: float) -> None:
+    """In the header rows (above the first row of figures beside a label), a label centred over more of the
+    column heads under it than it covers (a year over its group's "Number" and "Percent" columns) spans them:
+    its span grows by a column on each side, or on one, while the columns it takes are empty in its row and
+    headed in the row under it, no rule divides them, and the span stays centred on the label."""
+    n_rows, n_cols = len(grid.rows) - 1, len(grid.cols) - 1
+    first_data = next((r for r in range(n_rows) if grid.filled(r, 0) and _holds_figures(grid, r)), n_rows)
+    # where each column's print runs in the body: a group's label is centred on its columns' print, not on the
+    # borders between them (the gap before a stub is often the widest)
+    edges = [(grid.cols[c], grid.cols[c + 1]) for c in range(n_cols)]
+    for c in range(n_cols):
+        body = [f for (r, col), frags in grid.frags.items() if col == c and r >= first_data for f in frags]
+        if body:
+            edges[c] = (min(f.x0 for f in body), max(f.x1 for f in body))
+    for r in range(first_data - 1):
+        labels = [c for c in range(n_cols) if grid.filled(r, c)]
+        if len(labels) < 2:
+            continue
+        runs = {c: _run(grid, r, c, n_cols) for c in labels}
+        # columns already in some cell: a label's span, or a cell running down into or out of this row
+        taken = {k for first, last in runs.values() for k in range(first, last + 1)}
+        taken |= {c for c in range(n_cols) if (r, c) in grid.h_open or (r - 1, c) in grid.h_open}
+        for c in labels:
+            frags = grid.frags[r, c]
+            centre = (min(f.x0 for f in frags) + max(f.x1 for f in frags)) / 2
+            first, last = runs[c]
+            while True:
+                wider = [
+                    (left, right)
+                    for left, right in ((first - 1, last + 1), (first - 1, last), (first, last + 1))
+                    if 0 <= left and right < n_cols
+                    and not ({left, right} - set(range(first, last + 1))) & taken
+                    and all(grid.filled(r + 1, k) for k in (left, right))
+                    and abs((edges[left][0] + edges[right][1]) / 2 - centre) <= lh
+                    and not _divided(grid, r, (grid.cols[left + 1], grid.cols[right]), vrules, lh)
+                ]  # fmt: skip
+                if not wider:
+                    break
+                first, last = wider[0]
+            if (first, last) != runs[c]:
+                grid.frags[r, first] = grid.frags.pop((r, c))  # _merge grows a cell from its first column
+                grid.v_open |= {(r, k) for k in range(first, last)}
+                taken |= set(range(first, last + 1))
+
+
+def _run(grid: _Layout, r: int, c: int, n_cols: int) -> tuple[int, int]:
+    """The first and last column of the cell of row r that holds column c (borders open between them)."""
+    first, last = c, c
+    while first > 0 and (r, first - 1) in grid.v_open:
+        first -= 1
+    while last + 1 < n_cols and (r, last) in grid.v_open:
+        last += 1
+    return first, last
+
+
+def _divided(grid: _Layout, r: int, xs: tuple[float, float], vrules: list[_Rule], lh: float) -> bool:
+    """Whether a rule runs down row r at either of the column borders `xs`."""
+    top, bottom = grid.rows[r], grid.rows[r + 1]
+    return any(abs(v.pos - x) <= lh / 2 and v.covers(top, bottom) for x in xs for v in vrules)
+
+
+def _open_section_rows(grid: _Layout, vrules: list[_Rule], lh: float) -> None:
+    """A row holding nothing but a label in the first column that already runs on over the next (its text
+    crosses the border, or no rule divides them there: a section's name between groups of data rows, "Language
+    and Literacy") spans the whole row, unless rules divide the rest of it."""
+    n_cols = len(grid.cols) - 1
+    if n_cols < 3:
+        return
+    for r in range(len(grid.rows) - 1):
+        if (r, 0) not in grid.v_open or any(grid.filled(r, c) for c in range(1, n_cols)):
+            continue
+        top, bottom = grid.rows[r], grid.rows[r + 1]
+        ruled = any(abs(v.pos - x) <= lh / 2 and v.covers(top, bottom) for x in grid.cols[2:-1] for v in vrules)
+        if not ruled:
+            grid.v_open |= {(r, c) for c in range(n_cols - 1)}
 
 
 def _place(grid: _Layout, frags: list[_Frag], lh: float) -> set[tuple[int, int]]:

@@ -69,3 +69,32 @@ def test_gridlines_of_a_chart_inside_its_picture_box_stay_a_picture():
     words += _words("Share of answers by year", 300, 900, 99)
     pairs = refine_layout([Region((150, 350, 1050, 950), "chart", 0.8)], words, _page(rulings))
     assert [r.label for r, _ in pairs] == ["chart"]
+
+
+def _ruled_two_rows(header: list[str], figures: list[str]) -> tuple[list[Word], list[Ruling]]:
+    """A header row and one row of figures, every cell ruled off (a turnover table of one year)."""
+    edges = [200, 420, 560, 720, 960][: len(header) + 1]
+    rulings = [Ruling(edges[0], y, edges[-1], y) for y in (500, 540, 580)]
+    rulings += [Ruling(x, 500, x, 580) for x in edges]
+    words = []
+    for k, (top, bottom) in enumerate(zip(header, figures)):
+        words += _words(top, edges[k] + 10, 512, 2 * k) + _words(bottom, edges[k] + 10, 552, 2 * k + 1)
+    return words, rulings
+
+
+def test_two_rows_ruled_off_into_columns_the_detector_missed_become_a_table():
+    words, rulings = _ruled_two_rows(
+        ["Products", "Butter", "Margarine", "Low fat"], ["Turnover", "6028", "1385", "836"]
+    )
+    pairs = refine_layout([Region((200, 500, 960, 580), "text", 0.6)], words, _page(rulings))
+    assert [r.label for r, _ in pairs] == ["table"]
+
+
+def test_a_framed_note_under_a_ruled_title_stays_text():
+    words = _words("Note on the figures", 172, 420, 0)
+    words += [
+        w for k in range(2) for w in _words(f"A framed note that runs on for line {k} of it", 172, 470 + 24 * k, k + 1)
+    ]
+    rulings = _rect(160, 400, 900, 530) + [Ruling(160, 450, 900, 450)]
+    pairs = refine_layout([Region((165, 410, 800, 520), "text", 0.7)], words, _page(rulings))
+    assert [r.label for r, _ in pairs] == ["text"]

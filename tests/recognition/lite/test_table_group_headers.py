@@ -8,7 +8,7 @@
 
 from ocrvl.recognition.lite.tables import table_html
 from ocrvl.types import Word
-from tests.recognition.lite.test_tables import grid, hline, texts
+from tests.recognition.lite.test_tables import grid, hline, texts, vline
 
 
 def _cell(text: str, x: float, y: float, line: int, right: bool = False) -> Word:
@@ -60,3 +60,45 @@ def test_years_centred_over_column_pairs_head_a_row_of_their_own_over_the_stub_h
     table = table_html(words, [hline(48, 10, 550)], (0, 0, 560, 130))
     assert grid(table)[0] == [("Item", 1, 2), ("2016", 2, 1), ("2020", 2, 1)]
     assert texts(table)[1:] == [["Percent", "Share", "Percent", "Share"], *map(list, body)]
+
+
+def test_a_section_name_alone_on_its_row_spans_the_row_where_no_rule_divides_it():
+    """A ruled table whose column rules stop above and start again below each section's name (the rules run
+    beside the data rows only): the name spans every column, the data rows keep their cells."""
+    columns = (0, 320, 420, 520, 620)
+    words = [
+        _cell(text, x + 10, 8, k) for k, (text, x) in enumerate(zip(("Measure", "Age 4", "K", "Grade 1"), columns))
+    ]
+    rulings, y, line = [hline(0, 0, 620), hline(28, 0, 620)], 30, 4
+    for section in ("Language, Literacy, and Pre-Writing", "Mathematics"):
+        words.append(_cell(section, 10, y + 6, line))
+        rulings.append(hline(y + 26, 0, 620))
+        top, line, y = y + 26, line + 1, y + 26
+        for k in range(3):
+            row = [f"Measure {k}", "0.16", "NA", "NA"]
+            words += [_cell(text, columns[c] + 10, y + 6, line + c) for c, text in enumerate(row)]
+            rulings.append(hline(y + 26, 0, 620))
+            line, y = line + 4, y + 26
+        rulings += [vline(x, top, y) for x in columns]
+    rows = grid(table_html(words, rulings, (0, 0, 620, y)))
+    assert rows[1] == [("Language, Literacy, and Pre-Writing", 4, 1)]
+    assert rows[5] == [("Mathematics", 4, 1)]
+    assert [cell[0] for cell in rows[2]] == ["Measure 0", "0.16", "NA", "NA"]
+
+
+def test_a_year_centred_over_four_columns_spans_all_four():
+    """ "2005" centred over its group's four columns (number, margin, percent, margin), not only the two it sits
+    between; the next group's year likewise."""
+    columns = [(200, "Number"), (300, "Margin"), (400, "Percent"), (500, "Margin")]
+    columns += [(x + 400, text) for x, text in columns]
+    words = [_cell("2005", 359, 10, 0), _cell("2010", 759, 10, 1), _cell("Category", 10, 30, 2)]  # centred
+    words += [_cell(text, x, 30, 3 + k) for k, (x, text) in enumerate(columns)]
+    line = 20
+    for r in range(4):
+        y = 52 + 22 * r
+        words.append(_cell(f"Group {r}", 10, y, line))
+        words += [_cell(f"{10 * r + k}.5", x, y, line + 1 + k) for k, (x, _) in enumerate(columns)]
+        line += 10
+    rows = grid(table_html(words, [], (0, 0, 1000, 150)))
+    assert [(text, span) for text, span, _ in rows[0] if text] == [("2005", 4), ("2010", 4)]
+    assert [cell[0] for cell in rows[1]] == ["Category", *(text for _, text in columns)]
