@@ -94,6 +94,41 @@ def test_a_shaded_cell_gives_rules_but_a_mark_behind_part_of_a_word_does_not(tmp
     assert vertical == [100, 200]
 
 
+_IDENTITY_CMAP = b"""/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CMapName /Adobe-Identity-UCS def
+/CMapType 2 def
+1 begincodespacerange
+<00><FF>
+endcodespacerange
+1 beginbfrange
+<20><7e><0020>
+endbfrange
+endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end
+"""
+
+
+def test_ligatures_a_font_draws_in_place_of_punctuation_read_as_letters(tmp_path):
+    """A font re-encoded to draw "ffi", "fi" and "Th" at the codes of "!", '"' and "#" (its /Differences say so)
+    while its ToUnicode map still reads them as punctuation: the words read "The difficulties and figures"."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    page.insert_text((40, 100), '#e di!culties and "gures', fontsize=14, fontname="helv")
+    font = page.get_fonts()[0][0]
+    cmap = doc.get_new_xref()
+    doc.update_object(cmap, "<<>>")
+    doc.update_stream(cmap, _IDENTITY_CMAP)
+    doc.xref_set_key(font, "ToUnicode", f"{cmap} 0 R")
+    doc.xref_set_key(font, "Encoding", "<</Type/Encoding/BaseEncoding/WinAnsiEncoding/Differences[33/f_f_i/f_i/T_h]>>")
+    doc.save(tmp_path / "ligatures.pdf")
+    (loaded,) = iter_pages(tmp_path / "ligatures.pdf")
+    assert [w.text for w in loaded.words] == ["The", "difficulties", "and", "figures"]
+
+
 # ------------------------------------------------------------------------------------------ hostile input
 
 
