@@ -320,7 +320,8 @@ def _to_pixels(pdf_page: pymupdf.Page, rect: pymupdf.Rect, scale: float) -> tupl
 
 
 def _text_layer_words(pdf_page: pymupdf.Page, scale: float) -> list[Word]:
-    flags = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP
+    # without TEXT_PRESERVE_LIGATURES: "ﬁ" and "ﬃ" come out as their letters, as a reader searches for them
+    flags = pymupdf.TEXT_MEDIABOX_CLIP
     words = []
     for x0, y0, x1, y1, text, block_no, line_no, _word_no in pdf_page.get_text("words", flags=flags):
         text = text.strip()

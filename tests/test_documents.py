@@ -129,6 +129,19 @@ def test_ligatures_a_font_draws_in_place_of_punctuation_read_as_letters(tmp_path
     assert [w.text for w in loaded.words] == ["The", "difficulties", "and", "figures"]
 
 
+def test_ligature_characters_are_read_as_their_letters(tmp_path):
+    """A font with no ToUnicode map whose glyph names are ligatures: MuPDF reads "ﬃ" and "ﬁ"; the words hold
+    the letters a reader searches for."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    page.insert_text((40, 100), 'di!culties and "gures', fontsize=14, fontname="helv")
+    font = page.get_fonts()[0][0]
+    doc.xref_set_key(font, "Encoding", "<</Type/Encoding/BaseEncoding/WinAnsiEncoding/Differences[33/f_f_i/f_i]>>")
+    doc.save(tmp_path / "ligatures.pdf")
+    (loaded,) = iter_pages(tmp_path / "ligatures.pdf")
+    assert [w.text for w in loaded.words] == ["difficulties", "and", "figures"]
+
+
 # ------------------------------------------------------------------------------------------ hostile input
 
 
