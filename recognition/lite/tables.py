@@ -899,8 +899,8 @@ def _run(grid: _Layout, r: int, c: int, n_cols: int) -> tuple[int, int]:
     return first, last
 
 
-def _divided(grid: _Layout, r: int, xs: tuple[float, float], vrules: list[_Rule], lh: float) -> bool:
-    """Whether a rule runs down row r at either of the column borders `xs`."""
+def _divided(grid: _Layout, r: int, xs: Sequence[float], vrules: list[_Rule], lh: float) -> bool:
+    """Whether a rule runs down row r at any of the column borders `xs`."""
     top, bottom = grid.rows[r], grid.rows[r + 1]
     return any(abs(v.pos - x) <= lh / 2 and v.covers(top, bottom) for x in xs for v in vrules)
 
@@ -915,9 +915,7 @@ def _open_section_rows(grid: _Layout, vrules: list[_Rule], lh: float) -> None:
     for r in range(len(grid.rows) - 1):
         if (r, 0) not in grid.v_open or any(grid.filled(r, c) for c in range(1, n_cols)):
             continue
-        top, bottom = grid.rows[r], grid.rows[r + 1]
-        ruled = any(abs(v.pos - x) <= lh / 2 and v.covers(top, bottom) for x in grid.cols[2:-1] for v in vrules)
-        if not ruled:
+        if not _divided(grid, r, grid.cols[2:-1], vrules, lh):
             grid.v_open |= {(r, c) for c in range(n_cols - 1)}
 
 
