@@ -4,6 +4,7 @@ figure standing alone in a narrow box reads as printed, never as its half-turned
 from __future__ import annotations
 
 import numpy as np
+import pymupdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -36,3 +37,15 @@ def test_figures_standing_alone_in_narrow_boxes_read_as_printed(reader):
     words = sorted(reader.read(np.asarray(page)), key=lambda word: word.bbox[0])
     assert sum(word.bbox[3] - word.bbox[1] >= 1.5 * (word.bbox[2] - word.bbox[0]) for word in words) >= 3
     assert "".join(word.text for word in words) == figures
+
+
+def test_a_closing_bracket_set_apart_reads_as_a_bracket(reader):
+    """The blank of a Chinese test question, "（          ）": the detector boxes the closing bracket alone, a box
+    taller than wide, which turned on its side would read as a stroke ("一") or a letter."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=120)
+    page.insert_text((20, 60), "1．下列哪一项不属于文档解析的步骤？（          ）", fontsize=11, fontname="china-s")
+    pix = page.get_pixmap(dpi=200)
+    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3]
+    words = sorted(reader.read(image), key=lambda word: word.bbox[0])
+    assert words[-1].text in (")", "）")
