@@ -166,9 +166,6 @@ def read_doubtfully(words: Sequence[Word]) -> bool:
     return not longest or float(np.mean([word.score for word in longest])) < _DOUBTFUL_SCORE
 
 
-# A line at least this many times as tall as wide holds several characters; a shorter one is a character or two
-# standing upright, which reads right only unturned.
-_SURELY_RUNNING = 2.5
 # What one upright stroke (a bracket, "1", "|") reads as once turned on its side.
 _LYING_STROKES = frozenset("一-—–_－")
 
@@ -180,24 +177,22 @@ def _read_upright_lines_every_way(
     lines: list[np.ndarray],
     read: list[tuple[str, float]],
 ) -> list[tuple[str, float]]:
-    """`read` corrected for lines taller than wide. A line of a character or two is upright print (a figure alone
-    in a narrow column, a bracket set apart) and is read as it stands. A longer one runs up or down the page (a
-    spine, an arXiv stamp, a Chinese column), which shows only in how it reads: it is read again turned the other
-    way and the more confident reading is kept, unless that is one lying stroke ("一"), which is an upright glyph
-    read as it stands."""
-    upright = [i for i, quad in enumerate(quads) if is_upright_line(quad)]
-    if not upright:
+    """`read` corrected for the lines that run up or down the page (a spine, an arXiv stamp, a Chinese column),
+    which way shows only in how they read: each is read again turned the other way and the more confident
+    reading is kept, unless that is one lying stroke ("一"): an upright glyph, read as it stands."""
+    running = [i for i, quad in enumerate(quads) if is_upright_line(quad)]
+    if not running:
         return read
-    half_turned = recognizer.read([np.ascontiguousarray(lines[i][::-1, ::-1]) for i in upright])
-    standing = recognizer.read([crop_line(bgr, quads[i], turn=False) for i in upright])
     best = list(read)
-    for i, other_way, as_it_stands in zip(upright, half_turned, standing):
-        if not is_upright_line(quads[i], _SURELY_RUNNING):
-            best[i] = as_it_stands
-            continue
+    turned = recognizer.read([np.ascontiguousarray(lines[i][::-1, ::-1]) for i in running])
+    for i, other_way in zip(running, turned):
         best[i] = max(best[i], other_way, key=lambda reading: reading[1])
-        if best[i][0].strip() in _LYING_STROKES and as_it_stands[0].strip():
-            best[i] = as_it_stands
+    strokes = [i for i in running if best[i][0].strip() in _LYING_STROKES]
+    if strokes:
+        unturned = recognizer.read([crop_line(bgr, quads[i], turn=False) for i in strokes])
+        for i, as_it_stands in zip(strokes, unturned):
+            if as_it_stands[0].strip():
+                best[i] = as_it_stands
     return best
 
 

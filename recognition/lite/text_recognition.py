@@ -102,17 +102,22 @@ def _quad_size(quad: np.ndarray) -> tuple[int, int]:
     return width, height
 
 
-def is_upright_line(quad: np.ndarray, ratio: float = 1.5) -> bool:
-    """Whether the line in `quad` is at least `ratio` times as tall as wide: text running up or down the page,
-    which `crop_line` turns to lie on its side (at the default ratio; one character alone can be that tall)."""
+# A box at least this many times as tall as wide holds text running up or down the page: several characters. A
+# box of one or two upright characters (a figure alone in a narrow column, a bracket set apart) is less tall;
+# PaddleOCR turns boxes from 1.5 on, which reads a closing bracket as "一" and a 5 as "S".
+_RUNNING_RATIO = 2.5
+
+
+def is_upright_line(quad: np.ndarray) -> bool:
+    """Whether the line in `quad` runs up or down the page, which `crop_line` turns to lie on its side."""
     width, height = _quad_size(quad)
-    return height >= ratio * width
+    return height >= _RUNNING_RATIO * width
 
 
 def crop_line(image: np.ndarray, quad: np.ndarray, turn: bool = True) -> np.ndarray:
-    """The line inside `quad` cut out of `image` and straightened; with `turn`, a line much taller than wide
-    (vertical text) is turned a quarter anticlockwise to lie on its side, which is upright for text running
-    down the page (a line running up comes out upside down)."""
+    """The line inside `quad` cut out of `image` and straightened; with `turn`, a line running up or down the
+    page is turned a quarter anticlockwise to lie on its side, which is upright for text running down the page
+    (a line running up comes out upside down)."""
     width, height = _quad_size(quad)
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     transform = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
