@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ocrvl.geometry import crop_bounds
 from ocrvl.types import BBox, Word
 
 _AWAY = 48  # summed RGB distance from the background beyond which a pixel is paint
@@ -19,9 +20,7 @@ def painted_share(image: np.ndarray, box: BBox, words: Sequence[Word]) -> float:
     """The share of `box` outside its words' boxes whose colour is away from the box's background (its
     commonest colour), flat bands across the box (a table's shaded rows) aside: 0 for text on a plain or
     striped ground, near 1 for a photo."""
-    height, width = image.shape[:2]
-    x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
-    x1, y1 = min(width, int(np.ceil(box[2]))), min(height, int(np.ceil(box[3])))
+    x0, y0, x1, y1 = crop_bounds(box, image.shape[1], image.shape[0])
     if x1 - x0 < 2 or y1 - y0 < 2:
         return 0.0
     crop = image[y0:y1, x0:x1].astype(np.int32)
