@@ -60,7 +60,8 @@ class LiteRecognizer:
                     rulings = page.rulings
                 else:
                     if image_rulings is None:
-                        image_rulings = detect_rulings(page.image)
+                        tables = [r.bbox for r in regions if r.label == "table"]
+                        image_rulings = detect_rulings(page.image, shaded_in=tables)
                     rulings = image_rulings
                 block.content = table_html(words, rulings, region.bbox) if words else ""
             elif region.label == "display_formula" and words and self.uses_text_layer(page) and page.spans:

@@ -5,46 +5,101 @@ edges of shaded bands both come out as ink. An opening with a long, one-pixel-th
 keeps only ink runs longer than any glyph stroke; each remaining blob is one segment, kept if it
 is thin and has blank pixels alongside it (a run through touching glyphs has not). Blobs may
 slope a little (scans are rarely perfectly straight); collinear pieces are joined.
+
+Tables set in shaded cells (the table styles of office suites and slide decks, report tables with
+banded rows) draw no dark rules at all: their cells are fills parted by thin strips of paper. Those
+strips, and the outer edges of the fills, are rules too; they are found on the areas of the page
+darker than its paper and too solid to be print.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
-from ocrvl.types import Ruling
+from ocrvl.types import BBox, Ruling
 
 _MAX_THICKNESS = 6  # px: thicker ink runs are solid areas (pictures, bars), not rules
 _MAX_SLOPE = 0.05  # drift across a rule per unit of length (about 3 degrees)
 _JOIN_GAP = 4  # px: collinear pieces closer than this are one line
 _MAX_SIDE_INK = 0.4  # fraction of inked pixels allowed right beside a rule
+_FILL_CONTRAST = 12  # grey levels between two shades, or between a strip and the shade it parts
+_SAME_RULE = 3  # px: a fill's edge this close to a dark rule is that rule
 
 
-def detect_rulings(image: np.ndarray) -> list[Ruling]:
-    """Horizontal and vertical rule lines in an RGB image (OpenCV morphology), in that image's pixels."""
+def detect_rulings(image: np.ndarray, shaded_in: Sequence[BBox] | None = None) -> list[Ruling]:
+    """Horizontal and vertical rule lines in an RGB image (OpenCV morphology), in that image's pixels.
+
+    The edges of shaded fills are looked for inside the boxes `shaded_in` (the tables), or over the whole
+    image when None: they cost more than dark rules to find."""
     if image.size == 0 or min(image.shape[:2]) < 8:
         return []
-    ink = _ink_mask(image)
-    min_len = _min_rule_length(ink)
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    ink = _ink_mask(gray)
+    min_len, glyph = _min_rule_length(ink)
     horizontal = _segments(ink, min_len)
-    vertical = [_transpose(r) for r in _segments(np.ascontiguousarray(ink.T), min_len)]
+    across = _segments(np.ascontiguousarray(ink.T), min_len)  # the vertical rules, in the transposed image
+    height, width = gray.shape
+    for x0, y0, x1, y1 in [(0, 0, width, height)] if shaded_in is None else shaded_in:
+        reach = 2 * glyph  # a layout box may stop short of its fill's edge
+        x0, y0 = max(0, int(x0 - reach)), max(0, int(y0 - reach))
+        x1, y1 = min(width, int(x1 + reach)), min(height, int(y1 + reach))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        crop = gray[y0:y1, x0:x1]
+        found = [_shift(r, x0, y0) for r in _segments(_fill_bounds(crop, glyph), min_len)]
+        horizontal += _new(found, horizontal)
+        found = [_shift(r, y0, x0) for r in _segments(_fill_bounds(np.ascontiguousarray(crop.T), glyph), min_len)]
+        across += _new(found, across)
+    vertical = [_transpose(r) for r in across]
     return _join(horizontal, horizontal=True) + _join(vertical, horizontal=False)
 
 
-def _ink_mask(image: np.ndarray) -> np.ndarray:
+def _ink_mask(gray: np.ndarray) -> np.ndarray:
     """Dark-on-light ink as 255, from a local threshold (robust to shading and light rules)."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
 
 
-def _min_rule_length(ink: np.ndarray) -> int:
-    """Shortest run accepted as a rule: a few glyph heights, so letters and digits never pass."""
+def _fill_bounds(gray: np.ndarray, glyph: float) -> np.ndarray:
+    """Where rules lie along shaded fills, as ink: steps between two flat shades (a fill's edge against the
+    paper or against a fill of another shade) and light strips parting fills. The shades are read
+    off a median over two glyph heights, in which print of either colour is lost among the fill or
+    paper around it; so is a strip, which is therefore found on the page itself: lighter than the shade
+    there and as light as the paper (a seam between two fills of one shade, drawn a little lighter where
+    their edges meet, is no strip)."""
+    size = min(255, 2 * int(glyph) + 1)
+    shade = cv2.medianBlur(gray, size).astype(np.int16)
+    steps = np.zeros(gray.shape, dtype=bool)
+    steps[1:-1] = np.abs(shade[2:] - shade[:-2]) >= _FILL_CONTRAST
+    paper = int(np.percentile(gray, 99))
+    strips = (gray >= shade + _FILL_CONTRAST) & (gray >= paper - _FILL_CONTRAST)
+    return (steps | strips).astype(np.uint8) * 255
+
+
+def _new(found: list[Ruling], known: list[Ruling]) -> list[Ruling]:
+    """The segments of `found` that no segment of `known` already draws (a dark rule along a fill's edge)."""
+
+    def drawn(r: Ruling) -> bool:
+        return any(
+            abs((k.y0 + k.y1) - (r.y0 + r.y1)) <= 2 * _SAME_RULE
+            and min(k.x1, r.x1) - max(k.x0, r.x0) > (r.x1 - r.x0) / 2
+            for k in known
+        )
+
+    return [r for r in found if not drawn(r)]
+
+
+def _min_rule_length(ink: np.ndarray) -> tuple[int, float]:
+    """Shortest run accepted as a rule: a few glyph heights, so letters and digits never pass; and the
+    glyph height."""
     half = np.ascontiguousarray(ink[::2, ::2])  # glyph sizes need no full resolution
     _, _, stats, _ = cv2.connectedComponentsWithStats(half, connectivity=8)
     heights = 2 * stats[1:, cv2.CC_STAT_HEIGHT]
     heights = heights[(heights >= 4) & (heights <= ink.shape[0] / 4)]
     glyph = float(np.median(heights)) if heights.size else 10.0
-    return int(max(12, round(2.5 * glyph)))
+    return int(max(12, round(2.5 * glyph))), glyph
 
 
 def _segments(ink: np.ndarray, min_len: int) -> list[Ruling]:
@@ -77,6 +132,10 @@ def _isolated(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     """
     strips = [ink[yy, x : x + w] for yy in (y - 3, y - 2, y + h + 1, y + h + 2) if 0 <= yy < ink.shape[0]]
     return all(np.count_nonzero(s) <= _MAX_SIDE_INK * s.size for s in strips)
+
+
+def _shift(r: Ruling, dx: float, dy: float) -> Ruling:
+    return Ruling(r.x0 + dx, r.y0 + dy, r.x1 + dx, r.y1 + dy)
 
 
 def _transpose(r: Ruling) -> Ruling:

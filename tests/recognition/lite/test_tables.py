@@ -204,3 +204,56 @@ def test_arabic_cell_words_read_right_to_left() -> None:
     words = [Word("شماره", (300, 10, 380, 30), line=1), Word("استاندارد", (210, 10, 290, 30), line=1)]
     words.append(Word("20300", (20, 10, 80, 30), line=2))
     assert texts(table_html(words, rulings, (0, 0, 400, 40))) == [["20300", "شماره استاندارد"]]
+
+
+def _banded_table() -> tuple[np.ndarray, list[Word]]:
+    """A table set in shaded bands with no rule drawn: a dark header row in white print, then rows shaded
+    alternately light and lighter, the second row's date wrapped onto two lines."""
+    image = np.full((260, 420, 3), 255, np.uint8)
+    rows = [(20, 60, 70), (60, 100, 235), (100, 160, 215), (160, 200, 235)]
+    for top, bottom, shade in rows:
+        image[top:bottom, 20:400] = shade
+    lines = [
+        (0, [("State", 30), ("Date", 170), ("Halt", 320)], 45),
+        (1, [("Delhi", 30), ("1.12.2009", 170), ("8", 320)], 85),
+        (2, [("Rajasthan", 30), ("2.12.2009 to", 170), ("6", 320)], 122),
+        (2, [("19.12.2009", 170)], 148),
+        (3, [("Kerala", 30), ("23.2.2010", 170), ("9", 320)], 185),
+    ]
+    words = []
+    for row, cells, baseline in lines:
+        colour = (255, 255, 255) if row == 0 else (0, 0, 0)
+        for text, x in cells:
+            cv2.putText(image, text, (x, baseline), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1)
+            (w, h), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
+            words.append(Word(text, (x, baseline - h, x + w, baseline + 2)))
+    return image, words
+
+
+def test_detect_rulings_finds_the_edges_of_shaded_bands() -> None:
+    image, _ = _banded_table()
+    horizontal = sorted(r.y0 for r in detect_rulings(image) if r.horizontal and r.x1 - r.x0 > 300)
+    assert len(horizontal) == 5 and all(abs(y - want) <= 2 for y, want in zip(horizontal, (20, 60, 100, 160, 200)))
+
+
+def test_detect_rulings_finds_light_strips_between_fills() -> None:
+    image = np.full((200, 400, 3), 255, np.uint8)
+    image[20:180, 20:380] = 200
+    for y in (60, 100, 140):
+        image[y : y + 2, 20:380] = 255  # the paper between two cells' fills
+    image[20:180, 199:201] = 255
+    rulings = detect_rulings(image)
+    inner = sorted(r.y0 for r in rulings if r.horizontal and 30 < r.y0 < 170)
+    assert len(inner) == 3 and all(abs(y - want) <= 2 for y, want in zip(inner, (61, 101, 141)))
+    assert any(not r.horizontal and abs(r.x0 - 200) <= 2 and r.y1 - r.y0 > 120 for r in rulings)
+
+
+def test_banded_table_image_keeps_a_wrapped_cell_in_its_row() -> None:
+    image, words = _banded_table()
+    html = table_html(words, detect_rulings(image), (15, 15, 405, 205))
+    assert texts(html) == [
+        ["State", "Date", "Halt"],
+        ["Delhi", "1.12.2009", "8"],
+        ["Rajasthan", "2.12.2009 to 19.12.2009", "6"],
+        ["Kerala", "23.2.2010", "9"],
+    ]
