@@ -44,10 +44,13 @@ _PRINT_MARGIN = 0.1
 # on the line's middle rows; within _ADJACENT of the line's box it belongs to the line's last (or first) word, and
 # the box grows over it, further out it is read as a line of its own. A mark that reaches this far above or below
 # the line's box is no glyph of it (a rule, a figure), and one under _MIN_GLYPH of a line height tall is a speck.
-_STRAY_REACH = 5.0
+_STRAY_REACH = 8.0
 _ADJACENT = 0.5
 _OVERHANG = 0.15
 _MIN_GLYPH = 0.25
+_MIN_DASH = 0.18  # ...unless it is this wide and _DASH_SHAPE times as wide as tall: a dash (a table's "-")
+_DASH_SHAPE = 2.0
+_RULE_WIDTH = 0.2  # print no wider than this crossing the line's rows and beyond is a rule, looked past
 _STRAY_PADDING = 0.3
 # A drop cap: print left of a line, level with its top, running down to at most _CAP_LINES line heights below it
 # beside the paragraph's next line, and no wider than _CAP_WIDTH line heights (nor narrower than a glyph: a rule).
@@ -134,19 +137,28 @@ class PageInk:
             inked[max(lo, 0) : max(hi, 0)] = False
         if side < 0:
             inked = inked[::-1]  # nearest the line first
-        pieces = runs(inked)
-        if not pieces:
-            return None
-        start, end = pieces[0]
-        for s, e in pieces[1:]:  # the glyph's parts and the letters of its word
-            if s - end > _ADJACENT * height:
-                break
-            end = e
-        x0, x1 = (a + start, a + end) if side > 0 else (b - end, b - start)
-        ink = self._print_rows(x0, x1, top, bottom)
-        if ink is None or ink[0] < top - _OVERHANG * height:
-            return None
-        glyph = ink[1] <= bottom + _OVERHANG * height and ink[1] - ink[0] >= _MIN_GLYPH * height
+        for start, end in _clusters(runs(inked), _ADJACENT * height):  # a glyph's parts, the letters of a word
+            x0, x1 = (a + start, a + end) if side > 0 else (b - end, b - start)
+            ink = self._print_rows(max(0, x0 - 1), x1 + 1, top, bottom)  # a rule resampled wanders a pixel
+            if ink is None:
+                return None
+            overhangs = ink[0] < top - _OVERHANG * height, ink[1] > bottom + _OVERHANG * height
+            if all(overhangs) and x1 - x0 <= _RULE_WIDTH * height:
+                continue  # a rule down the page (a table's column rule): the row goes on past it
+            if overhangs[0]:
+                return None
+            return self._stray_glyph(x0, x1, ink, top, bottom, side, lines)
+        return None
+
+    def _stray_glyph(
+        self, x0: int, x1: int, ink: tuple[int, int], top: int, bottom: int, side: int, lines: np.ndarray
+    ) -> tuple[float, float, float, float] | None:
+        """The box of print found beside a line when it is a glyph of the line's size or a drop cap, else None."""
+        height = bottom - top
+        within = ink[1] <= bottom + _OVERHANG * height
+        tall, wide = ink[1] - ink[0], x1 - x0
+        dash = wide >= max(_MIN_DASH * height, _DASH_SHAPE * tall) and self._unbroken(x0, x1, ink)  # no dot leader
+        glyph = within and (tall >= _MIN_GLYPH * height or dash)
         drop_cap = (
             side < 0
             and ink[1] >= bottom + _OVERHANG * height
@@ -156,6 +168,10 @@ class PageInk:
         if glyph:
             return float(x0), float(top), float(x1), float(bottom)
         return (float(x0), float(ink[0]), float(x1), float(ink[1])) if drop_cap else None
+
+    def _unbroken(self, x0: int, x1: int, rows: tuple[int, int]) -> bool:
+        """Whether every column from x0 to x1 holds print between the two rows: one stroke, not a row of dots."""
+        return bool(self.dark[rows[0] : rows[1] + 1, x0:x1].any(axis=0).all())
 
     @staticmethod
     def _lines_beside(lines: np.ndarray, x: float, below: float, down_to: float) -> bool:
@@ -242,6 +258,17 @@ class PageInk:
         if np.count_nonzero(left_side & right_side) < _PRINT_BESIDE * height:
             return None
         return start + (a + b) / 2
+
+
+def _clusters(pieces: list[tuple[int, int]], gap: float) -> list[tuple[int, int]]:
+    """Runs of inked columns joined where they stand less than `gap` apart, nearest first."""
+    clusters: list[list[int]] = []
+    for start, end in pieces:
+        if clusters and start - clusters[-1][1] <= gap:
+            clusters[-1][1] = end
+        else:
+            clusters.append([start, end])
+    return [(start, end) for start, end in clusters]
 
 
 def _height(quad: Quad) -> float:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
-from ocrvl.cjk import tidy_spacing
+from ocrvl.cjk import is_cjk, tidy_spacing
 from ocrvl.recognition.lite.cascade import DEFAULT_REREAD_BELOW, CascadeRecognizer, LineRecognizer
 from ocrvl.recognition.lite.line_ink import PageInk
 from ocrvl.recognition.lite.line_orientation import LineOrientation
@@ -132,7 +132,7 @@ class LineReader:
             bbox = (left / scale, float(max(ys.min(), 0.0)), right / scale, float(min(ys.max(), h)))
             words.append(Word(text=text, bbox=bbox, score=score))
         words.sort(key=lambda word: (word.bbox[1], word.bbox[0]))
-        return words
+        return _dashes_on_latin_pages(words)
 
     def reads_better_half_turned(self, image: np.ndarray) -> bool:
         """Whether the longest text lines of the RGB `image` read with clearly more confidence turned upside down."""
@@ -168,6 +168,7 @@ def read_doubtfully(words: Sequence[Word]) -> bool:
 
 # What one upright stroke (a bracket, "1", "|") reads as once turned on its side.
 _LYING_STROKES = frozenset("一-—–_－")
+_ONE = "一"
 
 
 def _read_upright_lines_every_way(
@@ -194,6 +195,14 @@ def _read_upright_lines_every_way(
             if as_it_stands[0].strip():
                 best[i] = as_it_stands
     return best
+
+
+def _dashes_on_latin_pages(words: list[Word]) -> list[Word]:
+    """A dash set alone (a table's "—" for no entry) reads as the ideograph "一", which looks the same; on a page
+    with no other ideograph it is the dash."""
+    if any(is_cjk(char) and char != _ONE for word in words for char in word.text):
+        return words
+    return [replace(word, text="—") if word.text == _ONE else word for word in words]
 
 
 def _mean_score(read: list[tuple[str, float]]) -> float:

@@ -163,6 +163,25 @@ def test_a_rule_beside_a_line_is_no_print_of_it():
     assert _x_extents(PageInk(page).with_stray_print([line_quad(0, 90, 410)])) == [(90, 410)]
 
 
+def test_a_table_row_s_cells_past_its_column_rules_are_found():
+    # a row label read, then two cells the detector missed, each behind a column rule: a figure and a dash
+    page = inked_page([words(100, 300)])
+    for x in (340, 520, 700):
+        page[60:300, x : x + 2] = 0  # column rules running through the rows above and below
+    page[110:130, 580:592] = 0  # "1"
+    page[119:122, 760:770] = 0  # "-", thinner than any glyph
+    found = _x_extents(PageInk(page).with_stray_print([line_quad(0, 90, 310)]))
+    assert found == [(90, 310), (568, 604), (748, 782)]
+
+
+def test_dot_leaders_are_no_dash():
+    page = inked_page([words(100, 300) + [(x, x + 3) for x in range(340, 500, 8)]])
+    page[110:128, 340:500] = 255
+    for x in range(340, 500, 8):
+        page[126:129, x : x + 3] = 0  # a row of dots at the baseline
+    assert _x_extents(PageInk(page).with_stray_print([line_quad(0, 90, 310)])) == [(90, 310)]
+
+
 def test_a_drop_cap_left_of_a_paragraph_s_first_line_is_read_as_a_line_of_its_own():
     # a letter three lines tall, level with the first line's print, beside the first three lines of a paragraph
     page = inked_page([words(200, 600), words(200, 600), words(200, 600), words(100, 600)])

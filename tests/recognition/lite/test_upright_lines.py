@@ -8,7 +8,8 @@ import pymupdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ocrvl.recognition.lite.ocr import LineReader
+from ocrvl.recognition.lite.ocr import LineReader, _dashes_on_latin_pages
+from ocrvl.types import Word
 
 STAMP = "arXiv:2206.01062v1"
 
@@ -49,3 +50,29 @@ def test_a_closing_bracket_set_apart_reads_as_a_bracket(reader):
     image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3]
     words = sorted(reader.read(image), key=lambda word: word.bbox[0])
     assert words[-1].text in (")", "）")
+
+
+def test_a_table_s_dashes_for_no_entry_are_read_as_dashes(reader):
+    """An em dash alone in a cell, behind column rules, far from the row's last words: the detector misses it,
+    and read alone it looks like the ideograph "一"."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=620, height=100)
+    for i, row in enumerate([("Male", "61,206", "Ref.", "\u2014"), ("Female", "58,120", "1.02", "\u2014")]):
+        for x, text in zip((15, 150, 290, 420), row):
+            page.insert_text((x, 40 + 30 * i), text, fontsize=10, fontname="china-s" if text == "\u2014" else "helv")
+    for x in (135, 275, 405):
+        page.draw_line((x, 10), (x, 90), width=0.8)  # the column rules
+    pix = page.get_pixmap(dpi=200)
+    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3]
+    rows: dict[int, list] = {}
+    for word in reader.read(image):
+        rows.setdefault(round(word.bbox[1] / 80), []).append(word)
+    read = [[w.text for w in sorted(row, key=lambda w: w.bbox[0])] for _, row in sorted(rows.items())]
+    assert read == [["Male", "61,206", "Ref.", "\u2014"], ["Female", "58,120", "1.02", "\u2014"]]
+
+
+def test_a_lone_stroke_is_a_dash_on_a_latin_page_and_the_ideograph_on_a_chinese_one():
+    latin = [Word("Ref.", (0, 0, 40, 20)), Word("一", (100, 0, 120, 20))]
+    chinese = [Word("第一章", (0, 0, 60, 20)), Word("一", (100, 0, 120, 20))]
+    assert [w.text for w in _dashes_on_latin_pages(latin)] == ["Ref.", "\u2014"]
+    assert [w.text for w in _dashes_on_latin_pages(chinese)] == ["第一章", "一"]
