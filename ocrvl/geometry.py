@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -43,6 +44,19 @@ def center(b: BBox) -> tuple[float, float]:
 
 def contains_point(b: BBox, x: float, y: float) -> bool:
     return b[0] <= x <= b[2] and b[1] <= y <= b[3]
+
+
+class Boxed(Protocol):
+    @property
+    def bbox(self) -> BBox: ...
+
+
+BoxedT = TypeVar("BoxedT", bound=Boxed)
+
+
+def centred_in(b: BBox, items: Iterable[BoxedT]) -> list[BoxedT]:
+    """The items (words, spans, regions) whose box has its centre inside `b`: the ones `b` holds."""
+    return [item for item in items if contains_point(b, *center(item.bbox))]
 
 
 def union_box(boxes: list[BBox]) -> BBox:

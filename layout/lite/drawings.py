@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ocrvl.geometry import center, contains_point, covered_fraction, union_box
+from ocrvl.geometry import center, centred_in, contains_point, covered_fraction, union_box
 from ocrvl.labels import PICTURE_LABELS
 from ocrvl.layout.lite.cdla import LABEL_IDS
 from ocrvl.types import BBox, Region, Word
@@ -42,7 +42,7 @@ def pictures_from_drawings(regions: list[Region], words: Sequence[Word], image: 
             continue
         reach = _LABEL_REACH * line_height
         grown = (box[0] - reach, box[1] - reach, box[2] + reach, box[3] + reach)
-        labels = [w for w in words if contains_point(grown, *center(w.bbox))]
+        labels = centred_in(grown, words)
         if len(labels) > _MAX_LABELS or any(len(w.text.replace(" ", "")) > _LABEL_CHARS for w in labels):
             continue
         drawings.append(union_box([box, *(w.bbox for w in labels)]))
@@ -108,5 +108,5 @@ def _only_labels(region: Region, drawing: BBox, words: Sequence[Word]) -> bool:
     """A text region whose words all lie in the drawing (a vertex letter the detector boxed alone)."""
     if region.label in PICTURE_LABELS or region.label == "table":
         return False
-    held = [w for w in words if contains_point(region.bbox, *center(w.bbox))]
+    held = centred_in(region.bbox, words)
     return bool(held) and all(contains_point(drawing, *center(w.bbox)) for w in held)

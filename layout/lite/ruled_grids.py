@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ocrvl.geometry import center, contains_point, covered_fraction, union_box
+from ocrvl.geometry import center, centred_in, covered_fraction, union_box
 from ocrvl.labels import PICTURE_LABELS
 from ocrvl.layout.lite.cdla import LABEL_IDS
 from ocrvl.types import BBox, Region, Ruling, Word
@@ -34,7 +34,7 @@ def tables_from_ruled_grids(regions: list[Region], words: Sequence[Word], ruling
         ]
         if any(r.label == "table" or (r.label in PICTURE_LABELS and not _is_the_grid(r, box)) for r in overlapping):
             continue
-        inside = [w for w in words if contains_point(box, *center(w.bbox))]
+        inside = centred_in(box, words)
         if not _holds_a_table(frame, box, inside):
             continue
         regions[:] = [r for r in regions if not (r.label != "table" and covered_fraction(r.bbox, box) >= _HELD)]

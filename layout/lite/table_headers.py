@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from ocrvl.geometry import center, contains_point, union_box
+from ocrvl.geometry import center, centred_in, contains_point, union_box
 from ocrvl.types import BBox, Region, Word
 
 _MAX_GAP = 1.0  # line heights between the header row and the table's box
@@ -29,7 +29,7 @@ def grow_tables_over_header_rows(regions: list[Region], words: Sequence[Word]) -
     tables = [r for r in regions if r.label == "table"]
     grown = False
     for table in tables:
-        body = [w for w in words if contains_point(table.bbox, *center(w.bbox))]
+        body = centred_in(table.bbox, words)
         others = [t for t in tables if t is not table]
         for _ in range(_MAX_ROWS if body else 0):
             row = _header_row_above(table.bbox, body, words)
@@ -45,7 +45,7 @@ def grow_tables_over_header_rows(regions: list[Region], words: Sequence[Word]) -
 
 def _emptied(region: Region, tables: Sequence[Region], words: Sequence[Word]) -> bool:
     """Whether all of a region's words now lie in a table (a header cell the detector had boxed apart)."""
-    held = [w for w in words if contains_point(region.bbox, *center(w.bbox))]
+    held = centred_in(region.bbox, words)
     return bool(held) and all(any(contains_point(t.bbox, *center(w.bbox)) for t in tables) for w in held)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ocrvl.geometry import area, center, contains_point, row_overlap, union_box
+from ocrvl.geometry import area, center, centred_in, row_overlap, union_box
 from ocrvl.latex import BIG_OPERATORS, FUNCTION_NAMES, RELATIONS, is_italic_font, is_math_font
 from ocrvl.layout.lite.cdla import set_label
 from ocrvl.layout.lite.regions import line_boxes
@@ -33,7 +33,7 @@ def relabel_by_typeface(regions: list[Region], words_per_region: Sequence[Sequen
     for region, words in zip(regions, words_per_region):
         if region.label not in ("text", "paragraph_title", "reference", "display_formula", "image") or not words:
             continue
-        inside = [s for s in spans if contains_point(region.bbox, *center(s.bbox))]
+        inside = centred_in(region.bbox, spans)
         if not inside:
             continue
         if region.label == "image":
@@ -126,7 +126,7 @@ def _join_formula_pieces(regions: list[Region], words_of: dict[int, Sequence[Wor
             gap = max(piece.bbox[0] - formula.bbox[2], formula.bbox[0] - piece.bbox[2])
             if piece is formula or row_overlap(piece.bbox, formula.bbox) < 0.5 or gap > 0.5 * height:
                 continue
-            inside = [s for s in spans if contains_point(piece.bbox, *center(s.bbox))]
+            inside = centred_in(piece.bbox, spans)
             if piece.label == "display_formula" or (
                 inside and _baseline_rows(inside) == 1 and not _prose_letters(inside)
             ):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ocrvl.geometry import center, contains_point, union_box
+from ocrvl.geometry import center, centred_in, contains_point, union_box
 from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
@@ -86,7 +86,7 @@ class LiteRecognizer:
         headers and footers, left out of the Markdown, are not worth an OCR run.)"""
         if region.label in PICTURE_LABELS | MARGINAL_LABELS or not self.uses_text_layer(page):
             return False
-        return not any(contains_point(region.bbox, *center(w.bbox)) for w in page.words)
+        return not centred_in(region.bbox, page.words)
 
     def _crop(self, page: Page, region: Region) -> np.ndarray:
         pad = self.options.crop_padding
