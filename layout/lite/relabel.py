@@ -217,9 +217,21 @@ def _worded(text: str) -> bool:
 
 
 def _mostly_prose(words: Sequence[Word]) -> bool:
-    lines = [" ".join(w.text for w in line) for line in group_lines(words)]
-    prose = [line for line in lines if len(line) >= 25]
-    return len(prose) >= 3 and sum(map(len, prose)) >= 0.5 * sum(map(len, lines))
+    """Whether most of the text is lines of 25+ characters, three or more of them set one under another as a
+    paragraph's are (a chart's title, legend and axis titles can be as long, but stand apart)."""
+    lines = group_lines(words)
+    texts = [" ".join(w.text for w in line) for line in lines]
+    long = [union_box([w.bbox for w in line]) for line, text in zip(lines, texts) if len(text) >= 25]
+    if len(long) < 3 or sum(len(t) for t in texts if len(t) >= 25) < 0.5 * sum(map(len, texts)):
+        return False
+    height = statistics.median(b[3] - b[1] for b in long)
+    links = (
+        (i, j)
+        for i, a in enumerate(long)
+        for j, b in enumerate(long)
+        if i != j and -height < b[1] - a[3] < 1.2 * height and min(a[2], b[2]) > max(a[0], b[0])
+    )
+    return max(map(len, linked_groups(len(long), links))) >= 3
 
 
 def promote_tables(

@@ -91,6 +91,23 @@ def test_picture_box_over_running_text_is_dropped_but_a_labelled_diagram_is_kept
     assert len(text) == len(prose)
 
 
+def test_a_chart_whose_titles_and_legend_lines_are_long_stays_a_picture():
+    # two charts side by side: their titles on one row, then each legend's rows, as long as prose lines but
+    # standing apart instead of one under another
+    words = _line("Relevance - Direct Assignments", 120, 150) + _line("Relevance - Horizontal Assignments", 620, 150)
+    words += _line("10", 160, 230) + _line("29", 330, 230) + _line("9", 780, 230)
+    words += _line("Excellent", 120, 320) + _line("Satisfactory", 320, 320)
+    words += _line("Partly Unsatisfactory Unsatisfactory", 120, 350)
+    words += _line("Excellent", 620, 320) + _line("Satisfactory", 820, 320)
+    words += _line("Partly Unsatisfactory Unsatisfactory", 620, 350)
+    page = _page()
+    page.image[:] = 255
+    page.image[190:290, 150:480] = (150, 200, 120)  # the bars
+    page.image[190:290, 650:1000] = (120, 160, 220)
+    detected = [Region((100, 130, 1100, 400), "image", 0.9)]
+    assert [r.label for r, _ in refine_layout(detected, words, page)] == ["image"]
+
+
 def test_large_line_boxed_as_page_header_is_a_title_but_a_small_running_header_stays():
     title = _line("Improving Productivity With Programming", 300, 60, h=30)
     running = _line("Chapter 3 Row Access", 800, 20, h=16)
