@@ -164,7 +164,7 @@ def regions_for_orphans(
     for line in sorted(lines, key=lambda b: (b[1], b[0])):
         height = line[3] - line[1]
         for block in blocks:
-            if any(_continues(line, above, height) for above in block):
+            if any(continues_under(line, above, height) for above in block):
                 block.append(line)
                 break
         else:
@@ -206,7 +206,7 @@ def _rows(words: Sequence[Word]) -> list[list[Word]]:
     return [sorted(members, key=lambda w: w.bbox[0]) for _, members in rows]
 
 
-def _continues(line: BBox, above: BBox, height: float) -> bool:
+def continues_under(line: BBox, above: BBox, height: float) -> bool:
     """Whether `line` goes on under `above` (any line of a block, not only its last: a justified line the
     detector read in pieces is several boxes side by side)."""
     gap = line[1] - above[3]

@@ -13,7 +13,7 @@ from ocrvl.geometry import row_overlap, union_box
 from ocrvl.labels import FIGURE, MARGINAL_LABELS, NO_FIGURE
 from ocrvl.layout.lite.cdla import LABEL_IDS, set_label
 from ocrvl.layout.lite.paint import painted_share
-from ocrvl.layout.lite.regions import group_lines, line_boxes, linked_groups
+from ocrvl.layout.lite.regions import continues_under, group_lines, line_boxes, linked_groups
 from ocrvl.types import BBox, Region, Ruling, Word
 
 
@@ -225,12 +225,7 @@ def _mostly_prose(words: Sequence[Word]) -> bool:
     if len(long) < 3 or sum(len(t) for t in texts if len(t) >= 25) < 0.5 * sum(map(len, texts)):
         return False
     height = statistics.median(b[3] - b[1] for b in long)
-    links = (
-        (i, j)
-        for i, a in enumerate(long)
-        for j, b in enumerate(long)
-        if i != j and -height < b[1] - a[3] < 1.2 * height and min(a[2], b[2]) > max(a[0], b[0])
-    )
+    links = ((i, j) for i, a in enumerate(long) for j, b in enumerate(long) if i != j and continues_under(b, a, height))
     return max(map(len, linked_groups(len(long), links))) >= 3
 
 

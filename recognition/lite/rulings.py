@@ -7,9 +7,8 @@ is thin and has blank pixels alongside it (a run through touching glyphs has not
 slope a little (scans are rarely perfectly straight); collinear pieces are joined.
 
 Tables set in shaded cells (the table styles of office suites and slide decks, report tables with
-banded rows) draw no dark rules at all: their cells are fills parted by thin strips of paper. Those
-strips, and the outer edges of the fills, are rules too; they are found on the areas of the page
-darker than its paper and too solid to be print.
+banded rows) draw no dark rules at all: their cells are fills, banded in two shades or parted by thin
+strips of paper. Inside a table, the steps between two shades and those strips are rules too.
 """
 
 from __future__ import annotations
