@@ -56,16 +56,22 @@ _STRAY_PADDING = 0.3
 # beside the paragraph's next line, and no wider than _CAP_WIDTH line heights (nor narrower than a glyph: a rule).
 _CAP_LINES = 4.5
 _CAP_WIDTH = 2.0
+# A fill: dark area solid over at least _FILL_SOLID of its box, whose sides are at least these fractions of the
+# image's longer side (a shaded table row, not a bold glyph or a rule); print on it is at least _FILL_CONTRAST grey
+# levels darker than the fill.
+_FILL_MIN_SIDE = 0.015
+_FILL_LONG_SIDE = 0.2
+_FILL_SOLID = 0.5
+_FILL_CONTRAST = 40
 
 
 class PageInk:
-    """The dark pixels of one BGR page image (Otsu's threshold), and the text lines' fit to them."""
+    """The print of one BGR page image (see `_print_on_fills`), and the text lines' fit to it."""
 
     def __init__(self, bgr: np.ndarray, enlarged: bool = False):
         """`enlarged`: the image was scaled up to be read (a small one), and its faint strokes may be lost."""
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
-        _, dark = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-        self.dark = dark.astype(bool)
+        self.dark = _print_on_fills(gray)
         self._min_gap = _MIN_GUTTER_GAP if enlarged else _NARROW_GUTTER_GAP
 
     def part_at_gutters(self, quads: list[Quad]) -> list[Quad]:
@@ -258,6 +264,25 @@ class PageInk:
         if np.count_nonzero(left_side & right_side) < _PRINT_BESIDE * height:
             return None
         return start + (a + b) / 2
+
+
+def _print_on_fills(gray: np.ndarray) -> np.ndarray:
+    """The pixels darker than Otsu's threshold, where a solid dark area (a slide's coloured band, a table's dark
+    header row, a scanner's black margin) counts as paper and only what is printed darker on it as print: else a
+    line on such a band grows over the whole band, and its gutters close."""
+    _, dark = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    side = max(gray.shape)
+    ink = dark.astype(bool)
+    for label in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if min(w, h) < _FILL_MIN_SIDE * side or max(w, h) < _FILL_LONG_SIDE * side or area < _FILL_SOLID * w * h:
+            continue
+        levels = gray[y : y + h, x : x + w]
+        fill = float(np.median(levels[labels[y : y + h, x : x + w] == label]))
+        # over the fill's whole box: the counters of light letters printed on it are bits of the fill cut off
+        ink[y : y + h, x : x + w] &= levels <= fill - _FILL_CONTRAST
+    return ink
 
 
 def _clusters(pieces: list[tuple[int, int]], gap: float) -> list[tuple[int, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -172,6 +173,27 @@ def test_a_table_row_s_cells_past_its_column_rules_are_found():
     page[119:122, 760:770] = 0  # "-", thinner than any glyph
     found = _x_extents(PageInk(page).with_stray_print([line_quad(0, 90, 310)]))
     assert found == [(90, 310), (568, 604), (748, 782)]
+
+
+def test_a_row_printed_on_a_dark_band_keeps_its_cells_apart():
+    # a slide's table row: black words on a dark blue band (grey 77) running across the page, with cells far apart
+    page = inked_page([[(100, 160), (400, 460), (700, 760)]])
+    band = page[95:155, 60:900]
+    band[band.min(axis=2) > 0] = 77
+    quads = [line_quad(0, 90, 170), line_quad(0, 390, 470), line_quad(0, 690, 770)]
+    ink = PageInk(page)
+    assert _x_extents(ink.with_stray_print(quads)) == [(90, 170), (390, 470), (690, 770)]
+    assert ink.print_span(quads[1]) == (396.0, 464.0)
+
+
+def test_white_print_on_a_dark_band_leaves_no_print_in_its_letters_holes():
+    # white rings ("o") on a band of grey 121: the holes inside them are the band's colour, cut off from it
+    page = inked_page([[]])
+    page[95:155, 60:900] = 121
+    for x in range(120, 400, 40):
+        cv2.circle(page, (x, 120), 10, (255, 255, 255), 3)
+    quad = line_quad(0, 90, 410)
+    assert PageInk(page).print_span(quad) == (90.0, 410.0)
 
 
 def test_dot_leaders_are_no_dash():
