@@ -23,8 +23,17 @@ _OPENING, _CLOSING = "（［【「『〔〈《(", "）］】」』〕〉》)"
 _SPACED_NUMBER = re.compile(rf"(?<=[{_CJK}])\s*\d+(?:\s\d+)+|\d+(?:\s\d+)+\s*(?=[{_CJK}])")
 
 
+# The characters of Chinese and Japanese writing themselves: ideographs and kana, not the punctuation.
+_WRITING_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def is_cjk(char: str) -> bool:
     return bool(_CJK_CHAR.match(char))
+
+
+def is_cjk_writing(char: str) -> bool:
+    """An ideograph or a kana (the full-width punctuation and forms that any script's OCR may give are not)."""
+    return bool(_WRITING_CHAR.match(char))
 
 
 def joins_without_space(left: str, right: str) -> bool:

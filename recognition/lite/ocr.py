@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -9,7 +10,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from ocrvl.cjk import is_cjk, tidy_spacing
+from ocrvl.cjk import is_cjk_writing, tidy_spacing
 from ocrvl.recognition.lite.cascade import DEFAULT_REREAD_BELOW, CascadeRecognizer, LineRecognizer
 from ocrvl.recognition.lite.line_ink import PageInk
 from ocrvl.recognition.lite.line_orientation import LineOrientation
@@ -132,7 +133,7 @@ class LineReader:
             bbox = (left / scale, float(max(ys.min(), 0.0)), right / scale, float(min(ys.max(), h)))
             words.append(Word(text=text, bbox=bbox, score=score))
         words.sort(key=lambda word: (word.bbox[1], word.bbox[0]))
-        return _dashes_on_latin_pages(words)
+        return _latin_forms_on_latin_pages(words)
 
     def reads_better_half_turned(self, image: np.ndarray) -> bool:
         """Whether the longest text lines of the RGB `image` read with clearly more confidence turned upside down."""
@@ -197,12 +198,20 @@ def _read_upright_lines_every_way(
     return best
 
 
-def _dashes_on_latin_pages(words: list[Word]) -> list[Word]:
-    """A dash set alone (a table's "—" for no entry) reads as the ideograph "一", which looks the same; on a page
-    with no other ideograph it is the dash."""
-    if any(is_cjk(char) and char != _ONE for word in words for char in word.text):
+def _latin_forms_on_latin_pages(words: list[Word]) -> list[Word]:
+    """On a page with no ideograph or kana, the marks the recognizer (trained on Chinese as well) gives in their
+    Chinese forms, in their Latin ones: full-width punctuation and letters ("（", "，", "：") as ASCII, and a dash
+    set alone (a table's "—" for no entry), which reads as the ideograph "一" that looks the same, as the dash."""
+    if any(is_cjk_writing(char) and char != _ONE for word in words for char in word.text):
         return words
-    return [replace(word, text="—") if word.text == _ONE else word for word in words]
+    return [replace(word, text="—" if word.text == _ONE else _FULL_WIDTH.sub(_ascii, word.text)) for word in words]
+
+
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+
+
+def _ascii(match: re.Match[str]) -> str:
+    return chr(ord(match.group()) - 0xFEE0)  # the full-width forms block mirrors ASCII 0x21-0x7E
 
 
 def _mean_score(read: list[tuple[str, float]]) -> float:

@@ -8,7 +8,7 @@ import pymupdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ocrvl.recognition.lite.ocr import LineReader, _dashes_on_latin_pages
+from ocrvl.recognition.lite.ocr import LineReader, _latin_forms_on_latin_pages
 from ocrvl.types import Word
 
 STAMP = "arXiv:2206.01062v1"
@@ -74,5 +74,12 @@ def test_a_table_s_dashes_for_no_entry_are_read_as_dashes(reader):
 def test_a_lone_stroke_is_a_dash_on_a_latin_page_and_the_ideograph_on_a_chinese_one():
     latin = [Word("Ref.", (0, 0, 40, 20)), Word("一", (100, 0, 120, 20))]
     chinese = [Word("第一章", (0, 0, 60, 20)), Word("一", (100, 0, 120, 20))]
-    assert [w.text for w in _dashes_on_latin_pages(latin)] == ["Ref.", "\u2014"]
-    assert [w.text for w in _dashes_on_latin_pages(chinese)] == ["第一章", "一"]
+    assert [w.text for w in _latin_forms_on_latin_pages(latin)] == ["Ref.", "\u2014"]
+    assert [w.text for w in _latin_forms_on_latin_pages(chinese)] == ["第一章", "一"]
+
+
+def test_full_width_punctuation_is_ascii_on_a_latin_page_and_kept_on_a_chinese_one():
+    latin = [Word("VERIFY（SESSION_USER，'MGR'）＝1：", (0, 0, 300, 20)), Word("一", (400, 0, 420, 20))]
+    chinese = [Word("函数（见表1），返回：", (0, 0, 200, 20))]
+    assert [w.text for w in _latin_forms_on_latin_pages(latin)] == ["VERIFY(SESSION_USER,'MGR')=1:", "\u2014"]
+    assert [w.text for w in _latin_forms_on_latin_pages(chinese)] == ["函数（见表1），返回："]
