@@ -740,7 +740,7 @@ def _header_size(bands: list[_Band], hrules: list[_Rule]) -> int:
     """How many leading bands form a header block: up to `_MAX_HEADER_LINES` lines above a rule across the table,
     no more than the lines below it."""
     across = [r.pos for r in _full_rules(bands, hrules, 0.9) if bands[0].y1 < r.pos]
-    size = sum(b.y1 < min(across) for b in bands) if across else 0
+    size = sum((b.y0 + b.y1) / 2 < min(across) for b in bands) if across else 0  # an OCR box may overhang it
     return size if size <= _MAX_HEADER_LINES and len(bands) - size >= max(2, size) else 0
 
 

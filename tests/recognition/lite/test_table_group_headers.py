@@ -102,3 +102,21 @@ def test_a_year_centred_over_four_columns_spans_all_four():
     rows = grid(table_html(words, [], (0, 0, 1000, 150)))
     assert [(text, span) for text, span, _ in rows[0] if text] == [("2005", 4), ("2010", 4)]
     assert [cell[0] for cell in rows[1]] == ["Category", *(text for _, text in columns)]
+
+
+def test_a_header_line_whose_ocr_boxes_overhang_the_rule_under_it_stays_in_the_header() -> None:
+    # OCR boxes of a two-line, bottom-aligned header; the rule under it is drawn at y=45, one pixel above the
+    # bottom of the last header line's boxes (a detector pads its boxes)
+    def ocr(text: str, x0: float, y0: float) -> Word:
+        return Word(text, (x0, y0, x0 + 9 * len(text), y0 + 22))
+
+    words = [ocr("Weighted school", 200, 4), ocr("Weighted student", 400, 4)]
+    words += [ocr("Education system", 10, 24), ocr("participation", 200, 24), ocr("response rate", 400, 24)]
+    rows = [["Austria", "100", "98"], ["Canada", "98", "96"], ["Denmark", "87", "97"], ["Finland", "97", "96"]]
+    for k, row in enumerate(rows):
+        words += [ocr(text, x, 48 + 22 * k) for text, x in zip(row, (10, 200, 400))]
+    rulings = [hline(y, 0, 560) for y in (0, 45, 140)]
+    assert texts(table_html(words, rulings, (0, 0, 560, 140))) == [
+        ["Education system", "Weighted school participation", "Weighted student response rate"],
+        *rows,
+    ]
