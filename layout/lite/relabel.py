@@ -79,9 +79,46 @@ _CONTENTS_ENTRY = re.compile(r"(?:\.\s*){4,}(\d{1,4}|[ivxlcdm]{1,6})$", re.IGNOR
 
 def _contents_entries(words: Sequence[Word]) -> bool:
     """Whether most of the lines are entries of a table of contents."""
-    rows = [" ".join(_piece_text(piece) for piece in sorted(row, key=lambda p: p[0].bbox[0])).strip()
-            for row in _rows_of_pieces(words)]  # fmt: skip
-    return sum(bool(_CONTENTS_ENTRY.search(row)) for row in rows) > len(rows) / 2
+    rows = _rows_of_pieces(words)
+    lines = [" ".join(_piece_text(piece) for piece in sorted(row, key=lambda p: p[0].bbox[0])).strip() for row in rows]
+    return sum(bool(_CONTENTS_ENTRY.search(line)) for line in lines) > len(lines) / 2 or _numbered_pages(rows)
+
+
+# A page number standing apart at the end of a row, behind what is left of its leader (OCR does not see the dots).
+_ENTRY_PAGE = re.compile(r"^[.\s]*(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
+_ROMAN_NUMERAL = re.compile(r"^c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+_MIN_ENTRIES = 5
+_STEPS_BACK = 0.1
+
+
+def _numbered_pages(rows: Sequence[Sequence[Sequence[Word]]]) -> bool:
+    """Whether most rows end in a page number set apart from the entry, the numbers running on from row to row
+    (front matter in Roman numerals first; one in ten may step back): a table of contents whose leaders were not
+    read, not a table of figures."""
+    numbers = []
+    for row in rows:
+        ordered = sorted(row, key=lambda piece: piece[0].bbox[0])
+        match = _ENTRY_PAGE.match(_piece_text(ordered[-1])) if len(ordered) >= 2 else None
+        value = _page_value(match.group(1)) if match else None
+        if value is not None:
+            numbers.append(value)
+    if len(numbers) < max(_MIN_ENTRIES, 0.6 * len(rows)):
+        return False
+    steps_back = sum(a > b for a, b in zip(numbers, numbers[1:]))  # a misread number, the page's own number
+    return steps_back <= _STEPS_BACK * len(numbers)
+
+
+def _page_value(numeral: str) -> tuple[int, int] | None:
+    """(0, n) for a Roman page number, (1, n) for an Arabic one, which come after every Roman one; None for
+    anything else."""
+    if numeral.isdigit():
+        return 1, int(numeral)
+    roman = numeral.lower()
+    if not _ROMAN_NUMERAL.match(roman):
+        return None
+    values = [_ROMAN_VALUES[c] for c in roman]
+    return 0, sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0]))
 
 
 _SECTION_NUMBER = re.compile(r"^(\d+(\.\d+)*|[IVX]+|[A-Z])\.?\s+[A-Z]")
@@ -217,16 +254,28 @@ def _worded(text: str) -> bool:
 
 
 def _mostly_prose(words: Sequence[Word]) -> bool:
-    """Whether most of the text is lines of 25+ characters, three or more of them set one under another as a
-    paragraph's are (a chart's title, legend and axis titles can be as long, but stand apart)."""
+    """Whether most of the text is level lines of 25+ characters, three or more of them set one under another as
+    a paragraph's are (a chart's title, legend and axis titles can be as long, but stand apart)."""
     lines = group_lines(words)
     texts = [" ".join(w.text for w in line) for line in lines]
-    long = [union_box([w.bbox for w in line]) for line, text in zip(lines, texts) if len(text) >= 25]
-    if len(long) < 3 or sum(len(t) for t in texts if len(t) >= 25) < 0.5 * sum(map(len, texts)):
+    boxes = [union_box([w.bbox for w in line]) for line in lines]
+    prose = [len(text) >= 25 and _level(box, text) for box, text in zip(boxes, texts)]
+    long = [box for box, is_prose in zip(boxes, prose) if is_prose]
+    if len(long) < 3 or sum(len(t) for t, is_prose in zip(texts, prose) if is_prose) < 0.5 * sum(map(len, texts)):
         return False
     height = statistics.median(b[3] - b[1] for b in long)
     links = ((i, j) for i, a in enumerate(long) for j, b in enumerate(long) if i != j and continues_under(b, a, height))
     return max(map(len, linked_groups(len(long), links))) >= 3
+
+
+# A level line's characters are each at least this share of its height wide (Latin about a third, CJK more); a
+# chart's slanted axis labels, read side by side, make a box far taller than their run of characters.
+_LEVEL_CHAR_WIDTH = 0.15
+
+
+def _level(box: BBox, text: str) -> bool:
+    """Whether a line's box is that of level print: not slanted or upright text taken together."""
+    return box[2] - box[0] >= _LEVEL_CHAR_WIDTH * (box[3] - box[1]) * len(text)
 
 
 def promote_tables(
@@ -274,7 +323,7 @@ def _grid_like(words: Sequence[Word], min_columns: int = 2) -> bool:
     lengths = [sum(len(w.text) + 1 for w in piece) for piece in pieces]
     if statistics.median(lengths) > 20 or len(rows) < 3:
         return False
-    if _listed(multi):
+    if _listed(multi) or _numbered_pages(rows):
         return False
     three_columns = len(multi) >= 0.5 * len(rows) and max(len(row) for row in rows) >= 3
     two_columns = min_columns <= 2 and len(rows) >= 4 and len(multi) >= 0.8 * len(rows)
@@ -298,14 +347,30 @@ def demote_listed_tables(
     regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], rulings: Sequence[Ruling]
 ) -> bool:
     """A table box with no rules in it over numbered items and rows of lettered answer choices (a test page the
-    detector took for a table) is text. Returns True when a label changed."""
+    detector took for a table), or over a bulleted list, is text. Returns True when a label changed."""
     changed = False
     for region, words in zip(regions, words_per_region):
         if region.label == "table" and words and not _ruled(region.bbox, rulings):
-            if _listed(_rows_of_pieces(words)):
+            rows = _rows_of_pieces(words)
+            if _listed(rows) or _bulleted(rows):
                 set_label(region, "text")
                 changed = True
     return changed
+
+
+# A list item's bullet, before the item's words (not "-12", nor the check marks ○ ■ that tables hold).
+_ITEM_BULLET = re.compile(r"^([•●▪◦‣▶►▸➢➤]|[-–]\s)\s*[^\W\d]")
+_MIN_ITEMS = 3
+
+
+def _bulleted(rows: Sequence[Sequence[Sequence[Word]]]) -> bool:
+    """Whether the rows are a bulleted list: no row with more than a bullet and its text side by side, and at
+    least two in five rows starting an item (the rest are items' wrapped lines)."""
+    if any(len(row) > 2 for row in rows):
+        return False
+    lines = [" ".join(_piece_text(piece) for piece in sorted(row, key=lambda p: p[0].bbox[0])) for row in rows]
+    items = sum(bool(_ITEM_BULLET.match(line.strip())) for line in lines)
+    return items >= max(_MIN_ITEMS, 0.4 * len(rows))
 
 
 def _ruled(box: BBox, rulings: Sequence[Ruling]) -> bool:

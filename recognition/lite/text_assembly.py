@@ -12,7 +12,7 @@ from ocrvl.geometry import row_overlap
 from ocrvl.types import BBox, Word
 
 # A bullet starts its own paragraph; a dash or an asterisk only with a space after it (not "-based" run on).
-_BULLETS = ("•", "◦", "▪", "‣", "·", "- ", "– ", "* ")
+_BULLETS = ("•", "◦", "▪", "‣", "·", "▶", "►", "▸", "➢", "➤", "- ", "– ", "* ")
 # A numbered item starts its own paragraph: "3.", "(2)", "（2）", "二、" (a section of a test), "B．" (an answer).
 _ITEM_NUMBER = re.compile(r"^(\d{1,3}[.．、)](?!\d)|[(（]\d{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|[A-H][.．、])")
 

@@ -108,6 +108,29 @@ def test_a_chart_whose_titles_and_legend_lines_are_long_stays_a_picture():
     assert [r.label for r, _ in refine_layout(detected, words, page)] == ["image"]
 
 
+# A bar chart read off a scan (OCR boxes at 144 dpi): tick figures, a legend, the y axis title running up the page,
+# and the bars' labels slanted under them, each slanted label's box about as tall as wide.
+SLANTED_CHART = [
+    ("100", 298, 605, 334, 631), ("Plot number proportions (%)", 268, 629, 300, 885), ("90", 308, 633, 334, 658),
+    ("80", 308, 657, 335, 688), ("70", 309, 685, 334, 713), ("60", 308, 711, 335, 742), ("50", 309, 740, 335, 769),
+    ("4", 917, 746, 950, 770), ("40", 308, 768, 334, 795), ("3", 917, 785, 949, 809), ("30", 309, 795, 334, 822),
+    ("20", 309, 822, 334, 849), ("2", 917, 824, 949, 847), ("10", 309, 850, 334, 877), ("1", 917, 862, 949, 886),
+    ("0", 320, 881, 334, 901), ("community park", 473, 903, 601, 1033), ("Institutional", 299, 904, 398, 1003),
+    ("residential", 376, 904, 464, 993), ("commercial", 437, 904, 532, 1002), ("municipal park", 548, 904, 666, 1021),
+    ("roadside", 721, 904, 798, 981), ("woodlot", 657, 905, 732, 979), ("riverside", 789, 905, 864, 980),
+]  # fmt: skip
+
+
+def test_a_chart_with_slanted_axis_labels_and_an_upright_axis_title_stays_a_picture():
+    words = [Word(text, box) for text, *box in SLANTED_CHART]
+    page = _page()
+    page.image[:] = 255
+    for k in range(8):
+        page.image[610:880, 350 + 70 * k : 390 + 70 * k] = (80, 120, 190)  # the bars
+    detected = [Region((248, 602, 981, 1024), "image", 0.9)]
+    assert [r.label for r, _ in refine_layout(detected, words, page, ocr_words=True)] == ["image"]
+
+
 def test_large_line_boxed_as_page_header_is_a_title_but_a_small_running_header_stays():
     title = _line("Improving Productivity With Programming", 300, 60, h=30)
     running = _line("Chapter 3 Row Access", 800, 20, h=16)

@@ -119,3 +119,37 @@ def test_a_striped_table_boxed_as_a_picture_becomes_a_table():
         words += [_piece(f"District {row}", 270, y), _piece(f"{100 + row}", 520, y), _piece(f"{120 + row}", 720, y)]
     pairs = refine_layout([Region((250, 280, 950, 600), "image", 0.9)], words, _picture_page(stripes), ocr_words=True)
     assert _labels(pairs) == ["table"]
+
+
+_ENTRIES_BOX = Region((110, 110, 1050, 460), "text", 0.6)  # the detector's box over the entries
+
+
+def _leaderless_contents(pages: list[str]) -> list[Word]:
+    """A table of contents read off a scan: OCR reads each entry and its page number, but not the dots between."""
+    words = [_piece("Contents", 100, 60)]
+    for row, page in enumerate(pages):
+        y = 120 + 30 * row
+        words += [_piece(f"{row + 1}.{row % 3} Section title number {row}", 120, y), _piece(page, 1000, y)]
+    return words
+
+
+def test_a_table_of_contents_whose_leaders_ocr_missed_is_contents_not_a_table():
+    pages = ["vii", "ix", "xi", "xiii", "1", "2", "2", "5", "8", "13", "21"]
+    pairs = refine_layout([_ENTRIES_BOX], _leaderless_contents(pages), _page(), ocr_words=True)
+    assert "table" not in _labels(pairs) and "content" in _labels(pairs)
+
+
+def test_two_columns_of_names_and_counts_out_of_order_still_become_a_table():
+    pages = ["120", "85", "301", "12", "96", "250", "7", "148"]
+    pairs = refine_layout([_ENTRIES_BOX], _leaderless_contents(pages), _page(), ocr_words=True)
+    assert "table" in _labels(pairs)
+
+
+def test_a_bulleted_list_the_detector_boxed_as_a_table_is_text():
+    lines = ["Figure 5 shows the values when an adopted authority is used:",
+             "▶ A user connects to the server using the profile ALICE.", "▶ USER and CURRENT USER have the same value.",
+             "▶ ALICE calls a procedure named proc1, which is owned by", "user profile JOE and adopts his authority.",
+             "• While the procedure runs, USER holds ALICE.", "- When proc1 ends, the session reverts."]  # fmt: skip
+    words = [_piece(line, 120, 100 + 30 * row) for row, line in enumerate(lines)]
+    pairs = refine_layout([Region((110, 90, 800, 320), "table", 0.5)], words, _page(), ocr_words=True)
+    assert _labels(pairs) == ["text"]
