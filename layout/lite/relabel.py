@@ -80,7 +80,7 @@ _CONTENTS_ENTRY = re.compile(r"(?:\.\s*){4,}(\d{1,4}|[ivxlcdm]{1,6})$", re.IGNOR
 def _contents_entries(words: Sequence[Word]) -> bool:
     """Whether most of the lines are entries of a table of contents."""
     rows = _rows_of_pieces(words)
-    lines = [" ".join(_piece_text(piece) for piece in sorted(row, key=lambda p: p[0].bbox[0])).strip() for row in rows]
+    lines = [_row_text(row) for row in rows]
     return sum(bool(_CONTENTS_ENTRY.search(line)) for line in lines) > len(lines) / 2 or _numbered_pages(rows)
 
 
@@ -98,8 +98,7 @@ def _numbered_pages(rows: Sequence[Sequence[Sequence[Word]]]) -> bool:
     read, not a table of figures."""
     numbers = []
     for row in rows:
-        ordered = sorted(row, key=lambda piece: piece[0].bbox[0])
-        match = _ENTRY_PAGE.match(_piece_text(ordered[-1])) if len(ordered) >= 2 else None
+        match = _ENTRY_PAGE.match(_piece_text(_left_to_right(row)[-1])) if len(row) >= 2 else None
         value = _page_value(match.group(1)) if match else None
         if value is not None:
             numbers.append(value)
@@ -368,8 +367,7 @@ def _bulleted(rows: Sequence[Sequence[Sequence[Word]]]) -> bool:
     least two in five rows starting an item (the rest are items' wrapped lines)."""
     if any(len(row) > 2 for row in rows):
         return False
-    lines = [" ".join(_piece_text(piece) for piece in sorted(row, key=lambda p: p[0].bbox[0])) for row in rows]
-    items = sum(bool(_ITEM_BULLET.match(line.strip())) for line in lines)
+    items = sum(bool(_ITEM_BULLET.match(_row_text(row))) for row in rows)
     return items >= max(_MIN_ITEMS, 0.4 * len(rows))
 
 
@@ -381,6 +379,14 @@ def _ruled(box: BBox, rulings: Sequence[Ruling]) -> bool:
 
 def _piece_text(piece: Sequence[Word]) -> str:
     return " ".join(w.text for w in piece)
+
+
+def _left_to_right(row: Sequence[Sequence[Word]]) -> list[Sequence[Word]]:
+    return sorted(row, key=lambda piece: piece[0].bbox[0])
+
+
+def _row_text(row: Sequence[Sequence[Word]]) -> str:
+    return " ".join(_piece_text(piece) for piece in _left_to_right(row)).strip()
 
 
 def _rows_of_pieces(words: Sequence[Word]) -> list[list[list[Word]]]:
@@ -469,7 +475,7 @@ def _label_figure_rows(words: Sequence[Word]) -> bool:
     figures: list[BBox] = []
     figure_rows = 0
     for row in rows:
-        label, *entries = sorted(row, key=lambda p: p[0].bbox[0])
+        label, *entries = _left_to_right(row)
         if not entries:
             continue
         texts = [_piece_text(entry) for entry in entries]
