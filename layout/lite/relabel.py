@@ -86,7 +86,8 @@ def _contents_entries(words: Sequence[Word]) -> bool:
 
 # A page number standing apart at the end of a row, behind what is left of its leader (OCR does not see the dots).
 _ENTRY_PAGE = re.compile(r"^[.\s]*(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
-_ROMAN_NUMERAL = re.compile(r"^c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$")
+_ROMAN = r"c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"  # a Roman numeral up to 399, lower case (or empty)
+_ROMAN_NUMERAL = re.compile(rf"^{_ROMAN}$")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 _MIN_ENTRIES = 5
 _STEPS_BACK = 0.1
@@ -162,7 +163,7 @@ def _body_line_height(words_per_region: Sequence[Sequence[Word]]) -> float | Non
 # A page number alone on its line: "12", "- 12 -", "xiv", "Page 3", "3 of 10", "p. 7", "第 3 页".
 _PAGE_NUMBER = re.compile(
     r"^[-–—(\[]?\s*(?:(?:page|p\.|seite|pág\.?|第)\s*)?"
-    r"(?:\d{1,3}|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
+    rf"(?:\d{{1,3}}|(?=[ivxlc]){_ROMAN})"
     r"\s*(?:(?:of|/|von|de)\s*\d{1,4}|页)?\s*[-–—)\]]?$",
     re.IGNORECASE,
 )
