@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 from ocrvl.deskew import deskew
@@ -27,6 +27,9 @@ class LiteEngine:
         nms_iou = LITE_LAYOUT_NMS_IOU if options.layout_nms else 1.0
         threads = options.inference.threads
         self.detector = CdlaLayoutDetector(CdlaOptions(options.lite_layout_threshold, nms_iou, threads))
+        # The layout model runs while the page's words are read: OCR leaves a core idle in its single-threaded
+        # steps (cutting lines out, sorting them), which the layout model fills.
+        self._layout_worker = ThreadPoolExecutor(1, thread_name_prefix="ocrvl-layout")
         self.recognizer = LiteRecognizer(
             LiteOptions(ocr=OcrOptions(model=options.ocr_model, threads=threads), force_ocr=not options.use_text_layer)
         )
@@ -46,11 +49,14 @@ class LiteEngine:
         if ocr_words and self.options.deskew:
             upright, skew = deskew(page.image)
             page = replace(page, image=upright)
+        layout = self._layout_worker.submit(self.detector.detect, page.image)
         words = self.recognizer.page_words(page)
         if ocr_words and self.orientation is not None and self._read_upside_down(page, words):
             page, angle = turned_page(page, 180), (angle + 180) % 360
+            layout.cancel()
+            layout = self._layout_worker.submit(self.detector.detect, page.image)
             words = self.recognizer.page_words(page)
-        pairs = refine_layout(self.detector.detect(page.image), words, page, ocr_words=ocr_words)
+        pairs = refine_layout(layout.result(), words, page, ocr_words=ocr_words)
         regions = [region for region, _ in pairs]
         blocks = self.recognizer.recognize(page, regions, [region_words for _, region_words in pairs])
         settings = {
