@@ -20,7 +20,7 @@ from PIL import Image, ImageOps
 from ocrvl.errors import InputError, OptionsError
 from ocrvl.latex import ACCENTS
 from ocrvl.log import logger
-from ocrvl.pdf_fonts import mend_ligature_maps
+from ocrvl.pdf_fonts import mend_font_maps
 from ocrvl.types import Page, PageFailure, Ruling, TextSpan, Word
 
 pymupdf.TOOLS.mupdf_display_errors(False)
@@ -278,7 +278,7 @@ def _render_pdf_page(path: Path, pdf_page: pymupdf.Page, index: int, page_count:
                        options.max_render_pixels / 1e6)  # fmt: skip
     if rect.width * zoom < 1 or rect.height * zoom < 1:
         raise _PageProblem(f"has no area ({rect.width:.3g} x {rect.height:.3g} pt): there is nothing to render")
-    mend_ligature_maps(pdf_page)  # before MuPDF loads the page's fonts, which it keeps
+    mend_font_maps(pdf_page)  # before MuPDF loads the page's fonts, which it keeps
     pix = pdf_page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False, colorspace=pymupdf.csRGB)
     if pdf_page.get_images(full=False):
         # MuPDF would keep every decoded page image of the document (2-7 MB a scanned page, up to 256 MB);

@@ -142,6 +142,48 @@ def test_ligature_characters_are_read_as_their_letters(tmp_path):
     assert [w.text for w in loaded.words] == ["difficulties", "and", "figures"]
 
 
+def _symbol_font_pdf(path: Path, base_font: str, text: str, cmap_entries: bytes) -> Path:
+    """A page of `text` in a font called `base_font` whose ToUnicode map holds `cmap_entries` over an identity map
+    of the printable ASCII codes, as Word writes its Symbol and Wingdings bullets."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    page.insert_text((40, 100), text, fontsize=14, fontname="helv")
+    font = page.get_fonts()[0][0]
+    cmap = doc.get_new_xref()
+    doc.update_object(cmap, "<<>>")
+    doc.update_stream(cmap, _IDENTITY_CMAP.replace(b"endbfrange\n", b"endbfrange\n" + cmap_entries))
+    doc.xref_set_key(font, "ToUnicode", f"{cmap} 0 R")
+    doc.xref_set_key(font, "BaseFont", f"/{base_font}")
+    doc.save(path)
+    return path
+
+
+def test_symbol_and_wingdings_codes_read_as_the_marks_they_draw(tmp_path):
+    """Word maps the codes of Symbol and Wingdings to private-use code points (U+F0B7 for Symbol's bullet, U+F06E
+    for Wingdings' black square, U+F0FC for its check mark); the words hold the characters the fonts draw."""
+    wingdings = _symbol_font_pdf(
+        tmp_path / "wingdings.pdf", "ABCDEF+Wingdings-Regular", "n yes | q ok | \u00fc fit",
+        b"2 beginbfchar\n<6e><f06e>\n<71><f071>\nendbfchar\n1 beginbfrange\n<fc><fc><f0fc>\nendbfrange\n",
+    )  # fmt: skip
+    (loaded,) = iter_pages(wingdings)
+    assert [w.text for w in loaded.words] == ["■", "yes", "|", "❑", "ok", "|", "✓", "fit"]
+
+    symbol = _symbol_font_pdf(
+        tmp_path / "symbol.pdf", "SymbolMT", "\u00b7 a > b", b"1 beginbfrange\n<b7><b7>[<f0b7>]\nendbfrange\n"
+    )
+    (loaded,) = iter_pages(symbol)
+    assert [w.text for w in loaded.words] == ["•", "a", ">", "b"]
+
+
+def test_private_use_code_points_of_other_fonts_are_kept(tmp_path):
+    """Only Symbol's and Wingdings' codes are known: another font's private-use characters stay as they are."""
+    pdf = _symbol_font_pdf(
+        tmp_path / "other.pdf", "Corporate-Icons", "n item", b"1 beginbfchar\n<6e><f06e>\nendbfchar\n"
+    )
+    (loaded,) = iter_pages(pdf)
+    assert [w.text for w in loaded.words] == ["\uf06e", "item"]
+
+
 # ------------------------------------------------------------------------------------------ hostile input
 
 
