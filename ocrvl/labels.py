@@ -13,6 +13,9 @@ MARGINAL_LABELS = frozenset({"header", "footer", "header_image", "footer_image",
 # Pictures the vl engine crops and links but never reads.
 IMAGE_LABELS = frozenset({"image", "header_image", "footer_image"})
 
+# Glyphs that mark a list item at the start of its first line: dots, squares, diamonds, arrows, check boxes.
+BULLETS = frozenset("•◦▪‣·●○■□◆◇❖❑⬧◻▶►▸➢➤➔⇨☐☑☒✓")
+
 # Text that is a figure, as tables print them: 12 / -0.5 / 1,087,948 / (3.2) / $8.6M / 45% / 1.2Bn / 0.05*
 FIGURE = re.compile(r"^[(+\-−–]?[$€£¥]?\d[\d.,]*\s?(%|[kKMB]n?)?\)?[*†‡]*$")
 # A table's entry that is no figure: a dash, "(X)", "n/a", "NA" (not available, withheld, not applicable).

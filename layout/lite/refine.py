@@ -12,6 +12,7 @@ from ocrvl.layout.lite.regions import (
     assign_words,
     clean_regions,
     grow_tables_to_rulings,
+    hang_bullets,
     merge_same_line_pieces,
     order_regions,
     regions_for_orphans,
@@ -64,6 +65,8 @@ def refine_layout(
         per_region, _ = assign_words(regions, words)
         if tables_from_orphan_grids(regions, per_region, found):
             per_region, _ = assign_words(regions, words)
+    if hang_bullets(regions, per_region):
+        per_region, _ = assign_words(regions, words)
     if promote_tables(regions, per_region, page.image, whole_page=ocr_words):
         per_region, _ = assign_words(regions, words)
     demote_listed_tables(regions, per_region, page.rulings)

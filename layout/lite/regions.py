@@ -6,7 +6,7 @@ import statistics
 from collections.abc import Iterable, Iterator, Sequence
 
 from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, row_overlap, union_box
-from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
+from ocrvl.labels import BULLETS, MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.layout.lite.cdla import LABEL_IDS
 from ocrvl.layout.lite.gutters import WordRows, is_gutter, split_at_gutters
 from ocrvl.layout.lite.reading_order import TextEnds, xy_cut_order
@@ -28,6 +28,8 @@ _CONTAINED = 0.9
 # An orphan word joins the text region beside it on its line across a gap of up to this many line heights,
 # on a scan only where the gap is no column gutter.
 _LINE_GAP = 1.5
+# A bullet hangs in the margin left of its item's first word, as far out as an indent goes.
+_BULLET_GAP = 4.0
 
 
 def clean_regions(regions: Sequence[Region], page_width: int, page_height: int) -> list[Region]:
@@ -101,6 +103,37 @@ def _best_region(hits: list[int], regions: Sequence[Region]) -> int:
         return (priority, area(regions[i].bbox))
 
     return min(hits, key=rank)
+
+
+def hang_bullets(regions: list[Region], per_region: Sequence[list[Word]]) -> bool:
+    """A text-like region holding nothing but a bullet in the margin beside the first word of a line of another
+    (a list set with hanging bullets, the bullets boxed apart or left outside every box) goes, and the region of
+    that word grows over the bullet. Returns whether any did."""
+    hung: list[Word] = []
+    for region, words in zip(regions, per_region, strict=True):
+        if len(words) == 1 and words[0].text in BULLETS and region.label in _LINE_LIKE:
+            owner = _item_region(words[0], regions, per_region)
+            if owner is not None:
+                owner.bbox = union_box([owner.bbox, words[0].bbox])
+                hung.append(words[0])
+    regions[:] = [r for r, words in zip(regions, per_region, strict=True) if not (len(words) == 1 and words[0] in hung)]
+    return bool(hung)
+
+
+def _item_region(bullet: Word, regions: Sequence[Region], per_region: Sequence[list[Word]]) -> Region | None:
+    """The text-like region of the word nearest right of `bullet` on its line, within an indent's reach (in the
+    line's height: an OCR box of a bullet is no taller than the dot)."""
+    best: tuple[float, Region] | None = None
+    for region, words in zip(regions, per_region, strict=True):
+        if region.label not in _LINE_LIKE:
+            continue
+        for word in words:
+            gap = word.bbox[0] - bullet.bbox[2]
+            height = max(word.bbox[3] - word.bbox[1], bullet.bbox[3] - bullet.bbox[1])
+            if 0 <= gap < _BULLET_GAP * height and row_overlap(word.bbox, bullet.bbox) > 0.6:
+                if best is None or gap < best[0]:
+                    best = (gap, region)
+    return best[1] if best else None
 
 
 def absorb_orphans(regions: Sequence[Region], orphans: Sequence[Word], gutters: WordRows | None = None) -> list[Word]:

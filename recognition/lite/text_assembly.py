@@ -9,10 +9,11 @@ from collections.abc import Sequence
 
 from ocrvl.cjk import joins_without_space, tidy_spacing
 from ocrvl.geometry import row_overlap
+from ocrvl.labels import BULLETS
 from ocrvl.types import BBox, Word
 
 # A bullet starts its own paragraph; a dash or an asterisk only with a space after it (not "-based" run on).
-_BULLETS = ("•", "◦", "▪", "‣", "·", "▶", "►", "▸", "➢", "➤", "- ", "– ", "* ")
+_ITEM_STARTS = (*BULLETS, "- ", "– ", "* ")
 # A numbered item starts its own paragraph: "3.", "(2)", "（2）", "二、" (a section of a test), "B．" (an answer).
 _ITEM_NUMBER = re.compile(r"^(\d{1,3}[.．、)](?!\d)|[(（]\d{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|[A-H][.．、])")
 
@@ -29,7 +30,7 @@ def region_text(words: Sequence[Word]) -> str:
     prev_box: BBox | None = None
     for box, text in lines:
         new_paragraph = prev_box is not None and (
-            box[1] - prev_box[3] > 0.9 * typical or text.startswith(_BULLETS) or bool(_ITEM_NUMBER.match(text))
+            box[1] - prev_box[3] > 0.9 * typical or text.startswith(_ITEM_STARTS) or bool(_ITEM_NUMBER.match(text))
         )
         if new_paragraph and current:
             paragraphs.append(current)
@@ -53,9 +54,7 @@ def region_code(words: Sequence[Word], char_width: float | None) -> str:
     if not lines:
         return ""
     left = min(box[0] for box, _ in lines)
-    return "\n".join(
-        " " * (round((box[0] - left) / char_width) if char_width else 0) + text for box, text in lines
-    )
+    return "\n".join(" " * (round((box[0] - left) / char_width) if char_width else 0) + text for box, text in lines)
 
 
 def _join(left: str, right: str) -> str:
@@ -116,9 +115,12 @@ def _merge_same_row(lines: list[tuple[BBox, str]]) -> list[tuple[BBox, str]]:
     one, their pieces read left to right, or right to left in Arabic or Hebrew text."""
     rows: list[list[tuple[BBox, str]]] = []
     for box, text in sorted(lines, key=lambda item: (item[0][1], item[0][0])):
+        reach = 3 * (box[3] - box[1])
         for row in rows:
+            first = min(row, key=lambda piece: piece[0][0])[0]
             last = max(row, key=lambda piece: piece[0][2])[0]
-            if _same_row(box, last) and 0 <= box[0] - last[2] < 3 * (box[3] - box[1]):
+            after = _same_row(box, last) and 0 <= box[0] - last[2] < reach
+            if after or (_same_row(box, first) and 0 <= first[0] - box[2] < reach):  # a hanging bullet, say
                 row.append((box, text))
                 break
         else:

@@ -6,6 +6,7 @@ import numpy as np
 
 from ocrvl.layout.lite.refine import refine_layout
 from ocrvl.layout.lite.regions import expand_to_rulings
+from ocrvl.recognition.lite.text_assembly import region_text
 from ocrvl.types import Page, Region, Ruling, Word
 
 
@@ -193,3 +194,22 @@ def test_lines_of_a_table_of_contents_are_contents_neither_headings_nor_a_refere
     detected.append(Region((90, 435, 900, 465), "text", 0.9))
     labels = _labels_by_first_word(detected, chapter + sections + body)
     assert labels == {"3": "content", "3.1": "content", "The": "text"}
+
+
+def test_hanging_bullets_boxed_apart_or_left_out_join_their_items():
+    """A list with its bullets hanging in the margin, two line heights left of the items: the detector boxed the
+    items only, one bullet on its own; each bullet starts its item's text, and no bullet is a block of its own."""
+    items = ["Concentration has risen in most member states", "Whether or not there has been convergence"]
+    words, detected = [], []
+    for k, item in enumerate(items):
+        y = 200 + 120 * k
+        words += [Word("•", (100, y, 110, y + 20), line=10 * k)]
+        words += _line(item, 150, y, line=10 * k + 1) + _line(
+            "and its second line runs on further than the first line", 150, y + 25, line=10 * k + 2
+        )
+        detected.append(Region((145, y - 5, 800, y + 50), "text", 0.9))
+    detected.append(Region((98, 315, 112, 345), "text", 0.4))  # the second bullet, boxed alone
+    pairs = refine_layout(detected, words, _page())
+    assert [region_text(ws) for _, ws in pairs] == [
+        f"• {item} and its second line runs on further than the first line" for item in items
+    ]

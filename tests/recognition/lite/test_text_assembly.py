@@ -63,6 +63,13 @@ def test_dash_bullets_start_items_but_a_word_broken_at_a_dash_runs_on():
     assert region_text([_w("a model trained on layout", 0, 0, 300), _w("-based features", 0, 24, 200)]).count("\n") == 0
 
 
+def test_square_and_box_bullets_start_items():
+    """A form's choices, each after a box or a square (Word's Wingdings bullets), are items of their own."""
+    lines = ["■ They work in parallel to private practitioners", "■ They coordinate appointments", "☐ Other"]
+    words = [_w(text, 0, 24 * i, 300) for i, text in enumerate(lines)]
+    assert region_text(words) == "\n\n".join(lines)
+
+
 def test_region_lines_keeps_one_line_a_line():
     words = [_w("2.1 Naming . . . . . 3", 0, 0, 300), _w("2.2 Simple parsing . . . . . 4", 0, 24, 300)]
     assert region_lines(words) == "2.1 Naming . . . . . 3\n2.2 Simple parsing . . . . . 4"
