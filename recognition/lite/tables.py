@@ -53,6 +53,7 @@ _MAX_TITLED_CAPTION_LINES = 4  # lines above a table's top rule dropped when the
 _CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
 _UNFINISHED = re.compile(r"[,/&+-]$")
+_WORD_SPACE = 0.6  # line heights: wider than a word space, narrower than a gap between column heads
 _MAX_HEADER_LINES = 6  # lines above the rule under a header block (wrapped column heads run to five or six)
 _LIST_BULLET = re.compile(r"\s*[•●▪◦‣]\s*")  # glyphs that mark list items (not ○ or ■, which tables use as marks)
 
@@ -146,7 +147,8 @@ def _upright_table_html(inside: Sequence[Word], rulings: Sequence[Ruling], bbox:
         return "<table></table>"
     bands = _trim_notes(_bands(frags), hrules)
     lh = statistics.median(b.y1 - b.y0 for b in bands)
-    if all(w.line >= 0 for w in inside):  # token positions are exact only in a text layer
+    exact = all(w.line >= 0 for w in inside)  # token positions are exact only in a text layer
+    if exact:
         bands = _bands(_cut_at_figure_gutters(bands, lh))
     else:
         bands = _part_touching_boxes(bands, lh)
@@ -154,9 +156,9 @@ def _upright_table_html(inside: Sequence[Word], rulings: Sequence[Ruling], bbox:
     col_seps = _column_separators(bands, vrules, (x0, x1), lh)
     frags = [piece for f in frags for piece in _split_at(f, col_seps, lh, hrules, (x0, x1))]
     bands = _bands(frags)
-    col_seps = _drop_empty_columns(col_seps, frags, (x0, x1))
-    row_bounds = _rows(bands, hrules, col_seps, (x0, x1), lh)
-    return _render(_cells(bands, row_bounds, col_seps, hrules, vrules, lh), len(row_bounds) - 1)
+    col_seps = _drop_empty_columns(col_seps, frags, (x0, x1), exact)
+    row_bounds = _rows(bands, hrules, col_seps, (x0, x1), lh, exact)
+    return _render(_cells(bands, row_bounds, col_seps, hrules, vrules, lh, exact), len(row_bounds) - 1)
 
 
 # --------------------------------------------------------------------------- rules
@@ -611,12 +613,15 @@ def _over_partial_rule(f: _Frag, hrules: list[_Rule], lh: float, span: tuple[flo
     )
 
 
-def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float, float]) -> list[float]:
-    """Remove separators until every column holds the centre of some fragment."""
-    centres = [(f.x0 + f.x1) / 2 for f in frags]
+def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float, float], exact: bool) -> list[float]:
+    """Remove separators until every column holds the centre of some fragment; where positions are `exact` (a
+    text layer), of some fragment that stays inside one column: a group header centred over the gap between two
+    columns of figures makes no column of its own. (An OCR line runs across columns where the recognizer read
+    two cells as one.)"""
     seps = list(seps)
     while seps:
         bounds = [span[0], *seps, span[1]]
+        centres = [(f.x0 + f.x1) / 2 for f in frags if not (exact and any(f.x0 < s < f.x1 for s in seps))]
         empty = [i for i in range(len(bounds) - 1) if not any(bounds[i] <= c < bounds[i + 1] for c in centres)]
         if not empty:
             break
@@ -628,7 +633,7 @@ def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float
 
 
 def _rows(
-    bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tuple[float, float], lh: float
+    bands: list[_Band], hrules: list[_Rule], seps: list[float], span: tuple[float, float], lh: float, exact: bool
 ) -> list[float]:
     """Row boundaries (y, top to bottom, including the outer ones).
 
@@ -658,7 +663,7 @@ def _rows(
         wraps = wraps or (row_cols == {0} and 0 in cols_b and runs_on and not _introduces(a, b, seps))
         wraps = wraps and not _figure_rows(a, b, seps) and not _outdented(b, a, seps, lh)
         if i + 1 < header:  # inside the header block only rules cut, and a line of group headers over heads
-            wraps = not _over_heads(a, b, seps)
+            wraps = not _over_heads(a, b, seps, lh, top=i == 0, exact=exact)
         if not is_ruled and wraps:
             continue
         cuts.append((a.y1 + b.y0) / 2)
@@ -679,17 +684,37 @@ def _runs_on(a: _Band, b: _Band, seps: list[float]) -> bool:
     return bool(above) and bool(_UNFINISHED.search(above[-1].text))
 
 
-def _over_heads(a: _Band, b: _Band, seps: list[float]) -> bool:
-    """Whether line a is a line of group headers, every piece of it running across a column boundary, and line b
-    holds heads of the columns they span (not only heads centred down beside them, such as the stub head)."""
+def _over_heads(a: _Band, b: _Band, seps: list[float], lh: float, top: bool, exact: bool) -> bool:
+    """Whether line a is a line of group headers (phrases running across a column boundary) and line b holds heads
+    of the columns they span, none of its own pieces across a boundary (not only heads centred down beside them,
+    such as the stub head). On the table's `top` line, a phrase outside the groups may be a head of its own
+    column, alone there or wrapped onto line b (a stub head; "Total" over "population"); where positions are
+    `exact` (a text layer), words a word space apart there are one phrase ("Mexican American" over two columns)."""
 
-    def spans(band: _Band) -> bool:
-        return all(any(f.x0 < s < f.x1 for s in seps) for f in band.frags)
+    def column(f: _Frag) -> int:
+        return _col_of((f.x0 + f.x1) / 2, seps)
 
-    if not spans(a) or spans(b):
+    phrases = _phrases(a.frags, lh) if top and exact else [[f] for f in a.frags]
+    groups = [p for p in phrases if _col_of(p[0].x0, seps) != _col_of(p[-1].x1, seps)]
+    if not groups or any(f.x0 < s < f.x1 for f in b.frags for s in seps):
         return False
-    spanned = {c for f in a.frags for c in range(_col_of(f.x0, seps), _col_of(f.x1, seps) + 1)}
-    return any(_col_of((f.x0 + f.x1) / 2, seps) in spanned for f in b.frags)
+    for phrase in phrases:
+        below = [f for f in b.frags if column(f) in {column(g) for g in phrase}]
+        if phrase not in groups and not (top and (not below or _wrapped(phrase, below))):
+            return False
+    spanned = {c for p in groups for c in range(_col_of(p[0].x0, seps), _col_of(p[-1].x1, seps) + 1)}
+    return any(column(f) in spanned for f in b.frags)
+
+
+def _phrases(frags: list[_Frag], lh: float) -> list[list[_Frag]]:
+    """A line's fragments left to right, grouped where they stand no more than a word space apart."""
+    phrases: list[list[_Frag]] = []
+    for f in sorted(frags, key=lambda f: f.x0):
+        if phrases and f.x0 - phrases[-1][-1].x1 < _WORD_SPACE * lh:
+            phrases[-1].append(f)
+        else:
+            phrases.append([f])
+    return phrases
 
 
 def _introduces(a: _Band, b: _Band, seps: list[float]) -> bool:
@@ -828,8 +853,10 @@ def _cells(
     hrules: list[_Rule],
     vrules: list[_Rule],
     lh: float,
+    exact: bool,
 ) -> list[_Cell]:
-    """The cells of the grid given by the row bounds and column separators."""
+    """The cells of the grid given by the row bounds and column separators; `exact`: the words' positions are a
+    text layer's (an OCR line's words are placed by estimate)."""
     frags = [f for b in bands for f in b.frags]
     left, right = min(f.x0 for f in frags), max(f.x1 for f in frags)
     grid = _Layout(rows, [left, *seps, right], {}, set(), set())
@@ -837,7 +864,8 @@ def _cells(
     row_rules = _rules_between_rows(grid, hrules)
     _open_missing_rules(grid, row_rules, vrules, lh)
     _open_under_group_rules(grid, row_rules, lh)
-    _open_under_group_header_line(grid, straddled)
+    joined = _join_phrases_across_column_gaps(grid, vrules, lh) if exact else set()
+    _open_under_group_header_line(grid, straddled | joined, row_rules)
     grid.v_open |= {rc for rc in straddled if not grid.filled(rc[0], rc[1] + 1)}
     _open_section_rows(grid, vrules, lh)
     _open_centred_group_headers(grid, vrules, lh)
@@ -849,8 +877,8 @@ def _open_centred_group_headers(grid: _Layout, vrules: list[_Rule], lh: float) -
     column heads under it than it covers (a year over its group's "Number" and "Percent" columns) spans them:
     its span grows by a column on each side, or on one, while the columns it takes are empty in its row and
     headed in the row under it, no rule divides them, and the span stays centred on the label."""
-    n_rows, n_cols = len(grid.rows) - 1, len(grid.cols) - 1
-    first_data = next((r for r in range(n_rows) if grid.filled(r, 0) and _holds_figures(grid, r)), n_rows)
+    n_cols = len(grid.cols) - 1
+    first_data = _first_data_row(grid)
     # where each column's print runs in the body: a group's label is centred on its columns' print, not on the
     # borders between them (the gap before a stub is often the widest)
     edges = [(grid.cols[c], grid.cols[c + 1]) for c in range(n_cols)]
@@ -1002,14 +1030,56 @@ def _open_under_group_rules(grid: _Layout, row_rules: list[_Rule | None], lh: fl
                 grid.v_open |= {(r, c) for c in cols[:-1]}
 
 
-def _open_under_group_header_line(grid: _Layout, straddled: set[tuple[int, int]]) -> None:
-    """Under a first row of group headers only (each running across a column border), a stub head left of them
-    spans both rows. (An empty cell between two groups may be a group header's that fell short of its last column.)"""
+def _join_phrases_across_column_gaps(grid: _Layout, vrules: list[_Rule], lh: float) -> set[tuple[int, int]]:
+    """In a header row over another, two words on one line a word space apart, over heads of two columns, are one
+    group header, though a column border that the body's gaps set runs between them ("Mexican American" over its
+    group's "Male" and "Female"); no rule may divide them. Returns the borders opened, as (row, column left of
+    the border)."""
     n_cols = len(grid.cols) - 1
-    firsts = [c for c in range(n_cols) if grid.filled(0, c)]
-    if len(grid.rows) < 3 or not firsts or not all((0, c) in straddled for c in firsts):
+    joined: set[tuple[int, int]] = set()
+    for r in range(_first_data_row(grid) - 1):
+        for c in range(n_cols - 1):
+            heads = [(row, k) for row in (r, r + 1) for k in (c, c + 1)]
+            if not all(grid.filled(*rc) for rc in heads) or _divided(grid, r, [grid.cols[c + 1]], vrules, lh):
+                continue
+            left = max(grid.frags[r, c], key=lambda f: f.x1)
+            right = min(grid.frags[r, c + 1], key=lambda f: f.x0)
+            if abs(left.cy - right.cy) < 0.3 * lh and right.x0 - left.x1 < _WORD_SPACE * lh:
+                joined.add((r, c))
+    grid.v_open |= joined
+    return joined
+
+
+def _first_data_row(grid: _Layout) -> int:
+    """The first row of figures beside a label: the rows above it are the header."""
+    n_rows = len(grid.rows) - 1
+    return next((r for r in range(n_rows) if grid.filled(r, 0) and _holds_figures(grid, r)), n_rows)
+
+
+def _open_under_group_header_line(grid: _Layout, grouped: set[tuple[int, int]], row_rules: list[_Rule | None]) -> None:
+    """Under a first row of group headers (text across a column border, `grouped`) over a row of heads, where no
+    rule divides the two rows: a stub head left of the groups, in the second row only, spans both (ICDAR's
+    convention), and so does a head wrapped from the first row into the second ("Total" over "population")."""
+    n_rows, n_cols = len(grid.rows) - 1, len(grid.cols) - 1
+    in_groups = {c + k for r, c in grouped if r == 0 for k in (0, 1)}
+    if n_rows < 2 or not in_groups:
         return
-    grid.h_open |= {(0, c) for c in range(firsts[0]) if grid.filled(1, c)}
+    heads = not _holds_figures(grid, 1)  # (years are heads as well as figures: a stub head may sit beside them)
+    for c in set(range(n_cols)) - in_groups:
+        if row_rules[0] is not None and row_rules[0].covers(grid.cols[c], grid.cols[c + 1], 0.5):
+            continue
+        top, below = grid.filled(0, c), grid.filled(1, c)
+        stub = not top and below and c < min(in_groups)
+        if stub or (heads and top and below and _wrapped(grid.frags[0, c], grid.frags[1, c])):
+            grid.h_open.add((0, c))
+
+
+def _wrapped(above: list[_Frag], below: list[_Frag]) -> bool:
+    """Whether the text below goes on with the text above: it starts in lower case, or the text above breaks off
+    mid-phrase."""
+    first = min(below, key=lambda f: (f.y0, f.x0)).text
+    last = max(above, key=lambda f: (f.y1, f.x1)).text
+    return first[:1].islower() or bool(_UNFINISHED.search(last))
 
 
 def _merge(grid: _Layout) -> list[_Cell]:

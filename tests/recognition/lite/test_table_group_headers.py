@@ -6,7 +6,7 @@
   or inside the gap between them; a line of such years is a header row of its own, over a stub head spanning it.
 """
 
-from ocrvl.recognition.lite.tables import table_html
+from ocrvl.recognition.lite.tables import _drop_empty_columns, _Frag, _Token, table_html
 from ocrvl.types import Word
 from tests.recognition.lite.test_tables import grid, hline, texts, vline
 
@@ -120,3 +120,46 @@ def test_a_header_line_whose_ocr_boxes_overhang_the_rule_under_it_stays_in_the_h
         ["Education system", "Weighted school participation", "Weighted student response rate"],
         *rows,
     ]
+
+
+def test_a_two_word_group_header_and_a_head_wrapped_under_the_group_line():
+    """The top line holds group headers ("Mexican American" a word space apart, each word over one of its
+    columns) and "Total", wrapped onto the line of heads as "population"; the stub head is on the line of heads:
+    the groups span their columns, the stub head and "Total population" span both header rows."""
+    rights = (250, 340, 450, 540, 650)
+    words = [_cell("Age (years)", 20, 30, 0), _cell("Non-Hispanic white", 194, 10, 1)]
+    words += [_cell("Mexican", 405, 10, 2), _cell("American", 473, 10, 3), _cell("Total", 650, 10, 4, right=True)]
+    heads = ("Male", "Female", "Male", "Female", "population")
+    words += [_cell(head, right, 30, 5 + k, right=True) for k, (head, right) in enumerate(zip(heads, rights))]
+    body = [("2-11 months", "1,087,948", "1,022,490", "188,980", "150,760", "3,350,188")]
+    body += [("1-2", "2,586,688", "2,568,738", "409,038", "392,640", "8,002,463")]
+    body += [("3-5", "3,867,692", "3,576,723", "563,286", "563,183", "11,654,990")]
+    for k, row in enumerate(body):
+        y = 56 + 22 * k
+        words.append(_cell(row[0], 20, y, 10 + 6 * k))
+        words += [_cell(figure, right, y, 11 + 6 * k + j, right=True) for j, (figure, right) in
+                  enumerate(zip(row[1:], rights, strict=True))]  # fmt: skip
+    table = table_html(words, [hline(48, 10, 660)], (0, 0, 670, 130))
+    assert grid(table)[0] == [
+        ("Age (years)", 1, 2),
+        ("Non-Hispanic white", 2, 1),
+        ("Mexican American", 2, 1),
+        ("Total population", 1, 2),
+    ]
+    assert texts(table)[1:] == [["Male", "Female", "Male", "Female"], *map(list, body)]
+
+
+def test_a_group_header_centred_over_the_gap_between_two_columns_makes_no_column_of_its_own():
+    """Separators found on both edges of the gap between two columns of figures (one right-aligned, one of varied
+    left edges) leave a narrow column there that only the group header over both columns has its centre in: the
+    column goes, the figures keep their two columns."""
+
+    def frag(text: str, x0: float, x1: float, y: float) -> _Frag:
+        return _Frag([_Token(text, x0, x1)], y, y + 20)
+
+    frags = [frag("States", 20, 90, 0), frag("Revenue", 392, 475, 0), frag("Medical", 329, 422, 30)]
+    frags += [frag("Family", 463, 526, 30)]
+    for k in range(4):
+        frags += [frag("Assam", 20, 90, 60 + 30 * k), frag("14,874,821", 326, 426, 60 + 30 * k)]
+        frags.append(frag("2,554,197", 452, 541, 60 + 30 * k))
+    assert _drop_empty_columns([304, 426, 448], frags, (0, 560), exact=True) == [304, 448]
