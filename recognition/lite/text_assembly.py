@@ -112,7 +112,8 @@ def _rows_of(words: list[Word]) -> list[tuple[BBox, str]]:
 
 def _merge_same_row(lines: list[tuple[BBox, str]]) -> list[tuple[BBox, str]]:
     """Text-layer lines split by the PDF producer (at a font or direction change) on one baseline become
-    one, their pieces read left to right, or right to left in Arabic or Hebrew text."""
+    one, their pieces read left to right, or right to left in Arabic or Hebrew text; a bullet hanging in the margin
+    left of a line joins it."""
     rows: list[list[tuple[BBox, str]]] = []
     for box, text in sorted(lines, key=lambda item: (item[0][1], item[0][0])):
         reach = 3 * (box[3] - box[1])
@@ -120,7 +121,8 @@ def _merge_same_row(lines: list[tuple[BBox, str]]) -> list[tuple[BBox, str]]:
             first = min(row, key=lambda piece: piece[0][0])[0]
             last = max(row, key=lambda piece: piece[0][2])[0]
             after = _same_row(box, last) and 0 <= box[0] - last[2] < reach
-            if after or (_same_row(box, first) and 0 <= first[0] - box[2] < reach):  # a hanging bullet, say
+            hanging = text in BULLETS and _same_row(box, first) and 0 <= first[0] - box[2] < reach
+            if after or hanging:  # a bullet in the margin, its line sorted after the item's
                 row.append((box, text))
                 break
         else:
