@@ -12,7 +12,7 @@ from ocrvl.geometry import center, centred_in, contains_point, union_box
 from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
-from ocrvl.recognition.lite.tables import table_html
+from ocrvl.recognition.lite.tables import TableReading, read_table
 from ocrvl.recognition.lite.text_assembly import region_code, region_lines, region_text
 from ocrvl.recognition.lite.text_math import formula_latex
 from ocrvl.types import BBox, Block, Page, Region, Ruling, TextSpan, Word
@@ -63,7 +63,14 @@ class LiteRecognizer:
                         tables = [r.bbox for r in regions if r.label == "table"]
                         image_rulings = detect_rulings(page.image, shaded_in=tables)
                     rulings = image_rulings
-                block.content = table_html(words, rulings, region.bbox) if words else ""
+                reading = read_table(words, rulings, region.bbox) if words else TableReading("")
+                block.content = reading.html
+                blocks += _set_apart(reading.caption, reading.caption_box, "figure_title", region, len(blocks))
+                block.block_id = len(blocks)
+                if block.content:
+                    blocks.append(block)
+                blocks += _set_apart(reading.notes, reading.notes_box, "vision_footnote", region, len(blocks))
+                continue
             elif region.label == "display_formula" and words and self.uses_text_layer(page) and page.spans:
                 extent = union_box([region.bbox, *(w.bbox for w in words)])  # the box may cut its words
                 latex = formula_latex(page.spans, page.rulings, extent)
@@ -94,6 +101,15 @@ class LiteRecognizer:
         x0, y0 = max(0, int(x0) - pad), max(0, int(y0) - pad)
         x1, y1 = min(page.width, int(np.ceil(x1)) + pad), min(page.height, int(np.ceil(y1)) + pad)
         return page.image[y0:y1, x0:x1].copy()
+
+
+def _set_apart(text: str, box: BBox | None, label: str, table: Region, block_id: int) -> list[Block]:
+    """A block of the caption or notes a table region took in (`text`, at `box`, or the table's box for a table
+    printed sideways); none when there is no such text."""
+    if not text:
+        return []
+    region = Region(box or table.bbox, label, table.score, order=table.order)
+    return [Block(region=region, content=text, block_id=block_id)]
 
 
 def _fixed_pitch(spans: Sequence[TextSpan], bbox: BBox) -> float | None:

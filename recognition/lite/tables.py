@@ -7,7 +7,7 @@ lines (one `Word` per detected line, `line == -1`):
    rule between them. OCR lines are tokenized at spaces with estimated x positions, so they can
    be cut the same way.
 2. Fragments that overlap vertically form *bands* (visual text lines). A caption above the top
-   rule (a few lines when it opens with "Table N") and notes below the bottom rule are dropped.
+   rule (a few lines when it opens with "Table N") and notes below the bottom rule are set apart, as text.
 3. Column separators: in a table framed by vertical rules, the rules. Otherwise whitespace
    columns (x ranges no fragment covers, once fragments that straddle such a gap, like spanning
    headers or OCR lines that swallowed two cells, are set aside) plus the vertical rules.
@@ -124,28 +124,47 @@ class _Rule:
         return sum(s1 - s0 for s0, s1 in self.spans)
 
 
+@dataclass(frozen=True)
+class TableReading:
+    """A table region read: its HTML, and the lines the region took in that are no part of the table, kept as
+    text: a caption above its top rule ("Table 2: ..."), notes below its bottom rule (a source, footnotes).
+    `caption_box`, `notes_box`: where those lines are on the page (None for a table printed sideways)."""
+
+    html: str
+    caption: str = ""
+    notes: str = ""
+    caption_box: BBox | None = None
+    notes_box: BBox | None = None
+
+
 def table_html(words: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> str:
     """An HTML <table> for the table region `bbox`, from the words inside it and the rulings near it.
 
     Returns "<table>...</table>" with <tr>/<td> (colspan/rowspan attributes where needed).
     """
+    return read_table(words, rulings, bbox).html
+
+
+def read_table(words: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> TableReading:
+    """The table in region `bbox` (see `table_html`), with the caption and notes its box took in."""
     x0, y0, x1, y1 = bbox
     inside = [w for w in words if x0 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 and y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1]
     turn = upright_turn(inside)
     if turn:  # a table printed sideways is built in its own upright frame
         frame = (x1 + _FRAME_MARGIN, y1 + _FRAME_MARGIN)
         inside, rulings = turn_words(inside, turn, *frame), turn_rulings(rulings, turn, *frame)
-        bbox = turn_box(bbox, turn, *frame)
-    return _upright_table_html(inside, rulings, bbox)
+        turned = _upright_table(inside, rulings, turn_box(bbox, turn, *frame))
+        return TableReading(turned.html, turned.caption, turned.notes)  # their boxes are in the turned frame
+    return _upright_table(inside, rulings, bbox)
 
 
-def _upright_table_html(inside: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> str:
+def _upright_table(inside: Sequence[Word], rulings: Sequence[Ruling], bbox: BBox) -> TableReading:
     x0, _, x1, _ = bbox
     hrules, vrules = _rules(rulings, bbox)
     frags = _fragments(inside, vrules)
     if not frags:
-        return "<table></table>"
-    bands = _trim_notes(_bands(frags), hrules)
+        return TableReading("<table></table>")
+    bands, caption, notes = _trim_notes(_bands(frags), hrules)
     lh = statistics.median(b.y1 - b.y0 for b in bands)
     exact = all(w.line >= 0 for w in inside)  # token positions are exact only in a text layer
     if exact:
@@ -158,7 +177,19 @@ def _upright_table_html(inside: Sequence[Word], rulings: Sequence[Ruling], bbox:
     bands = _bands(frags)
     col_seps = _drop_empty_columns(col_seps, frags, (x0, x1), exact)
     row_bounds = _rows(bands, hrules, col_seps, (x0, x1), lh, exact)
-    return _render(_cells(bands, row_bounds, col_seps, hrules, vrules, lh, exact), len(row_bounds) - 1)
+    html_table = _render(_cells(bands, row_bounds, col_seps, hrules, vrules, lh, exact), len(row_bounds) - 1)
+    return TableReading(html_table, _lines_text(caption), _lines_text(notes), _lines_box(caption), _lines_box(notes))
+
+
+def _lines_text(bands: list[_Band]) -> str:
+    return _join(_band_text(b) for b in bands)
+
+
+def _lines_box(bands: list[_Band]) -> BBox | None:
+    frags = [f for b in bands for f in b.frags]
+    if not frags:
+        return None
+    return (min(f.x0 for f in frags), min(f.y0 for f in frags), max(f.x1 for f in frags), max(f.y1 for f in frags))
 
 
 # --------------------------------------------------------------------------- rules
@@ -776,27 +807,30 @@ def _full_rules(bands: list[_Band], hrules: list[_Rule], share: float = 0.7) -> 
     return [r for r in hrules if r.covers(left, right, share)]
 
 
-def _trim_notes(bands: list[_Band], hrules: list[_Rule]) -> list[_Band]:
-    """Drop a caption above the top rule and notes below the bottom rule that the table box took in.
+def _trim_notes(bands: list[_Band], hrules: list[_Rule]) -> tuple[list[_Band], list[_Band], list[_Band]]:
+    """The lines of the table, apart from a caption above the top rule and notes below the bottom rule that the
+    table box took in: (table lines, caption lines, note lines).
 
     Only a few lines qualify, and only when the rules enclose a table of several lines.
     """
     full = [r.pos for r in _full_rules(bands, hrules)]
     if len(full) < 2:
-        return bands
+        return bands, [], []
     top, bottom = min(full), max(full)
     body = [b for b in bands if top < b.y0 and b.y1 < bottom]
     above = [b for b in bands if b.y1 <= top]
     below = [b for b in bands if b.y0 >= bottom]
     if len(body) < 3:
-        return bands
+        return bands, [], []
     titled = bool(above) and bool(_CAPTION.match(above[0].frags[0].text))
     caption = titled or (bool(above) and all(len(b.frags) == 1 for b in above))
     notes = bool(below) and (all(len(b.frags) == 1 for b in below) or _NOTE.match(below[0].frags[0].text))
     # a caption that names itself ("Table 2: ...") often runs on for a few lines of description
     caption_lines = _MAX_TITLED_CAPTION_LINES if titled else 2
-    dropped = (above if caption and len(above) <= caption_lines else []) + (below if notes and len(below) <= 2 else [])
-    return [b for b in bands if b not in dropped]
+    dropped_above = above if caption and len(above) <= caption_lines else []
+    dropped_below = below if notes and len(below) <= 2 else []
+    kept = [b for b in bands if b not in dropped_above and b not in dropped_below]
+    return kept, dropped_above, dropped_below
 
 
 def _col_of(x: float, seps: list[float]) -> int:

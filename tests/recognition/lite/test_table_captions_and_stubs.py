@@ -8,8 +8,13 @@
   it too (one cell, rowspan 2), while the figures beside it keep their own rows.
 """
 
+from pathlib import Path
+
+import numpy as np
+
+from ocrvl.recognition.lite.recognizer import LiteRecognizer
 from ocrvl.recognition.lite.tables import table_html
-from ocrvl.types import Word
+from ocrvl.types import Page, Region, Word
 from tests.recognition.lite.test_tables import grid, hline, pdf_line, texts, vline
 
 _COLUMNS = (20, 200, 300, 400)  # left edges of four columns
@@ -40,6 +45,27 @@ def test_a_caption_of_several_lines_that_names_itself_is_left_out() -> None:
         words += _row(row, 110 + 24 * k, 11 + k)
     rulings = [hline(y, 15, 460) for y in (75, 100, 104, 182)]
     assert texts(table_html(words, rulings, (10, 5, 470, 190))) == [header, *_BODY]
+
+
+def test_the_caption_and_notes_a_table_box_took_in_are_read_as_text_beside_the_table() -> None:
+    """The caption above the top rule and a source note below the bottom rule stay out of the table, and come out
+    as a caption block before it and a note block after it: their text is not lost."""
+    caption = ["Table 2: Financial Literacy 2007", "Share of respondents by correct answers."]
+    words = [Word(line, (20, 10 + 20 * k, 20 + 7 * len(line), 24 + 20 * k), line=k) for k, line in enumerate(caption)]
+    header = ["no. of correct answers", "Freq.", "Percent", "Cum."]
+    words += _row(header, 80, 10)
+    for k, row in enumerate(_BODY):
+        words += _row(row, 110 + 24 * k, 11 + k)
+    words.append(Word("Source: DNB Household Survey.", (20, 190, 223, 204), line=30))
+    rulings = [hline(y, 15, 460) for y in (75, 100, 104, 182)]
+    page = Page(source=Path("t.pdf"), index=0, page_count=1, image=np.full((220, 480, 3), 255, np.uint8), dpi=144,
+                words=words, rulings=rulings, text_layer_ok=True)  # fmt: skip
+    table = Region((10, 5, 470, 210), "table", 0.9, order=1)
+    blocks = LiteRecognizer().recognize(page, [table], [words])
+    assert [b.label for b in blocks] == ["figure_title", "table", "vision_footnote"]
+    assert blocks[0].content == " ".join(caption) and blocks[2].content == "Source: DNB Household Survey."
+    assert texts(blocks[1].content) == [header, *_BODY]
+    assert blocks[0].region.bbox[3] < 75 < 182 < blocks[2].region.bbox[1]
 
 
 def test_rows_labelled_by_numbers_are_rows_of_their_own_between_sparse_rules() -> None:
