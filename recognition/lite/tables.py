@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ocrvl.cjk import joins_without_space
-from ocrvl.geometry import runs, uncovered
+from ocrvl.geometry import runs, uncovered, union_box
 from ocrvl.labels import FIGURE
 from ocrvl.sideways import turn_box, turn_rulings, turn_words, upright_turn
 from ocrvl.types import BBox, Ruling, Word
@@ -186,10 +186,7 @@ def _lines_text(bands: list[_Band]) -> str:
 
 
 def _lines_box(bands: list[_Band]) -> BBox | None:
-    frags = [f for b in bands for f in b.frags]
-    if not frags:
-        return None
-    return (min(f.x0 for f in frags), min(f.y0 for f in frags), max(f.x1 for f in frags), max(f.y1 for f in frags))
+    return union_box([(f.x0, f.y0, f.x1, f.y1) for b in bands for f in b.frags]) if bands else None
 
 
 # --------------------------------------------------------------------------- rules
@@ -644,6 +641,11 @@ def _over_partial_rule(f: _Frag, hrules: list[_Rule], lh: float, span: tuple[flo
     )
 
 
+def _across(f: _Frag, seps: Sequence[float]) -> bool:
+    """Whether the fragment runs across any of the column separators `seps`."""
+    return any(f.x0 < s < f.x1 for s in seps)
+
+
 def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float, float], exact: bool) -> list[float]:
     """Remove separators until every column holds the centre of some fragment; where positions are `exact` (a
     text layer), of some fragment that stays inside one column: a group header centred over the gap between two
@@ -652,7 +654,7 @@ def _drop_empty_columns(seps: list[float], frags: list[_Frag], span: tuple[float
     seps = list(seps)
     while seps:
         bounds = [span[0], *seps, span[1]]
-        centres = [(f.x0 + f.x1) / 2 for f in frags if not (exact and any(f.x0 < s < f.x1 for s in seps))]
+        centres = [(f.x0 + f.x1) / 2 for f in frags if not (exact and _across(f, seps))]
         empty = [i for i in range(len(bounds) - 1) if not any(bounds[i] <= c < bounds[i + 1] for c in centres)]
         if not empty:
             break
@@ -727,7 +729,7 @@ def _over_heads(a: _Band, b: _Band, seps: list[float], lh: float, top: bool, exa
 
     phrases = _phrases(a.frags, lh) if top and exact else [[f] for f in a.frags]
     groups = [p for p in phrases if _col_of(p[0].x0, seps) != _col_of(p[-1].x1, seps)]
-    if not groups or any(f.x0 < s < f.x1 for f in b.frags for s in seps):
+    if not groups or any(_across(f, seps) for f in b.frags):
         return False
     for phrase in phrases:
         below = [f for f in b.frags if column(f) in {column(g) for g in phrase}]
