@@ -322,14 +322,28 @@ def _to_pixels(pdf_page: pymupdf.Page, rect: pymupdf.Rect, scale: float) -> tupl
 def _text_layer_words(pdf_page: pymupdf.Page, scale: float) -> list[Word]:
     # without TEXT_PRESERVE_LIGATURES: "ﬁ" and "ﬃ" come out as their letters, as a reader searches for them
     flags = pymupdf.TEXT_MEDIABOX_CLIP
+    found = pdf_page.get_text("words", flags=flags)
+    lines_going_on = {(block_no, line_no) for *_, block_no, line_no, word_no in found if word_no > 0}
     words = []
-    for x0, y0, x1, y1, text, block_no, line_no, _word_no in pdf_page.get_text("words", flags=flags):
+    for x0, y0, x1, y1, text, block_no, line_no, word_no in found:
         text = text.strip()
         if not text:
             continue
         bbox = _to_pixels(pdf_page, pymupdf.Rect(x0, y0, x1, y1), scale)
-        words.append(Word(text=unicodedata.normalize("NFC", text), bbox=bbox, line=block_no * 10_000 + line_no))
+        line = block_no * 10_000 + line_no
+        marks = len(text) - len(text.lstrip(_UNMAPPED))
+        if word_no == 0 and marks and (marks < len(text) or (block_no, line_no) in lines_going_on):
+            # glyphs with no character opening a line of text: a symbol font's list mark, read as a bullet
+            split = bbox[0] + (bbox[2] - bbox[0]) * marks / len(text)
+            words.append(Word(text="•", bbox=(bbox[0], bbox[1], split, bbox[3]), line=line))
+            text, bbox = text[marks:], (split, *bbox[1:])
+            if not text:
+                continue
+        words.append(Word(text=unicodedata.normalize("NFC", text), bbox=bbox, line=line))
     return words
+
+
+_UNMAPPED = "\ufffd"  # what MuPDF reads a glyph as when its font gives no character for it
 
 
 _MONOSPACED = 8  # MuPDF's span flag for a fixed-pitch font

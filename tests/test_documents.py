@@ -184,6 +184,19 @@ def test_private_use_code_points_of_other_fonts_are_kept(tmp_path):
     assert [w.text for w in loaded.words] == ["\uf06e", "item"]
 
 
+def test_a_glyph_without_a_character_opening_a_line_is_its_bullet(tmp_path):
+    """A list mark whose font maps it to no character (MuPDF reads U+FFFD) opening a line is a bullet; one inside
+    a line stays what it is."""
+    pdf = _symbol_font_pdf(
+        tmp_path / "marks.pdf",
+        "Corporate-Marks",
+        "~Database tuning ~ fast",
+        b"1 beginbfchar\n<7e><fffd>\nendbfchar\n",
+    )
+    (loaded,) = iter_pages(pdf)
+    assert [w.text for w in loaded.words] == ["•", "Database", "tuning", "\ufffd", "fast"]
+
+
 # ------------------------------------------------------------------------------------------ hostile input
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pymupdf
 from rapidfuzz.distance import Levenshtein
 
 from tests.conftest import plain, tables_in
@@ -114,3 +115,51 @@ def test_scan_skewed_by_three_more_degrees_is_straightened_and_its_table_read(pa
     assert abs(page.page.model_settings["deskew_angle"] - expected) <= 0.2
     table = sources["scanned.pdf"]["tables"][0]
     assert tables_in(page.page_markdown)[0] == [table["header"], *table["rows"]]
+
+
+_SHIFTED_CMAP = b"""/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CMapName /Shifted-UCS def
+/CMapType 2 def
+1 begincodespacerange
+<00><FF>
+endcodespacerange
+2 beginbfrange
+<20><20><0020>
+<21><7e><00a1>
+endbfrange
+endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end
+"""
+
+
+def test_a_line_in_a_font_whose_map_gives_the_wrong_letters_is_read_off_the_page(parser, tmp_path):
+    """One font's ToUnicode map reads every code as another character (its text layer says "Åîèáîãå..."): that
+    line is read off the page image; the lines in a sound font keep their text-layer words."""
+    sound = [
+        "Our consultants help you tune queries, plan capacity and",
+        "keep your data safe, on site or remotely, for as long as",
+        "you need them. Their first visit is free of charge.",
+    ]
+    broken = "Enhance the performance of your database operations"
+    doc = pymupdf.open()
+    page = doc.new_page(width=500, height=400)
+    for k, line in enumerate(sound):
+        page.insert_text((40, 120 + 16 * k), line, fontsize=12, fontname="tiro")
+    page.insert_text((40, 190), broken, fontsize=12, fontname="helv")
+    helvetica = next(xref for xref, *_, name, _ in page.get_fonts() if name == "helv")
+    cmap = doc.get_new_xref()
+    doc.update_object(cmap, "<<>>")
+    doc.update_stream(cmap, _SHIFTED_CMAP)
+    doc.xref_set_key(helvetica, "ToUnicode", f"{cmap} 0 R")
+    doc.save(tmp_path / "garbled.pdf")
+
+    (result,) = parser.predict(tmp_path / "garbled.pdf")
+    text = plain(result.page_markdown)
+    assert plain(" ".join(sound)) in text
+    line = next(line for line in result.page_markdown.splitlines() if "Enhance" in line or "database" in line)
+    assert _cer(broken, plain(line)) < 0.1
+    assert not any("\u00c0" <= c <= "\u017f" for c in text)

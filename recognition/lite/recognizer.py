@@ -10,12 +10,17 @@ import numpy as np
 
 from ocrvl.geometry import center, centred_in, contains_point, union_box
 from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
+from ocrvl.recognition.lite.garbled_fonts import garbled_fonts
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
 from ocrvl.recognition.lite.tables import TableReading, read_table
 from ocrvl.recognition.lite.text_assembly import region_code, region_lines, region_text
 from ocrvl.recognition.lite.text_math import formula_latex
 from ocrvl.types import BBox, Block, Page, Region, Ruling, TextSpan, Word
+
+# Around a line of garbled text-layer words, in its height, the crop read by OCR: room for the detector, not for
+# the lines above and below.
+_GARBLED_LINE_PADDING = 0.25
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,27 @@ class LiteRecognizer:
         return page.text_layer_ok and not self.options.force_ocr
 
     def page_words(self, page: Page) -> list[Word]:
-        """The page's words: its text layer if usable, else OCR lines of the whole page."""
+        """The page's words: its text layer if usable (its lines in a garbled font read off the image), else OCR
+        lines of the whole page."""
         if self.uses_text_layer(page):
-            return list(page.words)
+            return self._text_layer_words(page)
         return self.reader.read(page.image)
+
+    def _text_layer_words(self, page: Page) -> list[Word]:
+        fonts = garbled_fonts(page.spans)
+        garbled_spans = [span.bbox for span in page.spans if span.font in fonts]
+        garbled_lines: dict[int, list[Word]] = {}
+        words: list[Word] = []
+        for word in page.words:
+            if any(contains_point(box, *center(word.bbox)) for box in garbled_spans):
+                garbled_lines.setdefault(word.line, []).append(word)
+            else:
+                words.append(word)
+        for line in garbled_lines.values():
+            x0, y0, x1, y1 = union_box([word.bbox for word in line])
+            pad = _GARBLED_LINE_PADDING * (y1 - y0)
+            words += self.reader.read_region(page.image, (x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+        return words
 
     def recognize(self, page: Page, regions: Sequence[Region], words_per_region: Sequence[list[Word]]) -> list[Block]:
         """Blocks for the regions, in the order given, `words_per_region[i]` being the words inside
