@@ -10,6 +10,7 @@ from ocrvl.layout.lite.gutters import WordRows
 from ocrvl.layout.lite.regions import (
     absorb_orphans,
     assign_words,
+    captions_keep_their_lines,
     clean_regions,
     grow_tables_to_rulings,
     hang_bullets,
@@ -66,6 +67,8 @@ def refine_layout(
         if tables_from_orphan_grids(regions, per_region, found):
             per_region, _ = assign_words(regions, words)
     if hang_bullets(regions, per_region):
+        per_region, _ = assign_words(regions, words)
+    if captions_keep_their_lines(regions, per_region):
         per_region, _ = assign_words(regions, words)
     if promote_tables(regions, per_region, page.image, whole_page=ocr_words):
         per_region, _ = assign_words(regions, words)

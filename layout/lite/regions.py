@@ -136,6 +136,48 @@ def _item_region(bullet: Word, regions: Sequence[Region], per_region: Sequence[l
     return best[1] if best else None
 
 
+_CAPTION_LIKE = frozenset({"figure_title", "paragraph_title", "doc_title"})
+# A caption's line spans much of its table; a title box over one head of a table's top row (a group of columns)
+# is narrower.
+_CAPTION_SPAN = 1 / 3
+
+
+def captions_keep_their_lines(regions: Sequence[Region], per_region: Sequence[list[Word]]) -> bool:
+    """A caption or title box that covers only the middle of a line at a table's top ("Table 5:  <title>
+    (in thousands)", spaced out over the table's width) leaves the rest of its line to the table, where it reads
+    as a first row of odd cells. When that line is the top of the table, the caption grows over the whole line
+    and the table starts below it. Returns whether any did."""
+    moved = False
+    for caption, caption_words in zip(regions, per_region, strict=True):
+        if caption.label not in _CAPTION_LIKE or not caption_words:
+            continue
+        for table, table_words in zip(regions, per_region, strict=True):
+            if table.label != "table" or not table_words:
+                continue
+            for line in line_boxes(caption_words):
+                rest = _line_rest(line, table, table_words)
+                if rest:
+                    caption.bbox = union_box([caption.bbox, *(w.bbox for w in rest)])
+                    table.bbox = (table.bbox[0], max(w.bbox[3] for w in rest) + 1, table.bbox[2], table.bbox[3])
+                    moved = True
+                    break
+    return moved
+
+
+def _line_rest(line: BBox, table: Region, table_words: Sequence[Word]) -> list[Word]:
+    """The words of `table` on the caption's `line`, beside the caption's words, when that line is the table's first
+    (nothing of the table is above or beside it besides them) and a caption's (a third of the table wide or more);
+    otherwise none."""
+    wide = line[2] - line[0] >= _CAPTION_SPAN * (table.bbox[2] - table.bbox[0])
+    if not wide or not contains_point(table.bbox, *center(line)):
+        return []
+    height = line[3] - line[1]
+    rest = [w for w in table_words if row_overlap(w.bbox, line) > 0.5]
+    beside = all(w.bbox[2] <= line[0] + height / 2 or w.bbox[0] >= line[2] - height / 2 for w in rest)
+    higher = any(w.bbox[1] + w.bbox[3] < 2 * line[3] and w not in rest for w in table_words)
+    return rest if rest and beside and not higher else []
+
+
 def absorb_orphans(regions: Sequence[Region], orphans: Sequence[Word], gutters: WordRows | None = None) -> list[Word]:
     """Grow text-like regions over orphan words that continue one of their lines (a title box that
     stops short of the title's first or last words); returns the orphans still left over.

@@ -50,7 +50,7 @@ _RULED_SHARE = 0.4  # share of band gaps that must hold a rule for rules to defi
 _EM_PER_HEIGHT = 0.55  # font size per OCR line box height
 _FRAME_MARGIN = 16.0  # px: the turned frame reaches past the table box, so rulings just outside it stay positive
 _MAX_TITLED_CAPTION_LINES = 4  # lines above a table's top rule dropped when the first reads "Table N"
-_CAPTION = re.compile(r"(table|tab\.)\s*[\dIVX]", re.IGNORECASE)
+_CAPTION = re.compile(r"(table|tab\.)\s*(no\.?)?\s*[:.\-–]?\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
 _UNFINISHED = re.compile(r"[,/&+-]$")
 _WORD_SPACE = 0.6  # line heights: wider than a word space, narrower than a gap between column heads
@@ -829,6 +829,8 @@ def _trim_notes(bands: list[_Band], hrules: list[_Rule]) -> tuple[list[_Band], l
     notes = bool(below) and (all(len(b.frags) == 1 for b in below) or _NOTE.match(below[0].frags[0].text))
     # a caption that names itself ("Table 2: ...") often runs on for a few lines of description
     caption_lines = _MAX_TITLED_CAPTION_LINES if titled else 2
+    if titled:  # the caption's own lines, not the heads of columns above a rule under the header
+        above = above[:1] + list(itertools.takewhile(lambda b: len(b.frags) == 1, above[1:]))
     dropped_above = above if caption and len(above) <= caption_lines else []
     dropped_below = below if notes and len(below) <= 2 else []
     kept = [b for b in bands if b not in dropped_above and b not in dropped_below]

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from ocrvl.layout.lite.refine import refine_layout
-from ocrvl.layout.lite.regions import expand_to_rulings
+from ocrvl.layout.lite.regions import captions_keep_their_lines, expand_to_rulings
 from ocrvl.recognition.lite.text_assembly import region_text
 from ocrvl.types import Page, Region, Ruling, Word
 
@@ -213,3 +213,31 @@ def test_hanging_bullets_boxed_apart_or_left_out_join_their_items():
     assert [region_text(ws) for _, ws in pairs] == [
         f"• {item} and its second line runs on further than the first line" for item in items
     ]
+
+
+def test_a_caption_box_over_the_middle_of_a_table_s_top_line_takes_the_whole_line():
+    """A table's caption spaced out over its width, the table box drawn from the caption line down and the caption
+    box round its middle words only: the number before and the unit after belong to the caption, not to the
+    table as a first row of odd cells. A title box over one head of the table's first row takes nothing."""
+    rows = [("State", "Revenue", "Capital"), ("Assam", "1,204", "310"), ("Bihar", "2,118", "95"), ("Goa", "407", "12")]
+    cells = [
+        word
+        for k, row in enumerate(rows)
+        for x, cell in zip((80, 500, 900), row)
+        for word in _line(cell, x, 160 + 40 * k)
+    ]
+    caption = [
+        *_line("Table 5:", 80, 100),
+        *_line("Public health outlay by state and by kind of spending", 300, 100),
+        *_line("(in thousands)", 980, 100),
+    ]
+    detected = [Region((70, 95, 1150, 330), "table", 0.9), Region((290, 88, 870, 124), "figure_title", 0.8)]
+    pairs = refine_layout(detected, caption + cells, _page())
+    texts = {region.label: region_text(ws) for region, ws in pairs}
+    assert texts["figure_title"] == "Table 5: Public health outlay by state and by kind of spending (in thousands)"
+    assert texts["table"].startswith("State Revenue Capital")
+
+    central, states = _line("Central government", 400, 120), _line("States", 880, 120)
+    table, title = Region((70, 110, 1150, 330), "table", 0.9), Region((870, 104, 960, 146), "figure_title", 0.8)
+    assert not captions_keep_their_lines([table, title], [central + cells, states])
+    assert table.bbox == (70, 110, 1150, 330) and title.bbox == (870, 104, 960, 146)

@@ -114,3 +114,18 @@ def test_column_heads_wrapped_over_five_lines_above_the_header_rule_make_one_row
     rulings = [hline(y, 15, 520) for y in (4, 102, 290)]
     header = ["Education system", *(" ".join(line[c] for line in heads).strip() for c in range(1, 4))]
     assert texts(table_html(words, rulings, (10, 0, 530, 295))) == [header, *body]
+
+
+def test_a_named_caption_leaves_the_column_heads_above_a_rule_under_the_header_in_the_table() -> None:
+    """The first rule runs under the header, not over it: the caption ("Table: 5 ...") is left out, the two lines
+    of column heads between it and that rule are the table's first rows."""
+    words = [Word("Table: 5 Financial Literacy 2007", (20, 10, 244, 24), line=0)]
+    heads = [["no. of", "Freq.", "Percent", "Cum."], ["answers", "", "", "share"]]
+    words += _row(heads[0], 40, 10) + _row(heads[1], 60, 11)
+    for k, row in enumerate(_BODY):
+        words += _row(row, 110 + 24 * k, 12 + k)
+    rulings = [hline(y, 15, 460) for y in (100, 104, 182)]
+    assert texts(table_html(words, rulings, (10, 5, 470, 190))) == [
+        ["no. of answers", "Freq.", "Percent", "Cum. share"],
+        *_BODY,
+    ]
