@@ -1013,6 +1013,20 @@ def _rules_between_rows(grid: _Layout, hrules: list[_Rule]) -> list[_Rule | None
     return between
 
 
+def _spreads_over(grid: _Layout, r: int, c: int, x: float, lh: float) -> bool:
+    """Whether the text of one of the cells (r, c) and (r, c + 1), the other empty, belongs to both, where the rule
+    between them is missing: unless the row above holds text in both (the two columns are apart there; a head's
+    wrapped last line or a total's label below them stays in its own column), except where it runs to their
+    border at `x` or is the only text of its row (a section's heading)."""
+    if grid.filled(r, c) == grid.filled(r, c + 1):
+        return False
+    if r == 0 or not (grid.filled(r - 1, c) and grid.filled(r - 1, c + 1)):
+        return True
+    frags = grid.frags.get((r, c)) or grid.frags[r, c + 1]
+    alone = sum(grid.filled(r, k) for k in range(len(grid.cols) - 1)) == 1
+    return alone or any(f.x0 - lh / 2 <= x <= f.x1 + lh / 2 for f in frags)
+
+
 def _open_missing_rules(grid: _Layout, row_rules: list[_Rule | None], vrules: list[_Rule], lh: float) -> None:
     """Open borders where a rule that separates most of the line is missing (and text spans it)."""
     n_rows, n_cols = len(grid.rows) - 1, len(grid.cols) - 1
@@ -1024,7 +1038,7 @@ def _open_missing_rules(grid: _Layout, row_rules: list[_Rule | None], vrules: li
         rule = _Rule(x, near)
         missing = [r for r in range(n_rows) if not rule.covers(grid.rows[r], grid.rows[r + 1], 0.5)]
         if len(missing) <= n_rows / 2:
-            grid.v_open |= {(r, c) for r in missing if grid.filled(r, c) != grid.filled(r, c + 1)}
+            grid.v_open |= {(r, c) for r in missing if _spreads_over(grid, r, c, x, lh)}
     width = grid.cols[-1] - grid.cols[0]
     rules = {r: rule for r, rule in enumerate(row_rules) if rule is not None and rule.length >= 0.2 * width}
     for c in range(n_cols):

@@ -257,3 +257,24 @@ def test_banded_table_image_keeps_a_wrapped_cell_in_its_row() -> None:
         ["Rajasthan", "2.12.2009 to 19.12.2009", "6"],
         ["Kerala", "23.2.2010", "9"],
     ]
+
+
+def test_a_label_beside_an_empty_cell_spans_it_only_where_its_column_is_not_set_apart_above() -> None:
+    """A ruled table whose rule between its two first columns stops short of the rows of a section heading and of
+    the total: the heading, alone on its row, spans the row; "Total" beside an empty cell, under rows that fill
+    both columns, stays in its own column."""
+    rows = [("State", "Period", "Camps"), ("Southern states",), ("Kerala", "2.2 to 22.2", "9"),
+            ("Goa", "4.1 to 1.2", "13"), ("Total", "", "22")]  # fmt: skip
+    words = []
+    for k, row in enumerate(rows):
+        cells = [(t, x, x + 8 * len(t)) for t, x in zip(row, (16, 116, 256)) if t]
+        words += pdf_line(cells, 14 + 30 * k, k)
+    rulings = [hline(10 + 30 * k, 10, 330) for k in range(6)] + [vline(x, 10, 160) for x in (10, 330)]
+    rulings += [vline(110, 10, 40), vline(110, 70, 130), vline(250, 10, 40), vline(250, 70, 160)]
+    assert grid(table_html(words, rulings, (10, 10, 330, 160))) == [
+        [("State", 1, 1), ("Period", 1, 1), ("Camps", 1, 1)],
+        [("Southern states", 3, 1)],
+        [("Kerala", 1, 1), ("2.2 to 22.2", 1, 1), ("9", 1, 1)],
+        [("Goa", 1, 1), ("4.1 to 1.2", 1, 1), ("13", 1, 1)],
+        [("Total", 1, 1), ("", 1, 1), ("22", 1, 1)],
+    ]
