@@ -10,7 +10,7 @@ import numpy as np
 
 from ocrvl.cjk import is_cjk
 from ocrvl.geometry import row_overlap, union_box
-from ocrvl.labels import FIGURE, MARGINAL_LABELS, NO_FIGURE
+from ocrvl.labels import BULLETS, FIGURE, MARGINAL_LABELS, NO_FIGURE
 from ocrvl.layout.lite.cdla import LABEL_IDS, set_label
 from ocrvl.layout.lite.paint import painted_share
 from ocrvl.layout.lite.regions import continues_under, group_lines, line_boxes, linked_groups
@@ -56,8 +56,8 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
             set_label(region, "display_formula")
         elif region.label == "text" and len(lines) <= 2 and _heading_like(text, len(lines), scale >= 1.15):
             set_label(region, "paragraph_title")
-        elif region.label == "paragraph_title" and (len(lines) >= 4 or len(text) > 250):
-            set_label(region, "text")
+        elif region.label == "paragraph_title" and (len(lines) >= 4 or len(text) > 250 or text[:1] in BULLETS):
+            set_label(region, "text")  # (a slide's first bullet point is often boxed as a title)
         if region.label == "paragraph_title" and _NUMBERED_CAPTION.match(text):
             set_label(region, "figure_title")
 
@@ -124,10 +124,13 @@ def _page_value(numeral: str) -> tuple[int, int] | None:
 _SECTION_NUMBER = re.compile(r"^(\d+(\.\d+)*|[IVX]+|[A-Z])\.?\s+[A-Z]")
 
 
+_SENTENCE_ENDS = (".", ",", ";", ":", "。", "，", "；", "：")
+
+
 def _heading_like(text: str, line_count: int, larger: bool) -> bool:
-    """Short, mostly letters, no sentence end or equation; when the text is not set larger than the
+    """Short, mostly letters, no sentence end, equation or bullet; when the text is not set larger than the
     body it must also start with a section number ("2.1 Data") or be one line in Title Case."""
-    if len(text) > 120 or "=" in text or text.endswith((".", ",", ";", ":", "。", "，", "；", "：")):
+    if len(text) > 120 or "=" in text or text[:1] in BULLETS or text.endswith(_SENTENCE_ENDS):
         return False
     visible = [c for c in text if not c.isspace()]
     if sum(c.isalpha() for c in visible) < 0.6 * len(visible):
@@ -179,11 +182,11 @@ def mark_page_furniture(
     regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], page_height: float
 ) -> None:
     """Page numbers and running headers and footers sit between the body and an edge of the page. A page number
-    the detector boxed as text (one line that reads as one, in the top or bottom margin, no body text between it
-    and that edge) becomes `number`, the label PaddleOCR-VL gives page numbers (kept in the JSON, left out of
-    Markdown); a line there that runs on from a header or footer (the detector boxed a running head in pieces) is
-    part of it; a header or footer boxed in mid-page, body text on both sides of it, is text; one that reads as a
-    caption ("Table 3. ...") is the caption of what follows it."""
+    the detector boxed as text or a title (one line that reads as one, in the top or bottom margin, no body text
+    between it and that edge) becomes `number`, the label PaddleOCR-VL gives page numbers (kept in the JSON, left
+    out of Markdown); a line there that runs on from a header or footer (the detector boxed a running head in
+    pieces) is part of it; a header or footer boxed in mid-page, body text on both sides of it, is text; one that
+    reads as a caption ("Table 3. ...") is the caption of what follows it."""
     for region, words in zip(regions, words_per_region):
         if region.label in ("header", "footer") and _CAPTION.match(" ".join(w.text for w in words)):
             set_label(region, "figure_title")
@@ -203,7 +206,7 @@ def mark_page_furniture(
             beside = [other for other in furniture if row_overlap(other.bbox, region.bbox) >= 0.5]
             if beside:
                 set_label(region, beside[0].label)
-            elif region.label == "text" and _PAGE_NUMBER.match(" ".join(w.text for w in words).strip()):
+            elif _PAGE_NUMBER.match(" ".join(w.text for w in words).strip()):
                 set_label(region, "number")
         elif region.label in ("header", "footer") and not (in_top_margin or in_bottom_margin):
             if not nothing_above and not nothing_below:

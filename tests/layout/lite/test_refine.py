@@ -145,6 +145,27 @@ def test_large_line_boxed_as_page_header_is_a_title_but_a_small_running_header_s
     assert labels == {"Improving": "doc_title", "Chapter": "header", "Plain": "text"}
 
 
+def test_a_slide_s_first_bullet_point_and_page_number_boxed_as_titles_are_a_point_and_a_page_number():
+    """On a slide the detector boxes the first bullet point as a title and the page number at the foot as another:
+    a line opening with a bullet is no heading, and a title box reading "Page 3" at the page's foot is its page
+    number (left out of the Markdown)."""
+    title = _line("Quarterly Results", 100, 60, h=50)
+    points = [
+        _line(f"● {text}", 100, 250 + 100 * k, h=36)
+        for k, text in enumerate(["Revenue grew twelve percent", "Costs stayed flat", "Two new plants open"])
+    ]
+    folio = _line("Page 3", 1000, 1540, h=24)
+    detected = [
+        Region((90, 50, 700, 115), "paragraph_title", 0.7),
+        Region((90, 245, 800, 290), "paragraph_title", 0.45),
+        Region((90, 345, 800, 490), "text", 0.6),
+        Region((990, 1535, 1100, 1568), "paragraph_title", 0.4),
+    ]
+    pairs = refine_layout(detected, title + [w for point in points for w in point] + folio, _page())
+    labels = {ws[1].text if ws[0].text == "●" else ws[0].text: region.label for region, ws in pairs}
+    assert labels["Revenue"] == "text" and labels["Page"] == "number"
+
+
 def test_table_box_that_cut_off_a_column_grows_to_its_rules():
     rulings = [Ruling(0, y, 300, y) for y in (100, 130, 160)] + [Ruling(x, 100, x, 160) for x in (0, 120, 300)]
     rulings.append(Ruling(20, 0, 20, 1000))  # a page-long line: not part of the table
