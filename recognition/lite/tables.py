@@ -1014,10 +1014,10 @@ def _rules_between_rows(grid: _Layout, hrules: list[_Rule]) -> list[_Rule | None
 
 
 def _spreads_over(grid: _Layout, r: int, c: int, x: float, lh: float) -> bool:
-    """Whether the text of one of the cells (r, c) and (r, c + 1), the other empty, belongs to both, where the rule
-    between them is missing: unless the row above holds text in both (the two columns are apart there; a head's
-    wrapped last line or a total's label below them stays in its own column), except where it runs to their
-    border at `x` or is the only text of its row (a section's heading)."""
+    """Whether the text of one of the cells (r, c) and (r, c + 1), the other empty, spans both where the rule
+    between them (at `x`) is missing. It does unless the row above fills both columns, which sets them apart (a
+    total's label or a head's wrapped last line under them stays in its column); even then it does where it runs
+    to the border or is its row's only text (a section heading)."""
     if grid.filled(r, c) == grid.filled(r, c + 1):
         return False
     if r == 0 or not (grid.filled(r - 1, c) and grid.filled(r - 1, c + 1)):
