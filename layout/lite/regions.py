@@ -151,10 +151,11 @@ def captions_keep_their_lines(regions: Sequence[Region], per_region: Sequence[li
     for caption, caption_words in zip(regions, per_region, strict=True):
         if caption.label not in _CAPTION_LIKE or not caption_words:
             continue
+        lines = line_boxes(caption_words)
         for table, table_words in zip(regions, per_region, strict=True):
             if table.label != "table" or not table_words:
                 continue
-            for line in line_boxes(caption_words):
+            for line in lines:
                 rest = _line_rest(line, table, table_words)
                 if rest:
                     caption.bbox = union_box([caption.bbox, *(w.bbox for w in rest)])
