@@ -41,7 +41,8 @@ def escape_tags(text: str) -> str:
     return _TAG_START.sub("&lt;", text)
 
 
-def block_markdown(block: Block) -> str:
+def block_markdown(block: Block, formula_number: str = "") -> str:
+    """`block` as Markdown; a display formula carries `formula_number`, the number printed beside it."""
     label = block.label
     raw = block.content.strip()
     if label == "table":
@@ -56,7 +57,7 @@ def block_markdown(block: Block) -> str:
             return f"![{label}]({block.image_path})"
         return content  # a chart or seal that was read (a table, or the seal's text)
     if label in FORMULA_LABELS:
-        return _formula_markdown(block, raw)
+        return _formula_markdown(block, raw, formula_number)
     if label == "content":  # a table of contents: an entry a line
         return content.replace("\n", "  \n")
     return content
@@ -72,13 +73,18 @@ def code_block(code: str) -> str:
 FORMULA_LABELS = frozenset({"display_formula", "inline_formula", "formula"})
 
 
-def _formula_markdown(block: Block, content: str) -> str:
-    """Formulas stay unescaped LaTeX: their content is already delimited (vl) or gets ``$$`` here (lite)."""
-    if block.image_path:  # no formula model: the picture, and the text read off it
-        return "\n\n".join(p for p in (f"![formula]({block.image_path})", escape_tags(content)) if p)
-    if not content or content.startswith("$"):
-        return content
-    return f"${content}$" if block.label == "inline_formula" else f"$$\n{content}\n$$"
+def _formula_markdown(block: Block, content: str, number: str) -> str:
+    """Formulas stay unescaped LaTeX: their content is already delimited (vl, and lite's formulas read off an
+    image) or gets ``$$`` here (lite's from a text layer). A formula read off an image has its picture first:
+    the LaTeX of its text alone loses where scripts and fractions stood."""
+    latex = content
+    if content and not content.startswith("$"):
+        latex = f"${content}$" if block.label == "inline_formula" else f"$$\n{content}\n$$"
+    if number and latex.startswith("$$"):
+        latex = formula_with_number(latex, number)
+    if block.image_path:
+        return "\n\n".join(p for p in (f"![formula]({block.image_path})", latex) if p)
+    return latex
 
 
 def page_markdown(page: PageResult, ignore_labels: Iterable[str] = DEFAULT_MARKDOWN_IGNORE_LABELS) -> str:
@@ -91,10 +97,8 @@ def blocks_markdown(blocks: Sequence[Block], ignore_labels: Iterable[str] = DEFA
     for i, block in enumerate(blocks):
         if block.label in ignored or block.label == "formula_number":  # a number goes into its formula's \tag
             continue
-        text = block_markdown(block)
-        if i + 1 < len(blocks) and _numbers_formula(blocks, i) and text.startswith("$$"):
-            text = formula_with_number(text, strip_math_delimiters(blocks[i + 1].content))
-        parts.append(text)
+        number = strip_math_delimiters(blocks[i + 1].content) if _numbers_formula(blocks, i) else ""
+        parts.append(block_markdown(block, number))
     return "\n\n".join(p for p in parts if p) + "\n"
 
 

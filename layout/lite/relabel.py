@@ -23,8 +23,9 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
     Short text set clearly larger than the body text (or numbered like a section) is a heading, also
     when boxed as a page header; lines of a table of contents (dot leaders, a page number) are `content`, not
     headings or a paragraph; a long "title" is text; a short line made mostly of symbols around an
-    equals sign is a display formula; a page whose text is all boxed as header or footer has no running
-    header or footer: its text is text; a title that reads as a numbered caption ("Listing 1: ...") is a caption.
+    equals sign is a display formula, also when boxed as a title; a page whose text is all boxed as header or
+    footer has no running header or footer: its text is text; a title that reads as a numbered caption
+    ("Listing 1: ...") is a caption.
     """
     body = _body_line_height(words_per_region)
     if body is None:
@@ -52,7 +53,7 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
             # running headers are set small; a large line at the top of a page is a title
             if len(lines) <= 2 and scale >= 1.1 and _heading_like(text, len(lines), larger=True):
                 set_label(region, "paragraph_title")
-        elif region.label == "text" and len(lines) <= 3 and _formula_like(text):
+        elif len(lines) <= 3 and _formula_like(text):  # a display formula can be boxed as a title, too
             set_label(region, "display_formula")
         elif region.label == "text" and len(lines) <= 2 and _heading_like(text, len(lines), scale >= 1.15):
             set_label(region, "paragraph_title")

@@ -15,7 +15,7 @@ from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
 from ocrvl.recognition.lite.tables import TableReading, read_table
 from ocrvl.recognition.lite.text_assembly import region_code, region_lines, region_text
-from ocrvl.recognition.lite.text_math import formula_latex
+from ocrvl.recognition.lite.text_math import formula_latex, plain_formula_latex
 from ocrvl.types import BBox, Block, Page, Region, Ruling, TextSpan, Word
 
 # Around a line of garbled text-layer words, in its height, the crop read by OCR: room for the detector, not for
@@ -101,10 +101,12 @@ class LiteRecognizer:
                 block.content = " ".join(w.text for w in words)  # in the order refine_layout gave: up the page
             elif region.label == "algorithm" and self.uses_text_layer(page):
                 block.content = region_code(words, _fixed_pitch(page.spans, region.bbox))
+            elif region.label == "display_formula":  # read off the image: its text as LaTeX, and its picture
+                text = region_text(words)
+                block.content = f"$${plain_formula_latex(text)}$$" if text else ""
+                block.image = self._crop(page, region)
             else:
                 block.content = region_lines(words) if region.label == "content" else region_text(words)
-                if region.label == "display_formula":
-                    block.image = self._crop(page, region)
             if block.content or block.image is not None:
                 blocks.append(block)
         return blocks

@@ -149,6 +149,21 @@ def _latex(text: str) -> str:
     return out
 
 
+_FUNCTION_NAME = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(sorted(FUNCTION_NAMES, key=len, reverse=True)) + r")(?![A-Za-z])"
+)
+
+
+def plain_formula_latex(text: str) -> str:
+    """LaTeX for a formula known only as a line of plain text, as OCR reads it off an image: symbols as their
+    commands, superscript and subscript digits as scripts, named functions as operators. Where the scripts,
+    fractions and limits were is not in the text, so they run on in the line."""
+    out = ""
+    for k, piece in enumerate(_FUNCTION_NAME.split(text)):
+        out = _append(out, "\\" + piece if k % 2 else _latex(piece))
+    return out
+
+
 def _typical_size(atoms: Sequence[_Atom]) -> float:
     """The formula's base size: that of its largest runs besides big operators and brackets, which are drawn
     larger (scripts, limits and the parts of fractions are set smaller than the base)."""

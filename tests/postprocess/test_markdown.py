@@ -1,6 +1,6 @@
 """Markdown rendering rules."""
 
-from ocrvl.postprocess.markdown import block_markdown, heading_level
+from ocrvl.postprocess.markdown import block_markdown, blocks_markdown, heading_level
 from ocrvl.types import Block, Region
 
 
@@ -25,9 +25,15 @@ def test_literal_angle_brackets_in_text_are_escaped_but_tables_stay_html():
 
 def test_pictures_and_formulas_link_their_crops():
     assert block_markdown(_block("image", "", "imgs/a.jpg")) == "![image](imgs/a.jpg)"
-    formula = block_markdown(_block("display_formula", "a2 + b2 = c2", "imgs/f.jpg"))
-    assert formula == "![formula](imgs/f.jpg)\n\na2 + b2 = c2"
+    formula = block_markdown(_block("display_formula", "$$a^{2}+b^{2}=c^{2}$$", "imgs/f.jpg"))
+    assert formula == "![formula](imgs/f.jpg)\n\n$$a^{2}+b^{2}=c^{2}$$"
+    assert block_markdown(_block("display_formula", "", "imgs/f.jpg")) == "![formula](imgs/f.jpg)"
     assert block_markdown(_block("display_formula", "E = mc^2")) == "$$\nE = mc^2\n$$"
+
+
+def test_a_formula_read_off_its_picture_carries_its_number():
+    blocks = [_block("display_formula", "$$E=mc^{2}$$", "imgs/f.jpg"), _block("formula_number", "(3)")]
+    assert blocks_markdown(blocks) == "![formula](imgs/f.jpg)\n\n$$E=mc^{2} \\tag*{(3)}$$\n"
 
 
 def test_a_table_of_contents_keeps_an_entry_a_line():

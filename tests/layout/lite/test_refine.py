@@ -80,6 +80,14 @@ def test_symbol_line_is_a_formula_short_numbered_line_a_heading_and_a_numbered_c
     assert labels == {"Plain": "text", "a2": "display_formula", "2": "paragraph_title", "Listing": "figure_title"}
 
 
+def test_a_formula_boxed_as_a_title_is_a_formula():
+    body = _line("Plain body text that runs along the whole line of the column here", 100, 300)
+    formula = _line("a² + 8 = 12", 300, 360)
+    detected = [Region((90, 295, 900, 325), "text", 0.9), Region((290, 355, 500, 385), "paragraph_title", 0.9)]
+    labels = _labels_by_first_word(detected, body + formula)
+    assert labels == {"Plain": "text", "a²": "display_formula"}
+
+
 def test_picture_box_over_running_text_is_dropped_but_a_labelled_diagram_is_kept():
     prose = []
     for i in range(4):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pymupdf
 
 from ocrvl.documents import iter_pages
-from ocrvl.recognition.lite.text_math import formula_latex
+from ocrvl.recognition.lite.text_math import formula_latex, plain_formula_latex
 from ocrvl.types import Ruling, TextSpan
 
 
@@ -102,3 +102,12 @@ def test_a_tall_bracket_built_of_pieces_is_one_bracket():
         _span("⎞", 62, 40, font="CMEX10"), _span("⎠", 62, 60, font="CMEX10"),
     ]  # fmt: skip
     assert formula_latex(spans, [], (0, 0, 200, 100)) == "(a+b)"
+
+
+def test_a_formula_read_off_an_image_is_written_with_latex_commands():
+    """OCR gives a formula as a line of Unicode: its Greek letters, operators, digit scripts and named functions
+    come out as the commands a LaTeX renderer shows as the same symbols."""
+    assert plain_formula_latex("α1γ1 + … + αN γN = 0") == r"\alpha1\gamma1+\ldots+\alpha N\gamma N=0"
+    assert plain_formula_latex("a² + b₁ ≤ ∑ x") == "a^{2}+b_{1}\\leq\\sum x"
+    assert plain_formula_latex("ln x + sin(y) = cosine") == r"\ln x+\sin(y)=cosine"
+    assert plain_formula_latex("50% of {a}") == r"50\%of\{a\}"
