@@ -63,6 +63,11 @@ _FILL_MIN_SIDE = 0.015
 _FILL_LONG_SIDE = 0.2
 _FILL_SOLID = 0.5
 _FILL_CONTRAST = 40
+# Light print on a fill that is the page's background (covering at least _DARK_BACKGROUND of it: a dark slide):
+# pieces no longer than _LIGHT_GLYPH of the image's longer side (a letter of the title, not a light panel or band;
+# on a dark table's fill, its light rows are such bands).
+_DARK_BACKGROUND = 0.5
+_LIGHT_GLYPH = 0.1
 
 
 class PageInk:
@@ -279,10 +284,28 @@ def _print_on_fills(gray: np.ndarray) -> np.ndarray:
         if min(w, h) < _FILL_MIN_SIDE * side or max(w, h) < _FILL_LONG_SIDE * side or area < _FILL_SOLID * w * h:
             continue
         levels = gray[y : y + h, x : x + w]
-        fill = float(np.median(levels[labels[y : y + h, x : x + w] == label]))
+        area_of_fill = labels[y : y + h, x : x + w] == label
+        fill = float(np.median(levels[area_of_fill]))
         # over the fill's whole box: the counters of light letters printed on it are bits of the fill cut off
         ink[y : y + h, x : x + w] &= levels <= fill - _FILL_CONTRAST
+        if area >= _DARK_BACKGROUND * gray.size:
+            ink[y : y + h, x : x + w] |= _light_print(
+                area_of_fill, levels >= fill + _FILL_CONTRAST, _LIGHT_GLYPH * side
+            )
     return ink
+
+
+def _light_print(fill: np.ndarray, light: np.ndarray, max_side: float) -> np.ndarray:
+    """Print set light on a dark `fill` (white letters on a dark slide): the `light` pixels enclosed by the fill,
+    in pieces no longer than `max_side` (a letter, a bullet; not a light panel or the page inside a scanner's
+    black frame, which hold print of their own)."""
+    outside = np.pad(~fill, 1).astype(np.uint8)
+    cv2.floodFill(outside, None, (0, 0), 2)
+    enclosed = (outside[1:-1, 1:-1] == 1) & light
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(enclosed.astype(np.uint8), connectivity=8)
+    small = np.zeros(count, dtype=bool)
+    small[1:] = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]) <= max_side
+    return small[labels]
 
 
 def _clusters(pieces: list[tuple[int, int]], gap: float) -> list[tuple[int, int]]:

@@ -186,14 +186,31 @@ def test_a_row_printed_on_a_dark_band_keeps_its_cells_apart():
     assert ink.print_span(quads[1]) == (396.0, 464.0)
 
 
-def test_white_print_on_a_dark_band_leaves_no_print_in_its_letters_holes():
-    # white rings ("o") on a band of grey 121: the holes inside them are the band's colour, cut off from it
+def test_white_print_on_a_dark_page_is_print_and_its_letters_holes_are_not():
+    # white rings ("o") on a page of grey 121: the holes inside them are the page's colour, cut off from it
     page = inked_page([[]])
-    page[95:155, 60:900] = 121
+    page[:] = 121
     for x in range(120, 400, 40):
         cv2.circle(page, (x, 120), 10, (255, 255, 255), 3)
     quad = line_quad(0, 90, 410)
+    left, right = PageInk(page).print_span(quad)  # the rings' outer edges, a tenth of a line height kept
+    assert (left, right) == (108 - 0.1 * LINE, 373 + 0.1 * LINE)
+    # on a dark band across a white page (a table's dark rows, its light rows enclosed by them) light is no print
+    page[:] = 255
+    page[95:155, 60:900] = 121
+    for x in range(120, 400, 40):
+        cv2.circle(page, (x, 120), 10, (255, 255, 255), 3)
     assert PageInk(page).print_span(quad) == (90.0, 410.0)
+
+
+def test_white_print_on_a_dark_page_is_parted_at_its_gutter_and_keeps_its_bullets():
+    # a dark slide: two columns of white words, and a white bullet the detector left out before the first line
+    page = 255 - two_columns(gutter=36)
+    page[112:128, 24:36] = 255  # the bullet, beside line 0 only
+    ink = PageInk(page)
+    assert len(ink.part_at_gutters([line_quad(3, 50, 950)])) == 2
+    found = ink.with_stray_print([line_quad(0, 50, 490), line_quad(0, 510, 950)])
+    assert _x_extents(found) == [(12, 490), (510, 950)]  # the first grown over the bullet
 
 
 def test_dot_leaders_are_no_dash():
