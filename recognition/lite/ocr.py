@@ -148,6 +148,28 @@ class LineReader:
             turned = models.first_recognizer.read([np.ascontiguousarray(line[::-1, ::-1]) for line in lines])
         return _mean_score(turned) > _mean_score(as_is) + _HALF_TURN_GAIN
 
+    def read_boxes(self, image: np.ndarray, boxes: Sequence[BBox], min_score: float = 0.0) -> list[Word]:
+        """Each box of the RGB `image` read as one line of text, where no detector found it; lines read with a
+        confidence under `text_score` or `min_score` are left out."""
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        height, width = bgr.shape[:2]
+        quads, kept = [], []
+        for x0, y0, x1, y1 in boxes:
+            x0, y0, x1, y1 = max(0.0, x0), max(0.0, y0), min(float(width), x1), min(float(height), y1)
+            if x1 - x0 >= 2 and y1 - y0 >= 2:
+                quads.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32))
+                kept.append((x0, y0, x1, y1))
+        if not quads:
+            return []
+        models = self.models()
+        with self._lock:
+            read = models.recognizer.read([crop_line(bgr, quad, turn=False) for quad in quads])
+        return [
+            Word(text=tidy_spacing(text.strip()), bbox=box, score=score)
+            for box, (text, score) in zip(kept, read)
+            if text.strip() and score >= max(self.options.text_score, min_score)
+        ]
+
     def read_region(self, image: np.ndarray, bbox: BBox) -> list[Word]:
         """OCR the part of `image` inside `bbox`; boxes come back in `image` coordinates."""
         x0, y0 = max(0, int(bbox[0])), max(0, int(bbox[1]))

@@ -11,6 +11,7 @@ import numpy as np
 from ocrvl.geometry import center, centred_in, contains_point, union_box
 from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.recognition.lite.garbled_fonts import garbled_fonts
+from ocrvl.recognition.lite.missed_print import missed_lines, print_pieces
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
 from ocrvl.recognition.lite.tables import TableReading, read_table
@@ -21,6 +22,10 @@ from ocrvl.types import BBox, Block, Page, Region, Ruling, TextSpan, Word
 # Around a line of garbled text-layer words, in its height, the crop read by OCR: room for the detector, not for
 # the lines above and below.
 _GARBLED_LINE_PADDING = 0.25
+
+# A line of print the detector missed is kept when read with at least this confidence: what the detector leaves
+# out is more often no text (a rule's end, a logo, a script the models do not know) than the lines it finds.
+_MISSED_LINE_SCORE = 0.8
 
 
 @dataclass(frozen=True)
@@ -71,9 +76,12 @@ class LiteRecognizer:
         `regions[i]`. Text regions that end up empty are left out."""
         blocks: list[Block] = []
         image_rulings: list[Ruling] | None = None
+        page_words = [word for words in words_per_region for word in words]
         for region, words in zip(regions, words_per_region):
             if not words and self._holds_raster_text(page, region):
                 words = self.reader.read_region(page.image, region.bbox)
+            elif self._reads_print(page, region):
+                words = words + self._missed_lines(page, region, page_words)
             block = Block(region=region, content="", block_id=len(blocks))
             if region.label in PICTURE_LABELS:
                 block.image = self._crop(page, region)
@@ -118,6 +126,16 @@ class LiteRecognizer:
         if region.label in PICTURE_LABELS | MARGINAL_LABELS or not self.uses_text_layer(page):
             return False
         return not centred_in(region.bbox, page.words)
+
+    def _reads_print(self, page: Page, region: Region) -> bool:
+        """A region of an OCR'd page whose print is all text read in lines (not a picture, table or margin)."""
+        return not self.uses_text_layer(page) and region.label not in PICTURE_LABELS | MARGINAL_LABELS | {"table"}
+
+    def _missed_lines(self, page: Page, region: Region, page_words: Sequence[Word]) -> list[Word]:
+        """The lines of the region's print that no word of the page covers, read where the text detector found
+        none (print boxed by two regions may be covered by the other's words)."""
+        lines = missed_lines(print_pieces(page.image, region.bbox), page_words)
+        return self.reader.read_boxes(page.image, lines, _MISSED_LINE_SCORE) if lines else []
 
     def _crop(self, page: Page, region: Region) -> np.ndarray:
         pad = self.options.crop_padding

@@ -1,0 +1,58 @@
+"""Print inside a region that the text detector found no line for is gathered into lines and read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ocrvl.recognition.lite.missed_print import missed_lines, print_pieces
+from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
+from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
+from ocrvl.types import Page, Region, Word
+
+REGION = (40, 40, 760, 240)
+
+
+def _page(lines: list[tuple[str, int]]) -> np.ndarray:
+    page = Image.new("RGB", (800, 280), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=30)
+    for text, y in lines:
+        draw.text((60, y), text, fill="black", font=font)
+    return np.asarray(page)
+
+
+def test_a_line_no_word_covers_is_boxed_and_a_covered_page_gives_none():
+    page = _page([("First line was found", 60), ("Second line 2 = x - 1", 150)])
+    pieces = print_pieces(page, REGION)
+    first = Word("First line was found", (50, 50, 380, 100))
+    (line,) = missed_lines(pieces, [first])
+    assert line[1] < 155 and line[3] > 180 and line[0] < 65 and line[2] > 300  # the whole second line
+    second = Word("Second line 2 = x - 1", (50, 140, 400, 190))
+    assert missed_lines(pieces, [first, second]) == []
+
+
+def test_a_rule_under_a_line_is_no_print_but_a_minus_sign_is():
+    page = _page([("a - b", 60)]).copy()
+    page[200:203, 60:700] = 0  # a rule across the region
+    pieces = print_pieces(page, REGION)
+    assert all(box[2] - box[0] < 100 for box in pieces)  # the rule left out
+    assert len(pieces) == 3  # a, the minus sign, b
+
+
+def test_missed_lines_are_read():
+    page = _page([("First line was found", 60), ("Second line was not", 150)])
+    first = Word("First line was found", (50, 50, 380, 100))
+    reader = LineReader(OcrOptions(model="pp-ocrv6-small", threads=1))
+    words = reader.read_boxes(page, missed_lines(print_pieces(page, REGION), [first]))
+    assert [word.text for word in words] == ["Second line was not"]
+
+
+def test_the_recognizer_reads_a_line_of_a_region_the_detector_missed():
+    page = Page(Path("scan.png"), 0, 1, _page([("First line was found", 60), ("Second line was not", 150)]), 72)
+    recognizer = LiteRecognizer(LiteOptions(ocr=OcrOptions(model="pp-ocrv6-small", threads=1)))
+    first = Word("First line was found", (50, 50, 380, 100))
+    (block,) = recognizer.recognize(page, [Region(REGION, "text", 0.9)], [[first]])
+    assert block.content.split("\n\n") == ["First line was found", "Second line was not"]
