@@ -230,3 +230,23 @@ def test_a_drop_cap_left_of_a_paragraph_s_first_line_is_read_as_a_line_of_its_ow
     cap = [q for q in found if round(float(q[:, 0].min())) == 98]
     assert len(found) == 5 and len(cap) == 1
     assert round(float(cap[0][:, 1].min())) == 98 and round(float(cap[0][:, 1].max())) == 238
+
+
+def test_a_dark_slide_s_bullet_points_keep_their_bullets(tmp_path):
+    items = ["Revenue grew twelve percent over the year", "Costs stayed flat in every region",
+             "Two new plants open in the spring"]  # fmt: skip
+    slide = Image.new("RGB", (1600, 900), (20, 40, 90))
+    draw = ImageDraw.Draw(slide)
+    draw.text((90, 50), "Quarterly results and outlook", fill="white", font=ImageFont.load_default(size=64))
+    for k, item in enumerate(items):
+        y = 240 + 110 * k
+        draw.ellipse((100, y + 18, 118, y + 36), fill="white")
+        draw.text((150, y), item, fill="white", font=ImageFont.load_default(size=44))
+    slide.save(tmp_path / "slide.png")
+
+    markdown = PaddleOCRVL(engine="lite", threads=1).predict(str(tmp_path / "slide.png"))[0].page_markdown
+
+    paragraphs = markdown.strip().split("\n\n")
+    assert paragraphs[0] == "# Quarterly results and outlook"
+    assert [p.lstrip("•● ") for p in paragraphs[1:]] == items
+    assert all(p[0] in "•●" for p in paragraphs[1:]), "the white bullets are read"
