@@ -14,11 +14,11 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ocrvl.geometry import center, contains_point, union_box
+from ocrvl.geometry import center, union_box
 from ocrvl.types import BBox, Word
 
 # Lines are looked for when at least this share of a region's print, and at least _MIN_MISSED pieces, lie in no line.
-MISSED_SHARE = 0.25
+_MISSED_SHARE = 0.25
 _MIN_MISSED = 3
 _MIN_SIDE = 3  # pixels: a smaller piece is a speck
 # A piece this many times as long as it is thick, and longer than _RULE_LENGTH times the pieces' median height, is
@@ -59,32 +59,43 @@ def _area(box: BBox) -> float:
     return (box[2] - box[0]) * (box[3] - box[1])
 
 
-def _covered(piece: BBox, words: Sequence[Word]) -> bool:
-    return any(contains_point(word.bbox, *center(piece)) for word in words)
+def _uncovered(pieces: Sequence[BBox], words: Sequence[Word]) -> list[BBox]:
+    """The pieces whose middles lie in no word's box (a page holds thousands of pieces: done in arrays)."""
+    if not pieces or not words:
+        return list(pieces)
+    boxes = np.array([word.bbox for word in words], dtype=np.float64)
+    middles = np.array([center(piece) for piece in pieces], dtype=np.float64)
+    x, y = middles[:, :1], middles[:, 1:]
+    inside = (boxes[:, 0] <= x) & (x <= boxes[:, 2]) & (boxes[:, 1] <= y) & (y <= boxes[:, 3])
+    return [piece for piece, covered in zip(pieces, inside.any(axis=1)) if not covered]
 
 
 def missed_lines(pieces: Sequence[BBox], words: Sequence[Word]) -> list[BBox]:
     """Boxes of the lines of print the `words` miss, padded as the detector pads a line; none when the words
-    cover all but a little of the print (see `MISSED_SHARE`)."""
-    missed = [piece for piece in pieces if not _covered(piece, words)]
+    cover all but a little of the print (see `_MISSED_SHARE`)."""
+    missed = _uncovered(pieces, words)
     total = sum(_area(piece) for piece in pieces)
-    if len(missed) < _MIN_MISSED or sum(_area(piece) for piece in missed) < MISSED_SHARE * total:
+    if len(missed) < _MIN_MISSED or sum(_area(piece) for piece in missed) < _MISSED_SHARE * total:
         return []
-    rows: list[list[BBox]] = []
+    boxes: list[BBox] = []  # each row's box...
+    rows: list[list[BBox]] = []  # ...and its pieces
     for piece in sorted(missed, key=lambda box: box[1]):
-        row = next((row for row in rows if _same_line(union_box(row), piece)), None)
-        if row is None:
+        k = next((k for k in range(len(rows) - 1, -1, -1) if _same_line(boxes[k], piece)), None)
+        if k is None:
+            boxes.append(piece)
             rows.append([piece])
         else:
-            row.append(piece)
+            boxes[k] = union_box([boxes[k], piece])
+            rows[k].append(piece)
     lines = []
-    for row in rows:
-        height = union_box(row)[3] - union_box(row)[1]
+    for (_, top, _, bottom), row in zip(boxes, rows):
         group: list[BBox] = []
+        end = 0.0  # where the group's print ends
         for piece in sorted(row):
-            if group and piece[0] - union_box(group)[2] > _WORD_GAP * height:
+            if group and piece[0] - end > _WORD_GAP * (bottom - top):
                 lines.append(_padded(union_box(group)))
                 group = []
+            end = max(end, piece[2]) if group else piece[2]
             group.append(piece)
         lines.append(_padded(union_box(group)))
     return lines
