@@ -16,7 +16,7 @@ from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
 from ocrvl.recognition.lite.tables import TableReading, read_table
 from ocrvl.recognition.lite.text_assembly import region_code, region_lines, region_text
-from ocrvl.recognition.lite.text_math import formula_latex, plain_formula_latex
+from ocrvl.recognition.lite.text_math import formula_latex, plain_formula_latex, split_equation_number
 from ocrvl.types import BBox, Block, Page, Region, Ruling, TextSpan, Word
 
 # Around a line of garbled text-layer words, in its height, the crop read by OCR: room for the detector, not for
@@ -110,8 +110,9 @@ class LiteRecognizer:
             elif region.label == "algorithm" and self.uses_text_layer(page):
                 block.content = region_code(words, _fixed_pitch(page.spans, region.bbox))
             elif region.label == "display_formula":  # read off the image: its text as LaTeX, and its picture
-                text = region_text(words)
-                block.content = f"$${plain_formula_latex(text)}$$" if text else ""
+                lines, number = split_equation_number(words)
+                latex = plain_formula_latex(region_text(lines))
+                block.content = f"$${latex} \\tag{{{number}}}$$" if number else f"$${latex}$$" if latex else ""
                 block.image = self._crop(page, region)
             else:
                 block.content = region_lines(words) if region.label == "content" else region_text(words)

@@ -21,7 +21,7 @@ from ocrvl.latex import (
     is_math_font,
     latex_symbol,
 )
-from ocrvl.types import BBox, Ruling, TextSpan
+from ocrvl.types import BBox, Ruling, TextSpan, Word
 
 _SCRIPT_SIZE = 0.85  # a run at most this fraction of its base's size can be a script
 _RAISED = 0.2  # a superscript's baseline sits at least this many of its base's sizes above the base's
@@ -162,6 +162,20 @@ def plain_formula_latex(text: str) -> str:
     for k, piece in enumerate(_FUNCTION_NAME.split(text)):
         out = _append(out, "\\" + piece if k % 2 else _latex(piece))
     return out
+
+
+def split_equation_number(words: Sequence[Word]) -> tuple[list[Word], str]:
+    """The OCR lines of a formula without an equation number ("(3)") read on its own at the formula's right end,
+    set apart by more than one and a half of its heights from the print on its row, and that number ("3")."""
+    if len(words) < 2:
+        return list(words), ""
+    last = max(words, key=lambda word: word.bbox[2])
+    match = _NUMBER.match(last.text.replace(" ", ""))
+    rest = [word for word in words if word is not last]
+    beside = [w for w in rest if min(w.bbox[3], last.bbox[3]) > max(w.bbox[1], last.bbox[1])] or rest
+    if match and last.bbox[0] - max(w.bbox[2] for w in beside) > 1.5 * (last.bbox[3] - last.bbox[1]):
+        return rest, match.group(1)
+    return list(words), ""
 
 
 def _typical_size(atoms: Sequence[_Atom]) -> float:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pymupdf
 
 from ocrvl.documents import iter_pages
-from ocrvl.recognition.lite.text_math import formula_latex, plain_formula_latex
-from ocrvl.types import Ruling, TextSpan
+from ocrvl.recognition.lite.recognizer import LiteRecognizer
+from ocrvl.recognition.lite.text_math import formula_latex, plain_formula_latex, split_equation_number
+from ocrvl.types import Page, Region, Ruling, TextSpan, Word
 
 
 def _page_formula(tmp_path: Path, draw) -> str:
@@ -111,3 +113,22 @@ def test_a_formula_read_off_an_image_is_written_with_latex_commands():
     assert plain_formula_latex("a² + b₁ ≤ ∑ x") == "a^{2}+b_{1}\\leq\\sum x"
     assert plain_formula_latex("ln x + sin(y) = cosine") == r"\ln x+\sin(y)=cosine"
     assert plain_formula_latex("50% of {a}") == r"50\%of\{a\}"
+
+
+def test_an_equation_number_set_apart_from_a_formula_read_off_an_image_is_its_tag():
+    formula = Word("E = mc²", (100, 10, 200, 40))
+    assert split_equation_number([formula, Word("(3)", (400, 10, 430, 40))]) == ([formula], "3")
+    lines = [Word("a + b", (100, 10, 300, 40)), Word("= c", (100, 50, 250, 80))]
+    assert split_equation_number([*lines, Word("(2.1a)", (400, 30, 460, 60))]) == (lines, "2.1a")
+    close = [formula, Word("(3)", (210, 10, 240, 40))]  # a bracket of the formula's own
+    assert split_equation_number(close) == (close, "")
+    lettered = [formula, Word("(a)", (400, 10, 430, 40))]
+    assert split_equation_number(lettered) == (lettered, "")
+
+
+def test_a_formula_read_off_a_scan_is_latex_beside_its_picture_with_its_number_as_a_tag():
+    page = Page(Path("scan.png"), 0, 1, np.full((100, 500, 3), 255, dtype=np.uint8), 72)
+    words = [Word("α² + β = ∑ x", (100, 10, 260, 40)), Word("(3)", (400, 10, 430, 40))]
+    (block,) = LiteRecognizer().recognize(page, [Region((90, 5, 440, 45), "display_formula", 0.9)], [words])
+    assert block.content == r"$$\alpha^{2}+\beta=\sum x \tag{3}$$"
+    assert block.image is not None
