@@ -24,6 +24,7 @@ from ocrvl.layout.lite.relabel import (
     drop_prose_pictures,
     drop_worded_formulas,
     mark_doc_title,
+    mark_formula_numbers,
     mark_page_furniture,
     promote_tables,
     relabel_by_content,
@@ -84,6 +85,7 @@ def refine_layout(
     relabel_by_content(regions, per_region)
     if relabel_by_typeface(regions, per_region, [] if ocr_words else page.spans):
         per_region, _ = assign_words(regions, words)
+    mark_formula_numbers(regions, per_region)
     mark_page_furniture(regions, per_region, page.height)
     order_regions(regions, per_region)
     mark_doc_title(regions, per_region, page.index)

@@ -214,6 +214,20 @@ def mark_page_furniture(
                 set_label(region, "text")
 
 
+_EQUATION_NUMBER = re.compile(r"^\(\d+(\.\d+)*[a-z]?\)$")
+
+
+def mark_formula_numbers(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
+    """An equation number boxed on its own, "(3)" level with a formula to its left, is that formula's number
+    (`formula_number`, which Markdown writes into the formula as its tag)."""
+    formulas = [r for r in regions if r.label == "display_formula"]
+    for region, words in zip(regions, words_per_region):
+        if region.label != "text" or not _EQUATION_NUMBER.match("".join(w.text for w in words)):
+            continue
+        if any(row_overlap(f.bbox, region.bbox) >= 0.5 and f.bbox[2] <= region.bbox[0] for f in formulas):
+            set_label(region, "formula_number")
+
+
 def mark_doc_title(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], page_index: int) -> None:
     """On the first page, an unnumbered title read before any body text is the document title."""
     if page_index != 0:

@@ -23,9 +23,9 @@ _CODE_MARKS = re.compile(r"[(){}\[\];=<>_/#$]|\.\w")
 
 def relabel_by_typeface(regions: list[Region], words_per_region: Sequence[Sequence[Word]],
                         spans: Sequence[TextSpan]) -> bool:  # fmt: skip
-    """Relabel text and title regions whose text-layer runs show a formula or a code listing, formulas whose
-    runs are prose as text, and an equation number beside a formula as its number; listings stacked one under
-    another become one region. True when regions were joined (their words must be assigned again)."""
+    """Relabel text and title regions whose text-layer runs show a formula or a code listing, and formulas whose
+    runs are prose as text; listings stacked one under another become one region. True when regions were joined
+    (their words must be assigned again)."""
     if not spans:
         return False
     chars = sum(_visible(s.text) for s in spans)
@@ -48,7 +48,6 @@ def relabel_by_typeface(regions: list[Region], words_per_region: Sequence[Sequen
             set_label(region, "display_formula")
         elif not page_monospaced and _is_listing(inside, len(line_boxes(list(words)))):
             set_label(region, "algorithm")
-    _number_formulas(regions, words_per_region)
     words_of = {id(r): w for r, w in zip(regions, words_per_region)}  # the joins take regions out of the list
     pieces = _join_formula_pieces(regions, words_of, spans)
     return _join_stacked_listings(regions, words_of) or pieces
@@ -134,20 +133,6 @@ def _join_formula_pieces(regions: list[Region], words_of: dict[int, Sequence[Wor
                 regions.remove(piece)
                 joined = True
     return joined
-
-
-_EQUATION_NUMBER = re.compile(r"^\(\d+(\.\d+)*[a-z]?\)$")
-
-
-def _number_formulas(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
-    """An equation number boxed on its own, "(3)" level with a formula to its left, is that formula's number
-    (`formula_number`, which Markdown writes into the formula as its tag)."""
-    formulas = [r for r in regions if r.label == "display_formula"]
-    for region, words in zip(regions, words_per_region):
-        if region.label != "text" or not _EQUATION_NUMBER.match("".join(w.text for w in words)):
-            continue
-        if any(row_overlap(f.bbox, region.bbox) >= 0.5 and f.bbox[2] <= region.bbox[0] for f in formulas):
-            set_label(region, "formula_number")
 
 
 def _join_stacked_listings(regions: list[Region], words_of: dict[int, Sequence[Word]]) -> bool:

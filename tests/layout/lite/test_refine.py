@@ -80,6 +80,16 @@ def test_symbol_line_is_a_formula_short_numbered_line_a_heading_and_a_numbered_c
     assert labels == {"Plain": "text", "a2": "display_formula", "2": "paragraph_title", "Listing": "figure_title"}
 
 
+def test_an_equation_number_boxed_apart_from_a_scanned_formula_is_its_number():
+    body = _line("Plain body text that runs along the whole line of the column here", 100, 300)
+    formula, number = [Word("x² + y² = r²", (300, 360, 460, 380))], [Word("(3)", (800, 360, 830, 380))]
+    detected = [Region((90, 295, 900, 325), "text", 0.9), Region((290, 355, 470, 385), "display_formula", 0.9),
+                Region((790, 355, 840, 385), "text", 0.5)]  # fmt: skip
+    pairs = refine_layout(detected, body + formula + number, _page(), ocr_words=True)
+    assert [(r.label, ws[0].text) for r, ws in pairs] == [
+        ("text", "Plain"), ("display_formula", "x² + y² = r²"), ("formula_number", "(3)")]  # fmt: skip
+
+
 def test_a_formula_boxed_as_a_title_is_a_formula():
     body = _line("Plain body text that runs along the whole line of the column here", 100, 300)
     formula = _line("a² + 8 = 12", 300, 360)
