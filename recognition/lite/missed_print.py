@@ -2,16 +2,14 @@
 detector found no line for (the denominators of a formula set alone on a page, a pale line, a lone figure), the
 uncovered print is gathered into lines to be read as they are.
 
-Print is the glyph-sized pieces of ink in the region (Otsu's threshold; the minority side of it, so light print on
-a dark box counts too); rules, long and thin, are left out, and so are specks. A piece is covered when its middle
-lies in a line's box.
+Print is the glyph-sized pieces of ink in the region (`ink_pieces.glyphs`). A piece is covered when its middle lies
+in a line's box.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 from ocrvl.geometry import center, union_box
@@ -20,39 +18,11 @@ from ocrvl.types import BBox, Word
 # Lines are looked for when at least this share of a region's print, and at least _MIN_MISSED pieces, lie in no line.
 _MISSED_SHARE = 0.25
 _MIN_MISSED = 3
-_MIN_SIDE = 3  # pixels: a smaller piece is a speck
-# A piece this many times as long as it is thick, and longer than _RULE_LENGTH times the pieces' median height, is
-# a rule (a table's, a long fraction bar); shorter ones are a minus, an equals sign's bars, a dash.
-_RULE_SHAPE = 8.0
-_RULE_LENGTH = 3.0
 # Pieces of one line overlap in height by at least this share of the shorter; a gap wider than _WORD_GAP times the
 # line's height parts two lines; a line's box is padded by _PADDING of its height all round, as the detector's are.
 _SAME_LINE = 0.5
 _WORD_GAP = 2.0
 _PADDING = 0.3
-
-
-def print_pieces(image: np.ndarray, bbox: BBox) -> list[BBox]:
-    """The boxes of the glyph-sized pieces of print inside `bbox` of the RGB `image`, in image coordinates."""
-    x0, y0 = max(0, int(bbox[0])), max(0, int(bbox[1]))
-    x1, y1 = min(image.shape[1], int(np.ceil(bbox[2]))), min(image.shape[0], int(np.ceil(bbox[3])))
-    if x1 - x0 < 4 or y1 - y0 < 4:
-        return []
-    crop = image[y0:y1, x0:x1]
-    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
-    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    if ink.mean() > 0.5:
-        ink = 1 - ink
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    found = [(left, top, w, h) for left, top, w, h, _ in stats[1:].tolist() if max(w, h) >= _MIN_SIDE]
-    if not found:
-        return []
-    glyph = float(np.median([h for *_, h in found]))
-    return [
-        (float(left + x0), float(top + y0), float(left + w + x0), float(top + h + y0))
-        for left, top, w, h in found
-        if not (max(w, h) > _RULE_SHAPE * max(1, min(w, h)) and max(w, h) > _RULE_LENGTH * glyph)
-    ]
 
 
 def _area(box: BBox) -> float:
@@ -80,7 +50,7 @@ def missed_lines(pieces: Sequence[BBox], words: Sequence[Word]) -> list[BBox]:
     boxes: list[BBox] = []  # each row's box...
     rows: list[list[BBox]] = []  # ...and its pieces
     for piece in sorted(missed, key=lambda box: box[1]):
-        k = next((k for k in range(len(rows) - 1, -1, -1) if _same_line(boxes[k], piece)), None)
+        k = next((k for k in range(len(rows)) if _same_line(boxes[k], piece)), None)
         if k is None:
             boxes.append(piece)
             rows.append([piece])

@@ -148,9 +148,12 @@ class LineReader:
             turned = models.first_recognizer.read([np.ascontiguousarray(line[::-1, ::-1]) for line in lines])
         return _mean_score(turned) > _mean_score(as_is) + _HALF_TURN_GAIN
 
-    def read_boxes(self, image: np.ndarray, boxes: Sequence[BBox], min_score: float = 0.0) -> list[Word]:
+    def read_boxes(
+        self, image: np.ndarray, boxes: Sequence[BBox], min_score: float = 0.0, page_words: Sequence[Word] = ()
+    ) -> list[Word]:
         """Each box of the RGB `image` read as one line of text, where no detector found it; lines read with a
-        confidence under `text_score` or `min_score` are left out."""
+        confidence under `text_score` or `min_score` are left out. `page_words`, the page's other words, tell
+        whether it is written in Latin script (see `_latin_forms_on_latin_pages`)."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         height, width = bgr.shape[:2]
         quads, kept = [], []
@@ -164,11 +167,12 @@ class LineReader:
         models = self.models()
         with self._lock:
             read = models.recognizer.read([crop_line(bgr, quad, turn=False) for quad in quads])
-        return [
+        words = [
             Word(text=tidy_spacing(text.strip()), bbox=box, score=score)
             for box, (text, score) in zip(kept, read)
             if text.strip() and score >= max(self.options.text_score, min_score)
         ]
+        return _latin_forms_on_latin_pages(words, page_words)
 
     def read_region(self, image: np.ndarray, bbox: BBox) -> list[Word]:
         """OCR the part of `image` inside `bbox`; boxes come back in `image` coordinates."""
@@ -220,11 +224,12 @@ def _read_upright_lines_every_way(
     return best
 
 
-def _latin_forms_on_latin_pages(words: list[Word]) -> list[Word]:
-    """On a page with no ideograph or kana, the marks the recognizer (trained on Chinese as well) gives in their
-    Chinese forms, in their Latin ones: full-width punctuation and letters ("（", "，", "：") as ASCII, and a dash
-    set alone (a table's "—" for no entry), which reads as the ideograph "一" that looks the same, as the dash."""
-    if any(is_cjk_writing(char) and char != _ONE for word in words for char in word.text):
+def _latin_forms_on_latin_pages(words: list[Word], others: Sequence[Word] = ()) -> list[Word]:
+    """On a page with no ideograph or kana (in `words` or the page's `others`), the marks the recognizer (trained
+    on Chinese as well) gives in their Chinese forms, in their Latin ones: full-width punctuation and letters ("（",
+    "，", "：") as ASCII, and a dash set alone (a table's "—" for no entry), which reads as the ideograph "一" that
+    looks the same, as the dash."""
+    if any(is_cjk_writing(char) and char != _ONE for word in [*others, *words] for char in word.text):
         return words
     return [replace(word, text="—" if word.text == _ONE else _FULL_WIDTH.sub(_ascii, word.text)) for word in words]
 

@@ -11,12 +11,18 @@ import numpy as np
 from ocrvl.geometry import center, centred_in, contains_point, union_box
 from ocrvl.labels import MARGINAL_LABELS, PICTURE_LABELS
 from ocrvl.recognition.lite.garbled_fonts import garbled_fonts
-from ocrvl.recognition.lite.missed_print import missed_lines, print_pieces
+from ocrvl.recognition.lite.ink_pieces import glyphs, ink_pieces, strokes
+from ocrvl.recognition.lite.missed_print import missed_lines
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.rulings import detect_rulings
 from ocrvl.recognition.lite.tables import TableReading, read_table
 from ocrvl.recognition.lite.text_assembly import region_code, region_lines, region_text
-from ocrvl.recognition.lite.text_math import formula_latex, plain_formula_latex, split_equation_number
+from ocrvl.recognition.lite.text_math import (
+    formula_latex,
+    fractions_latex,
+    plain_formula_latex,
+    split_equation_number,
+)
 from ocrvl.types import BBox, Block, Page, Region, Ruling, TextSpan, Word
 
 # Around a line of garbled text-layer words, in its height, the crop read by OCR: room for the detector, not for
@@ -111,7 +117,8 @@ class LiteRecognizer:
                 block.content = region_code(words, _fixed_pitch(page.spans, region.bbox))
             elif region.label == "display_formula":  # read off the image: its text as LaTeX, and its picture
                 lines, number = split_equation_number(words)
-                latex = plain_formula_latex(region_text(lines))
+                strokes_drawn = strokes(ink_pieces(page.image, region.bbox))
+                latex = fractions_latex(lines, strokes_drawn) or plain_formula_latex(region_text(lines))
                 block.content = f"$${latex} \\tag{{{number}}}$$" if number else f"$${latex}$$" if latex else ""
                 block.image = self._crop(page, region)
             else:
@@ -135,8 +142,8 @@ class LiteRecognizer:
     def _missed_lines(self, page: Page, region: Region, page_words: Sequence[Word]) -> list[Word]:
         """The lines of the region's print that no word of the page covers, read where the text detector found
         none (print boxed by two regions may be covered by the other's words)."""
-        lines = missed_lines(print_pieces(page.image, region.bbox), page_words)
-        return self.reader.read_boxes(page.image, lines, _MISSED_LINE_SCORE) if lines else []
+        lines = missed_lines(glyphs(ink_pieces(page.image, region.bbox)), page_words)
+        return self.reader.read_boxes(page.image, lines, _MISSED_LINE_SCORE, page_words) if lines else []
 
     def _crop(self, page: Page, region: Region) -> np.ndarray:
         pad = self.options.crop_padding

@@ -164,6 +164,54 @@ def plain_formula_latex(text: str) -> str:
     return out
 
 
+def fractions_latex(lines: Sequence[Word], strokes: Sequence[BBox]) -> str | None:
+    """LaTeX for a formula read off an image whose OCR `lines` include a fraction's: a line over a horizontal
+    stroke and a line under it, both within the stroke's length, are its numerator and denominator
+    (``\\frac{...}{...}``); the fractions and the other lines are then read in rows, left to right. None where no
+    stroke has such a pair (a minus sign has none)."""
+    fractions: list[tuple[BBox, str]] = []
+    used: set[int] = set()
+    for bar in strokes:
+        over = [w for w in lines if id(w) not in used and _beside_bar(w, bar, above=True)]
+        under = [w for w in lines if id(w) not in used and _beside_bar(w, bar, above=False)]
+        if len(over) == 1 and len(under) == 1:
+            used |= {id(over[0]), id(under[0])}
+            latex = f"\\frac{{{plain_formula_latex(over[0].text)}}}{{{plain_formula_latex(under[0].text)}}}"
+            fractions.append((union_box([over[0].bbox, bar, under[0].bbox]), latex))
+    if not fractions:
+        return None
+    items = fractions + [(w.bbox, plain_formula_latex(w.text)) for w in lines if id(w) not in used]
+    rows: list[list[tuple[BBox, str]]] = []
+    for item in sorted(items, key=lambda item: item[0][1]):
+        row = next((row for row in rows if any(_share_a_row(item[0], other[0]) for other in row)), None)
+        if row is None:
+            rows.append([item])
+        else:
+            row.append(item)
+    out = ""
+    for row in rows:
+        for _, latex in sorted(row, key=lambda item: item[0][0]):
+            out = _append(out, latex)
+    return out
+
+
+def _beside_bar(line: Word, bar: BBox, above: bool) -> bool:
+    """Whether `line` stands right over (or under) `bar`, within its length."""
+    x0, y0, x1, y1 = line.bbox
+    height = y1 - y0
+    if x0 < bar[0] - 0.3 * height or x1 > bar[2] + 0.3 * height:
+        return False
+    middle = (y0 + y1) / 2
+    if above:
+        return middle < bar[1] and y1 >= bar[1] - 0.5 * height
+    return middle > bar[3] and y0 <= bar[3] + 0.5 * height
+
+
+def _share_a_row(a: BBox, b: BBox) -> bool:
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+
 def split_equation_number(words: Sequence[Word]) -> tuple[list[Word], str]:
     """The OCR lines of a formula without an equation number ("(3)") read on its own at the formula's right end,
     set apart by more than one and a half of its heights from the print on its row, and that number ("3")."""

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ocrvl.recognition.lite.missed_print import missed_lines, print_pieces
+from ocrvl.recognition.lite.ink_pieces import glyphs, ink_pieces
+from ocrvl.recognition.lite.missed_print import missed_lines
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
 from ocrvl.types import Page, Region, Word
@@ -26,7 +27,7 @@ def _page(lines: list[tuple[str, int]]) -> np.ndarray:
 
 def test_a_line_no_word_covers_is_boxed_and_a_covered_page_gives_none():
     page = _page([("First line was found", 60), ("Second line 2 = x - 1", 150)])
-    pieces = print_pieces(page, REGION)
+    pieces = glyphs(ink_pieces(page, REGION))
     first = Word("First line was found", (50, 50, 380, 100))
     (line,) = missed_lines(pieces, [first])
     assert line[1] < 155 and line[3] > 180 and line[0] < 65 and line[2] > 300  # the whole second line
@@ -37,7 +38,7 @@ def test_a_line_no_word_covers_is_boxed_and_a_covered_page_gives_none():
 def test_a_rule_under_a_line_is_no_print_but_a_minus_sign_is():
     page = _page([("a - b", 60)]).copy()
     page[200:203, 60:700] = 0  # a rule across the region
-    pieces = print_pieces(page, REGION)
+    pieces = glyphs(ink_pieces(page, REGION))
     assert all(box[2] - box[0] < 100 for box in pieces)  # the rule left out
     assert len(pieces) == 3  # a, the minus sign, b
 
@@ -46,7 +47,7 @@ def test_missed_lines_are_read():
     page = _page([("First line was found", 60), ("Second line was not", 150)])
     first = Word("First line was found", (50, 50, 380, 100))
     reader = LineReader(OcrOptions(model="pp-ocrv6-small", threads=1))
-    words = reader.read_boxes(page, missed_lines(print_pieces(page, REGION), [first]))
+    words = reader.read_boxes(page, missed_lines(glyphs(ink_pieces(page, REGION)), [first]))
     assert [word.text for word in words] == ["Second line was not"]
 
 

@@ -10,8 +10,14 @@ import numpy as np
 import pymupdf
 
 from ocrvl.documents import iter_pages
+from ocrvl.recognition.lite.ink_pieces import ink_pieces, strokes
 from ocrvl.recognition.lite.recognizer import LiteRecognizer
-from ocrvl.recognition.lite.text_math import formula_latex, plain_formula_latex, split_equation_number
+from ocrvl.recognition.lite.text_math import (
+    formula_latex,
+    fractions_latex,
+    plain_formula_latex,
+    split_equation_number,
+)
 from ocrvl.types import Page, Region, Ruling, TextSpan, Word
 
 
@@ -132,3 +138,25 @@ def test_a_formula_read_off_a_scan_is_latex_beside_its_picture_with_its_number_a
     (block,) = LiteRecognizer().recognize(page, [Region((90, 5, 440, 45), "display_formula", 0.9)], [words])
     assert block.content == r"$$\alpha^{2}+\beta=\sum x \tag{3}$$"
     assert block.image is not None
+
+
+def test_a_line_over_a_stroke_over_a_line_of_a_scanned_formula_is_a_fraction():
+    left, numerator, denominator = (
+        Word("x =", (100, 30, 140, 60)),
+        Word("a + β", (160, 8, 220, 38)),
+        Word("c", (180, 50, 200, 80)),
+    )
+    bar = (155.0, 43.0, 225.0, 45.0)
+    assert fractions_latex([numerator, left, denominator], [bar]) == r"x=\frac{a+\beta}{c}"
+    minus = (145.0, 43.0, 152.0, 45.0)  # a minus sign: nothing stands over it within its length
+    assert fractions_latex([numerator, left, denominator], [minus]) is None
+
+
+def test_strokes_are_the_thin_level_pieces_of_ink():
+    image = np.full((100, 300, 3), 255, dtype=np.uint8)
+    image[20:40, 20:30] = 0  # a glyph
+    image[20:40, 40:52] = 0  # another
+    image[50:52, 20:120] = 0  # a fraction bar
+    image[60:80, 20:28] = 0
+    found = strokes(ink_pieces(image, (0, 0, 300, 100)))
+    assert found == [(20.0, 50.0, 120.0, 52.0)]
