@@ -86,8 +86,9 @@ class LiteRecognizer:
         for region, words in zip(regions, words_per_region):
             if not words and self._holds_raster_text(page, region):
                 words = self.reader.read_region(page.image, region.bbox)
-            elif self._reads_print(page, region):
-                words = words + self._missed_lines(page, region, page_words)
+            pieces = ink_pieces(page.image, region.bbox) if self._reads_print(page, region) else []
+            if pieces:
+                words = words + self._missed_lines(page, pieces, page_words)
             block = Block(region=region, content="", block_id=len(blocks))
             if region.label in PICTURE_LABELS:
                 block.image = self._crop(page, region)
@@ -117,8 +118,7 @@ class LiteRecognizer:
                 block.content = region_code(words, _fixed_pitch(page.spans, region.bbox))
             elif region.label == "display_formula":  # read off the image: its text as LaTeX, and its picture
                 lines, number = split_equation_number(words)
-                strokes_drawn = strokes(ink_pieces(page.image, region.bbox))
-                latex = fractions_latex(lines, strokes_drawn) or plain_formula_latex(region_text(lines))
+                latex = fractions_latex(lines, strokes(pieces)) or plain_formula_latex(region_text(lines))
                 block.content = f"$${latex} \\tag{{{number}}}$$" if number else f"$${latex}$$" if latex else ""
                 block.image = self._crop(page, region)
             else:
@@ -139,10 +139,10 @@ class LiteRecognizer:
         """A region of an OCR'd page whose print is all text read in lines (not a picture, table or margin)."""
         return not self.uses_text_layer(page) and region.label not in PICTURE_LABELS | MARGINAL_LABELS | {"table"}
 
-    def _missed_lines(self, page: Page, region: Region, page_words: Sequence[Word]) -> list[Word]:
+    def _missed_lines(self, page: Page, pieces: Sequence[BBox], page_words: Sequence[Word]) -> list[Word]:
         """The lines of the region's print that no word of the page covers, read where the text detector found
         none (print boxed by two regions may be covered by the other's words)."""
-        lines = missed_lines(glyphs(ink_pieces(page.image, region.bbox)), page_words)
+        lines = missed_lines(glyphs(pieces), page_words)
         return self.reader.read_boxes(page.image, lines, _MISSED_LINE_SCORE, page_words) if lines else []
 
     def _crop(self, page: Page, region: Region) -> np.ndarray:
