@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ocrvl.geometry import center, union_box
+from ocrvl.geometry import center, row_overlap, union_box
 from ocrvl.types import BBox, Word
 
 # Lines are looked for when at least this share of a region's print, and at least _MIN_MISSED pieces, lie in no line.
@@ -50,7 +50,7 @@ def missed_lines(pieces: Sequence[BBox], words: Sequence[Word]) -> list[BBox]:
     boxes: list[BBox] = []  # each row's box...
     rows: list[list[BBox]] = []  # ...and its pieces
     for piece in sorted(missed, key=lambda box: box[1]):
-        k = next((k for k in range(len(rows)) if _same_line(boxes[k], piece)), None)
+        k = next((k for k in range(len(rows)) if row_overlap(boxes[k], piece) >= _SAME_LINE), None)
         if k is None:
             boxes.append(piece)
             rows.append([piece])
@@ -69,11 +69,6 @@ def missed_lines(pieces: Sequence[BBox], words: Sequence[Word]) -> list[BBox]:
             group.append(piece)
         lines.append(_padded(union_box(group)))
     return lines
-
-
-def _same_line(line: BBox, piece: BBox) -> bool:
-    overlap = min(line[3], piece[3]) - max(line[1], piece[1])
-    return overlap >= _SAME_LINE * min(line[3] - line[1], piece[3] - piece[1])
 
 
 def _padded(box: BBox) -> BBox:

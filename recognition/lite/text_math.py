@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ocrvl.geometry import center, contains_point, union_box
+from ocrvl.geometry import center, contains_point, row_overlap, union_box
 from ocrvl.latex import (
     ACCENTS,
     BIG_OPERATORS,
@@ -183,7 +183,7 @@ def fractions_latex(lines: Sequence[Word], strokes: Sequence[BBox]) -> str | Non
     items = fractions + [(w.bbox, plain_formula_latex(w.text)) for w in lines if id(w) not in used]
     rows: list[list[tuple[BBox, str]]] = []
     for item in sorted(items, key=lambda item: item[0][1]):
-        row = next((row for row in rows if any(_share_a_row(item[0], other[0]) for other in row)), None)
+        row = next((row for row in rows if any(row_overlap(item[0], other[0]) >= 0.5 for other in row)), None)
         if row is None:
             rows.append([item])
         else:
@@ -205,11 +205,6 @@ def _beside_bar(line: Word, bar: BBox, above: bool) -> bool:
     if above:
         return middle < bar[1] and y1 >= bar[1] - 0.5 * height
     return middle > bar[3] and y0 <= bar[3] + 0.5 * height
-
-
-def _share_a_row(a: BBox, b: BBox) -> bool:
-    overlap = min(a[3], b[3]) - max(a[1], b[1])
-    return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1])
 
 
 def split_equation_number(words: Sequence[Word]) -> tuple[list[Word], str]:
