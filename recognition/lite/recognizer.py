@@ -22,6 +22,7 @@ from ocrvl.recognition.lite.text_math import (
     fractions_latex,
     plain_formula_latex,
     split_equation_number,
+    tagged,
 )
 from ocrvl.types import BBox, Block, Page, Region, Ruling, TextSpan, Word
 
@@ -32,6 +33,7 @@ _GARBLED_LINE_PADDING = 0.25
 # A line of print the detector missed is kept when read with at least this confidence: what the detector leaves
 # out is more often no text (a rule's end, a logo, a script the models do not know) than the lines it finds.
 _MISSED_LINE_SCORE = 0.8
+_NOT_READ_IN_LINES = PICTURE_LABELS | MARGINAL_LABELS | {"table"}
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,8 @@ class LiteRecognizer:
             elif region.label == "display_formula":  # read off the image: its text as LaTeX, and its picture
                 lines, number = split_equation_number(words)
                 latex = fractions_latex(lines, strokes(pieces)) or plain_formula_latex(region_text(lines))
-                block.content = f"$${latex} \\tag{{{number}}}$$" if number else f"$${latex}$$" if latex else ""
+                latex = tagged(latex, number)
+                block.content = f"$${latex}$$" if latex else ""
                 block.image = self._crop(page, region)
             else:
                 block.content = region_lines(words) if region.label == "content" else region_text(words)
@@ -137,7 +140,7 @@ class LiteRecognizer:
 
     def _reads_print(self, page: Page, region: Region) -> bool:
         """A region of an OCR'd page whose print is all text read in lines (not a picture, table or margin)."""
-        return not self.uses_text_layer(page) and region.label not in PICTURE_LABELS | MARGINAL_LABELS | {"table"}
+        return not self.uses_text_layer(page) and region.label not in _NOT_READ_IN_LINES
 
     def _missed_lines(self, page: Page, pieces: Sequence[BBox], page_words: Sequence[Word]) -> list[Word]:
         """The lines of the region's print that no word of the page covers, read where the text detector found

@@ -63,7 +63,12 @@ def formula_latex(spans: Sequence[TextSpan], rulings: Sequence[Ruling], bbox: BB
     atoms = _limits(atoms)
     rows = [_linear(row) for row in _rows(atoms, em)]
     body = rows[0] if len(rows) == 1 else _stacked(rows)
-    return f"{body} \\tag{{{tag}}}" if tag else body
+    return tagged(body, tag)
+
+
+def tagged(latex: str, number: str) -> str:
+    """A formula's LaTeX carrying its equation number as ``\\tag{n}`` (none where `number` is empty)."""
+    return f"{latex} \\tag{{{number}}}" if number else latex
 
 
 def _atoms(span: TextSpan) -> list[_Atom]:
