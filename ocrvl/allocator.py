@@ -1,26 +1,30 @@
-"""How a long command-line run gives freed memory back to the system."""
+"""How a long run gives freed memory back to the system."""
 
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
-
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-_MMAP_THRESHOLD = 1 << 20
+from functools import cache
 
 
-def return_large_blocks_at_once() -> None:
-    """Serve blocks of 1 MiB and more by mmap, so freeing one gives it back to the system.
-
-    The OCR models allocate and free large tensors on every call; glibc's adaptive threshold moves them onto its
-    heap, which then keeps hundreds of MB of freed space for the rest of the run (benchmarks/bench_memory.py:
-    a scanned PDF peaks near 1.4 GB without this, 0.9 GB with it). glibc only; the user's own
-    MALLOC_MMAP_THRESHOLD_ wins."""
-    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return
+@cache
+def _glibc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (musl, ...): nothing to tune
-        return
-    libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+    except OSError:  # not glibc
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None
+
+
+def give_back_free_memory() -> None:
+    """Hand the free pages of the C heap back to the system (glibc's malloc_trim), once a page is done.
+
+    The OCR models allocate and free buffers of several MB on every call; glibc keeps what is freed for reuse,
+    and over a scanned document its heap holds hundreds of MB of it. Serving every large block by mmap gives it
+    back too (`MALLOC_MMAP_THRESHOLD_`), but costs a system call and fresh page faults on every allocation: about
+    30% more time per scanned page (benchmarks/bench_memory.py). A trim per page costs a few milliseconds."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)

@@ -17,7 +17,6 @@ from click import Command
 from tqdm import tqdm
 
 from ocrvl import __version__
-from ocrvl.allocator import return_large_blocks_at_once
 from ocrvl.batch import ERRORS_FILE, BatchOptions, BatchReport
 from ocrvl.cluster.options import ClusterOptions
 from ocrvl.cluster.storage import is_url, read_input_list
@@ -72,7 +71,6 @@ def _click_value(field: FlagField) -> dict[str, Any]:
 @click.version_option(__version__, prog_name="ocrvl")
 def main() -> None:
     """ocrvl: PDFs and images to Markdown and JSON, the PaddleOCR-VL way, offline."""
-    return_large_blocks_at_once()
 
 
 class _PathOrUrl(click.ParamType):

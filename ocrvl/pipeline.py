@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
+from ocrvl.allocator import give_back_free_memory
 from ocrvl.documents import SUPPORTED_SUFFIXES, LoadOptions, count_pages, load_pages, parse_page_range
 from ocrvl.engines import Engine, create_engine
 from ocrvl.errors import InputError
@@ -102,8 +103,10 @@ class Pipeline:
                 in_flight.append(self._recognize(analysis))
                 while len(in_flight) > RECOGNITION_WINDOW or (in_flight and in_flight[0].done()):
                     yield name_pictures(in_flight.popleft().result(), stem)
+                    give_back_free_memory()
             while in_flight:
                 yield name_pictures(in_flight.popleft().result(), stem)
+                give_back_free_memory()
         finally:
             analyses.close()
             pages.close()
