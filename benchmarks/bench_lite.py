@@ -5,12 +5,15 @@
 Scanned: the pages of the dev split's scanned items (PDF pages rendered at 150 dpi, greyscale; image pages as
 they are), written once as PNG files and read by ocrvl lite, Tesseract (one thread, OMP_THREAD_LIMIT=1; skipped
 with a note where the `tesseract` command is absent) and RapidOCR (its default pipeline), page by page, the tools
-taking turns; with several `--ocr-model`s, ocrvl lite with each of them takes its turn too. Born-digital: the dev
+taking turns; with several `--ocr-model`s, ocrvl lite with each of them takes its turn too. Printed: the pages of
+the dev split's docling born-digital PDFs rendered the same way, as scans of ordinary printed pages (body text,
+tables, figures), read by the same tools in turns; the scanned items are mostly large print on sparse pages, where
+the per-page costs of layout and orientation weigh most (`--skip-printed` leaves these out). Born-digital: the dev
 split's born-digital PDFs, read by ocrvl lite (the first model) and pymupdf4llm's `to_markdown` (text layer only),
 file by file in turns. Models are loaded and warmed up before timing.
 
 Prints pages/s of each tool, each one's speed as a multiple of the reference's (one-thread Tesseract on scans,
-where present; pymupdf4llm on born-digital PDFs), the NED (score.py's) of each on the scanned items, the text of
+where present; pymupdf4llm on born-digital PDFs), the NED (score.py's) of each on the scanned items and the printed pages, the text of
 an item being its pages' texts joined, and for `--ocr-model auto` the share of lines its accurate model read again.
 """
 
@@ -232,6 +235,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0, help="ocrvl's threads (0: every core)")
     ap.add_argument("--ocr-model", default=DEFAULT_OCR_MODEL, help="comma-separated: each one is timed")
+    ap.add_argument("--skip-printed", action="store_true", help="leave out the printed pages read as scans")
     ap.add_argument("--skip-born-digital", action="store_true")
     args = ap.parse_args()
 
@@ -263,6 +267,15 @@ def main() -> None:
             count = reread_count(parser)
             if count is not None:
                 print(f"{model}: {count.reread} of {count.lines} lines read again ({count.fraction:.0%})")
+        if not args.skip_printed:
+            printed_items = [it for it in born_items if it["source"] == "docling"]
+            printed = scanned_pages(printed_items, dev, Path(tmp))
+            for tool in scan_tools:
+                tool.seconds, tool.pages, tool.texts = 0.0, 0, {}
+            run_interleaved(scan_tools, printed, args.rounds)
+            neds = {tool.name: mean_ned(tool, printed_items, dev, scorer, args.rounds) for tool in scan_tools}
+            title = f"printed pages as scans ({len(printed_items)} born-digital dev PDFs rendered at {SCAN_DPI} dpi)"
+            print_table(title, scan_tools, reference, neds)
 
     if not args.skip_born_digital:
         born = Tool(ocrvl_tools[0].name, ocrvl_reader(parsers[models[0]]))
