@@ -25,7 +25,7 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
     headings or a paragraph; a long "title" is text; a short line made mostly of symbols around an
     equals sign is a display formula, also when boxed as a title; a page whose text is all boxed as header or
     footer has no running header or footer: its text is text; a title that reads as a numbered caption
-    ("Listing 1: ...") is a caption.
+    ("Listing 1: ...") is a caption; a "formula" that reads as a sentence or caption is text.
     """
     body = _body_line_height(words_per_region)
     if body is None:
@@ -41,6 +41,8 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
     for region, words in zip(regions, words_per_region):
         if region.label in ("text", "paragraph_title", "reference") and words and _contents_entries(words):
             set_label(region, "content")
+        if region.label == "display_formula" and _prose_like(" ".join(w.text for w in words)):
+            set_label(region, "text")  # a caption or a line of prose boxed as a formula
         if region.label not in ("text", "paragraph_title", "header") or not words:
             continue
         lines = line_boxes(words)
@@ -148,6 +150,20 @@ _MATH_RELATIONS = set("=≤≥≈≠∝∑∫√±×÷→∞∂")
 _SENTENCE_MARKS = set("，。；？！、")  # full-width punctuation of Chinese and Japanese prose, never in a formula
 
 
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _prose_like(text: str) -> bool:
+    """A sentence or a caption, not a formula: no relation sign, and Chinese or Japanese sentence punctuation or
+    four words or more with hardly anything but letters."""
+    visible = [c for c in text if not c.isspace()]
+    if not visible or _MATH_RELATIONS & set(visible):
+        return False
+    if _SENTENCE_MARKS & set(visible):
+        return True
+    return len(_WORD.findall(text)) >= 4 and sum(c.isalpha() for c in visible) >= 0.8 * len(visible)
+
+
 def _formula_like(text: str) -> bool:
     visible = [c for c in text if not c.isspace()]
     if not visible or len(visible) > 150 or not _MATH_RELATIONS & set(visible) or _SENTENCE_MARKS & set(visible):
@@ -172,9 +188,11 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _CAPTION = re.compile(r"(table|tab\.|figure|fig\.|exhibit)\s*[\dIVX]", re.IGNORECASE)
-# A caption set like a heading: "Figure 2: ...", "Listing 1. ...", "Algorithm 3: ..." (a number, then a colon or stop).
+# A caption set like a heading: "Figure 2: ...", "Listing 1. ...", "Algorithm 3: ..." (a number, then a colon or
+# stop), or its label alone ("Table 2-2", set apart from the caption's text).
 _NUMBERED_CAPTION = re.compile(
-    r"(table|figure|fig\.|listing|algorithm|exhibit|scheme|chart)\s*[\dIVX]+(\.\d+)*\s*[.:]\s", re.IGNORECASE
+    r"(table|figure|fig\.|listing|algorithm|exhibit|scheme|chart)\s*[\dIVX]+([.\-–]\d+)*(\s*[.:]\s|\s*[.:]?$)",
+    re.IGNORECASE,
 )
 _PAGE_MARGIN = 0.2  # share of the page height, at the top and at the bottom, where page numbers are printed
 

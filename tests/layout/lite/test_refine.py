@@ -98,6 +98,18 @@ def test_a_formula_boxed_as_a_title_is_a_formula():
     assert labels == {"Plain": "text", "a²": "display_formula"}
 
 
+def test_a_caption_boxed_as_a_formula_is_text_and_a_caption_label_boxed_as_a_title_is_a_caption():
+    body = _line("Plain body text that runs along the whole line of the column here", 100, 300)
+    label = _line("Table 2-2", 100, 360)
+    caption = _line("Comparison of the different function usage IDs and *JOBCTL authority", 100, 390)
+    formula = _line("f(x) = sin x + cos x", 300, 460)
+    detected = [Region((90, 295, 900, 325), "text", 0.9), Region((90, 355, 250, 385), "paragraph_title", 0.9),
+                Region((90, 385, 900, 415), "display_formula", 0.6),
+                Region((290, 455, 600, 485), "display_formula", 0.9)]  # fmt: skip
+    labels = _labels_by_first_word(detected, body + label + caption + formula)
+    assert labels == {"Plain": "text", "Table": "figure_title", "Comparison": "text", "f(x)": "display_formula"}
+
+
 def test_picture_box_over_running_text_is_dropped_but_a_labelled_diagram_is_kept():
     prose = []
     for i in range(4):
