@@ -16,6 +16,7 @@ from ocrvl.recognition.lite.line_ink import PageInk
 from ocrvl.recognition.lite.line_orientation import LineOrientation
 from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_CASCADES, OcrModel, find_ocr_model
 from ocrvl.recognition.lite.onnx_sessions import SessionPool, open_session
+from ocrvl.recognition.lite.show_through import without_show_through
 from ocrvl.recognition.lite.text_detection import DetectionOptions, TextDetector
 from ocrvl.recognition.lite.text_recognition import TextRecognizer, crop_line, is_upright_line, read_dictionary
 from ocrvl.types import BBox, Word
@@ -109,7 +110,8 @@ class LineReader:
         h, w = image.shape[:2]
         scale = max(1.0, min(_MAX_UPSCALE, self.options.upscale_to / max(h, w)))
         scale = max(scale, _STRIP_MIN_HEIGHT / min(h, w))  # the detector needs a few pixels of height
-        bgr = np.ascontiguousarray(image[:, :, ::-1])  # the models expect BGR
+        # the models expect BGR; show-through is found at the scan's own resolution, where print's edges are sharp
+        bgr = without_show_through(np.ascontiguousarray(image[:, :, ::-1]))
         if scale > 1.0:
             bgr = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         bgr, top = _with_bands(bgr)

@@ -1,0 +1,117 @@
+"""Print seen through the paper from the page's other side, taken out before the page is read.
+
+On thin paper (magazines, newspapers, old reports) the reverse side's print shows through as faint, mirrored
+letters. The text detector finds them as lines, or as the ends of real lines, and the recognizer reads them as
+stray letters ("theodT", "2Getm Iigdt"). Light print cannot be told from them by its tone alone (a grey caption,
+a light check box), but by its edges: print on this side of the sheet is as sharp as the scan, while what shows
+through has been spread by the paper, so its edges rise over several pixels. Marks that are light, lie away from
+the page's dark print, and have soft edges for their contrast are set to the paper's tone; everything else is
+left as scanned. Only the image the OCR reads is changed, never the page picture or the crops written out.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# A page whose paper (the tone of three quarters of it) is darker than this, or whose print is less than this
+# much darker than its paper, is left alone: a dark slide, a faded copy.
+_LIGHTEST_DARK_PAPER = 150
+_LEAST_CONTRAST = 80
+# Light marks: darker than the paper by _NOISE_STEPS times the paper's grain (at least _LEAST_STEP grey levels),
+# and lighter than the midpoint between paper and print.
+_NOISE_STEPS = 4.0
+_LEAST_STEP = 10.0
+_DARK_SHARE = 0.5
+# Light pixels within this many pixels per 1100 of the image's longer side of dark print are its anti-aliased
+# edges (about 3 px at 300 dpi).
+_EDGE_REACH = 1 / 1100
+# Sharpness: a mark's steepest edge (grey levels per pixel, after a one-pixel blur) over its contrast with the
+# paper. A light mark less than this fraction as sharp as the page's print (the median of its dark marks) has soft
+# edges: show-through. Measured on pages rendered at 300 dpi with a mirrored copy of the page blurred by two pixels
+# showing through: the light marks of a clean page (grey rules, fills, figures) are 0.9-1.3 times as sharp as its
+# print, except inside photographs; show-through 0.6-0.9 times; an out-of-focus scan's light marks, the
+# blurred edges of its print, 1.1 times and more (its print itself is soft).
+_SOFT_EDGE = 0.9
+# Show-through is the other side's text, faint: marks no darker than _MOST_CONTRAST of the way from paper to print
+# (print seen through paper is a tenth to a third as dark), no taller than _TALLEST_MARK times the page's print (the
+# median height of its dark marks; a grey fill or a table's shaded band is taller), lying on paper (at least
+# _PAPER_AROUND of the pixels just around a mark are paper; a cell's fill, cut up by its text and rules, is bordered
+# by them), and at least _FEWEST_MARKS of them (a line of show-through is several words).
+_MOST_CONTRAST = 0.35
+_TALLEST_MARK = 2.5
+_PAPER_AROUND = 0.7
+_FEWEST_MARKS = 8
+_LEAST_AREA = 20  # pixels: smaller marks are grain
+_LEAST_SIDE = 1000  # pixels: a smaller image is a table or formula cut out, or a page at screen resolution
+
+
+def without_show_through(bgr: np.ndarray) -> np.ndarray:
+    """`bgr` with the marks showing through from the other side of the sheet set to the paper's tone (the image
+    itself when it has none)."""
+    if max(bgr.shape[:2]) < _LEAST_SIDE:
+        return bgr
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
+    smooth = cv2.GaussianBlur(gray, (0, 0), 1.0)
+    tones = cv2.calcHist([smooth], [0], None, [256], [0, 256]).ravel()
+    paper, ink = _tone_at(tones, 0.75), _tone_at(tones, 0.005)
+    if paper < _LIGHTEST_DARK_PAPER or paper - ink < _LEAST_CONTRAST:
+        return bgr
+    offsets = np.abs(np.arange(256) - paper)
+    grain = 1.4826 * _tone_at(np.bincount(offsets, weights=tones * (offsets < 30), minlength=256), 0.5)
+    dark = smooth <= paper - _DARK_SHARE * (paper - ink)
+    reach = max(1, round(max(gray.shape) * _EDGE_REACH))
+    edges = cv2.dilate(dark.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
+    step = max(_NOISE_STEPS * grain, _LEAST_STEP)
+    light = (smooth < paper - step) & ~dark & (edges == 0)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(light.astype(np.uint8), connectivity=8)
+    marks = stats[:, cv2.CC_STAT_AREA] >= _LEAST_AREA
+    marks[0] = False
+    if marks.sum() < _FEWEST_MARKS:
+        return bgr
+    slope = (
+        cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)) / 8
+    )
+    print_count, print_labels, print_stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
+    big_print = print_stats[1:, cv2.CC_STAT_AREA] >= _LEAST_AREA
+    if not big_print.any():
+        return bgr
+    sharp_print = float(np.median(_sharpness(print_labels, print_count, smooth, slope, paper)[0][1:][big_print]))
+    glyph_height = float(np.median(print_stats[1:, cv2.CC_STAT_HEIGHT][big_print]))
+    sharpness, contrast = _sharpness(labels, count, smooth, slope, paper)
+    soft = (sharpness < _SOFT_EDGE * sharp_print) & (contrast <= _MOST_CONTRAST * (paper - ink)) & marks
+    soft &= stats[:, cv2.CC_STAT_HEIGHT] <= _TALLEST_MARK * glyph_height
+    soft &= _paper_around(labels, count, smooth >= paper - step) >= _PAPER_AROUND
+    if soft.sum() < _FEWEST_MARKS:
+        return bgr
+    cleaned = bgr.copy()
+    cleaned[soft[labels]] = round(paper)
+    return cleaned
+
+
+def _sharpness(
+    labels: np.ndarray, count: int, smooth: np.ndarray, slope: np.ndarray, paper: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per labelled mark: its steepest edge over its contrast with the paper, and that contrast."""
+    flat = labels.ravel()
+    marked = flat > 0
+    darkest = np.full(count, 255, dtype=np.uint8)
+    np.minimum.at(darkest, flat[marked], smooth.ravel()[marked])
+    steepest = np.zeros(count, dtype=np.float32)
+    np.maximum.at(steepest, flat[marked], slope.ravel()[marked])
+    contrast = np.maximum(paper - darkest.astype(np.float32), 1.0)
+    return steepest / contrast, contrast
+
+
+def _tone_at(counts: np.ndarray, share: float) -> int:
+    """The grey level below which `share` of the pixels counted in the histogram `counts` lie."""
+    return int(np.searchsorted(np.cumsum(counts), share * counts.sum()))
+
+
+def _paper_around(labels: np.ndarray, count: int, paper: np.ndarray) -> np.ndarray:
+    """Per labelled mark: the share of the pixels just around it that are paper."""
+    grown = cv2.dilate(labels.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int32)
+    ring = (grown > 0) & (labels == 0)
+    around = np.bincount(grown[ring], minlength=count)
+    on_paper = np.bincount(grown[ring & paper], minlength=count)
+    return on_paper / np.maximum(around, 1)

@@ -1,0 +1,58 @@
+"""Print showing through from the other side of a thin sheet is left out of what is read; light print is kept."""
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from ocrvl import PaddleOCRVL
+from ocrvl.recognition.lite.show_through import without_show_through
+
+FRONT = ("The printing press changed how people shared ideas", "Books became cheaper and reached many more readers")
+BACK = ("Harbour traffic doubled within a single decade", "Merchants built new warehouses along the quay")
+
+
+def _sheet(lines, size=(1800, 700), fill=0, font_size=44, top=120) -> Image.Image:
+    sheet = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(sheet)
+    for k, line in enumerate(lines):
+        draw.text((80, top + 130 * k), line, fill=fill, font=ImageFont.load_default(size=font_size))
+    return sheet
+
+
+def _with_back_showing_through(front: Image.Image, strength: float = 0.22, spread: float = 2.0) -> np.ndarray:
+    """`front` with the mirrored, paper-blurred print of another page seen through it, as grey BGR. The other
+    side's lines fall between this side's (where they cross this side's print, a rim of them stays: they are
+    only found apart from it)."""
+    back = _sheet(BACK, top=185).transpose(Image.Transpose.FLIP_LEFT_RIGHT).filter(ImageFilter.GaussianBlur(spread))
+    page = np.asarray(front, dtype=np.float32) - (255 - np.asarray(back, dtype=np.float32)) * strength
+    page += np.random.default_rng(0).normal(0, 2, page.shape)
+    grey = np.clip(page, 0, 255).astype(np.uint8)
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
+def test_print_showing_through_is_whitened_and_the_print_on_the_page_kept():
+    front = _sheet(FRONT)
+    page = _with_back_showing_through(front)
+    cleaned = without_show_through(page)
+    print_on_page = np.asarray(front) < 128
+    back_only = (np.asarray(_sheet(BACK, top=185).transpose(Image.Transpose.FLIP_LEFT_RIGHT)) < 128) & ~np.asarray(
+        Image.fromarray(print_on_page.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(15))
+    ).astype(bool)
+    assert (255 - page[back_only]).mean() > 25  # the other side shows
+    assert (255 - cleaned[back_only]).mean() < 5  # ... and no longer does
+    assert np.array_equal(cleaned[print_on_page], page[print_on_page])
+
+
+def test_light_print_and_an_out_of_focus_page_are_left_as_they_are():
+    light = np.asarray(_sheet(FRONT, fill=175).convert("RGB"))[:, :, ::-1].copy()
+    assert np.array_equal(without_show_through(light), light)
+    blurred = _sheet(FRONT[:1])
+    blurred.paste(_sheet(FRONT[1:], fill=175).crop((0, 120, 1800, 250)), (0, 250))
+    out_of_focus = np.asarray(blurred.filter(ImageFilter.GaussianBlur(2.0)).convert("RGB"))[:, :, ::-1].copy()
+    assert np.array_equal(without_show_through(out_of_focus), out_of_focus)
+
+
+def test_a_page_with_the_other_side_showing_through_reads_as_its_own_text(tmp_path):
+    path = tmp_path / "thin_paper.png"
+    Image.fromarray(_with_back_showing_through(_sheet(FRONT))[:, :, 0]).save(path)
+    markdown = PaddleOCRVL(engine="lite", threads=1).predict(str(path))[0].page_markdown
+    assert [word for word in markdown.split() if word.strip("#")] == " ".join(FRONT).split(), markdown
