@@ -85,7 +85,7 @@ def without_show_through(bgr: np.ndarray) -> np.ndarray:
     if soft.sum() < _FEWEST_MARKS:
         return bgr
     cleaned = bgr.copy()
-    cleaned[soft[labels]] = round(paper)
+    cleaned[soft[labels]] = paper
     return cleaned
 
 
