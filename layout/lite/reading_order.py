@@ -28,6 +28,8 @@ from ocrvl.types import BBox
 # their boxes, and a stray mark can stretch a paragraph's box a little into the gutter.
 _MIN_TOLERANCE = 4.0  # pixels
 _COLUMN_TOLERANCE = 0.012  # of the group's width, for cuts between columns
+# Where no cut parts a group, boxes may reach this share of their width over a gutter (see `_inner_parts`).
+_REACH_OVER = 0.15
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ class _Reader:
         sections = _sections(_split(indices, self.boxes, axis=1), self.boxes)
         if len(sections) > 1:
             return self._read_sections(sections, beside_columns)
+        columns = _split(indices, _inner_parts(self.boxes, indices), axis=0)
+        if len(columns) > 1:
+            return [i for column in columns for i in self.order(column, beside_columns=True)]
         return sorted(indices, key=lambda i: (self.boxes[i][1], self.boxes[i][0]))
 
     def _read_sections(self, sections: list[list[int]], beside_columns: bool) -> list[int]:
@@ -150,7 +155,19 @@ def _share_columns(section: list[int], band: list[int], boxes: Sequence[BBox]) -
     return in_columns and len(_split(section + band, boxes, axis=0)) > 1
 
 
-def _split(indices: list[int], boxes: Sequence[BBox], axis: int) -> list[list[int]]:
+def _inner_parts(boxes: Sequence[BBox], indices: list[int]) -> dict[int, BBox]:
+    """The boxes of `indices` without the outer _REACH_OVER of their width on each side, for a last try at
+    columns in a group that no cut parts: a running head or a title may reach a little over the gutter into the
+    next column, and a box of one column's lines may take in a word or two of the next."""
+    inner = {}
+    for i in indices:
+        x0, y0, x1, y1 = boxes[i]
+        trim = _REACH_OVER * (x1 - x0)
+        inner[i] = (x0 + trim, y0, x1 - trim, y1)
+    return inner
+
+
+def _split(indices: list[int], boxes: Sequence[BBox] | dict[int, BBox], axis: int) -> list[list[int]]:
     """Group indices whose extents along `axis` overlap; groups come out in axis order."""
     lo, hi = (0, 2) if axis == 0 else (1, 3)
     tolerance = _MIN_TOLERANCE

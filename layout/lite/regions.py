@@ -28,6 +28,8 @@ _CONTAINED = 0.9
 # An orphan word joins the text region beside it on its line across a gap of up to this many line heights,
 # on a scan only where the gap is no column gutter.
 _LINE_GAP = 1.5
+# A line goes on under another when they share at least this much of the narrower one's width.
+_SHARED_WIDTH = 0.3
 # A bullet hangs in the margin left of its item's first word, as far out as an indent goes.
 _BULLET_GAP = 4.0
 
@@ -284,10 +286,12 @@ def _rows(words: Sequence[Word]) -> list[list[Word]]:
 
 def continues_under(line: BBox, above: BBox, height: float) -> bool:
     """Whether `line` goes on under `above` (any line of a block, not only its last: a justified line the
-    detector read in pieces is several boxes side by side)."""
+    detector read in pieces is several boxes side by side). The two must share a good part of the narrower one's
+    width: a running head or a headline that reaches a little over the next column does not join that column."""
     gap = line[1] - above[3]
     overlap = min(line[2], above[2]) - max(line[0], above[0])
-    return -height < gap < 1.2 * height and overlap > 0
+    narrower = min(line[2] - line[0], above[2] - above[0])
+    return -height < gap < 1.2 * height and overlap > _SHARED_WIDTH * narrower
 
 
 def group_lines(words: Sequence[Word]) -> list[list[Word]]:

@@ -70,7 +70,7 @@ class TextDetector:
         """The longer side that brings the median height of the lines `probed` (found at `probe_scale` times the
         image's size) to `line_height`, within `probe_side` and `max_side`."""
         opts = self.options
-        if not probed:
+        if not probed or _mostly_blocks(probed, opts.line_height / probe_scale):
             return opts.max_side
         height = float(np.median([_short_side(quad) for quad in probed])) * probe_scale
         return int(min(opts.max_side, max(opts.probe_side, opts.probe_side * opts.line_height / height)))
@@ -111,6 +111,21 @@ class TextDetector:
 
 def _short_side(quad: Quad) -> float:
     return float(min(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[0] - quad[3])))
+
+
+_BLOCK_HEIGHT = 3.0  # times `line_height`: at the probe's resolution, no line of print is this tall...
+_BLOCK_SHAPE = 3.0  # ... and this little wider than tall
+_MOSTLY = 0.5
+
+
+def _mostly_blocks(quads: list[Quad], line_height: float) -> bool:
+    """Whether most of the area of the boxes `quads` is in blocks rather than lines: at low resolution the lines
+    of soft (out-of-focus, low-dpi) print run together into one box per paragraph, whose height says nothing
+    about the print's. `line_height` is the height, in the boxes' pixels, of a line of ordinary print."""
+    sides = np.array([sorted((np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[0] - q[3]))) for q in quads])
+    short, long = sides[:, 0], sides[:, 1]
+    blocks = (short > _BLOCK_HEIGHT * line_height) & (long < _BLOCK_SHAPE * short)
+    return float((short * long)[blocks].sum()) > _MOSTLY * float((short * long).sum())
 
 
 def _resize_for_model(bgr: np.ndarray, max_side: int) -> np.ndarray | None:

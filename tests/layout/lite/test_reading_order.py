@@ -124,3 +124,13 @@ def test_regions_are_ordered_by_how_their_paragraphs_begin_and_end():
     regions = [Region(box, "text", 0.9) for box, _, _ in paragraphs] + [Region((100, 450, 1100, 700), "image", 0.9)]
     order_regions(regions, [_paragraph(*p) for p in paragraphs] + [[]])
     assert [r.order for r in regions] == [1, 4, 3, 5, 2]
+
+
+def test_running_head_reaching_over_the_gutter_does_not_put_the_right_column_first():
+    # A running head a little wider than its column, the other column's first box starting on the same row (the
+    # head on that side taken into it): no cut parts the page, yet it reads head, left column, right column.
+    head = (100, 50, 700, 80)
+    right = (640, 55, 1100, 900)
+    left = [(100, 150, 600, 500), (100, 520, 600, 950)]
+    boxes = [right, left[1], head, left[0]]
+    assert [boxes[i] for i in xy_cut_order(boxes)] == [head, *left, right]

@@ -292,3 +292,20 @@ def test_a_caption_box_over_the_middle_of_a_table_s_top_line_takes_the_whole_lin
     table, title = Region((70, 110, 1150, 330), "table", 0.9), Region((870, 104, 960, 146), "figure_title", 0.8)
     assert not captions_keep_their_lines([table, title], [central + cells, states])
     assert table.bbox == (70, 110, 1150, 330) and title.bbox == (870, 104, 960, 146)
+
+
+def test_undetected_columns_under_a_running_head_that_reaches_over_the_gutter_read_left_then_right():
+    # The detector boxed nothing on a scan too soft for it. The running head is a little wider than the left
+    # column; the right column starts close under it. The head is not the right column's first line, and the
+    # left column is read before the right one.
+    def ocr_line(text: str, x: float, y: float) -> Word:
+        return Word(text, (x, y, x + 460, y + 20))
+
+    head = Word("Compact Neural Models for Reading Documents", (100, 100, 700, 120))
+    left = [ocr_line(f"left column line {row} of prose", 100, 200 + 25 * row) for row in range(6)]
+    right = [ocr_line(f"right column line {row} of prose", 640, 140 + 25 * row) for row in range(9)]
+    pairs = refine_layout([], [head, *left, *right], _page(), ocr_words=True)
+    texts = [" ".join(w.text for w in ws) for _, ws in pairs]
+    assert texts[0] == head.text
+    assert texts[1].startswith("left column line 0") and texts[1].endswith("line 5 of prose")
+    assert texts[2].startswith("right column line 0") and texts[2].endswith("line 8 of prose")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ocrvl.recognition.lite.ocr import LineReader, OcrOptions
 
@@ -63,3 +63,18 @@ def test_small_print_is_found_at_full_resolution(reader, monkeypatch):
     words = reader.read(printed(font_size=18))
     assert inputs.sides[-1] >= 1400
     assert {w.text for w in words} == set(LINES)
+
+
+def test_soft_print_that_runs_together_at_the_probes_resolution_is_found_at_full_resolution(reader):
+    # Out of focus on a wide page, at the probe's resolution two columns of small print are two blobs, not lines:
+    # their height says nothing about the print's, and the page must not be read at that resolution.
+    line = "Sales rose by twelve percent in the northern region"
+    page = Image.new("RGB", (2550, 1650), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=18)
+    for row in range(8):
+        for left in (100, 1350):
+            draw.text((left, 600 + 22 * row), line, fill="black", font=font)
+    words = reader.read(np.asarray(page.filter(ImageFilter.GaussianBlur(1.6))))
+    assert len(words) == 16
+    assert sum(w.text == line for w in words) >= 12
