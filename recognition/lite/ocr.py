@@ -16,7 +16,7 @@ from ocrvl.recognition.lite.line_ink import PageInk
 from ocrvl.recognition.lite.line_orientation import LineOrientation
 from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_CASCADES, OcrModel, find_ocr_model
 from ocrvl.recognition.lite.onnx_sessions import SessionPool, open_session
-from ocrvl.recognition.lite.show_through import without_show_through
+from ocrvl.recognition.lite.show_through import mirrored_lines, without_show_through
 from ocrvl.recognition.lite.text_detection import DetectionOptions, TextDetector
 from ocrvl.recognition.lite.text_recognition import TextRecognizer, crop_line, is_upright_line, read_dictionary
 from ocrvl.types import BBox, Word
@@ -125,6 +125,8 @@ class LineReader:
                 lines = models.orientation.upright(lines)
             read = models.recognizer.read(lines)
             read = _read_upright_lines_every_way(models.recognizer, bgr, quads, lines, read)
+            seen_through = mirrored_lines(lines, read, models.recognizer)
+        read = [("", 0.0) if i in seen_through else reading for i, reading in enumerate(read)]
         words = []
         for quad, (text, score) in zip(quads, read):
             text = tidy_spacing(text.strip())

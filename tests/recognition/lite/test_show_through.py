@@ -56,3 +56,21 @@ def test_a_page_with_the_other_side_showing_through_reads_as_its_own_text(tmp_pa
     Image.fromarray(_with_back_showing_through(_sheet(FRONT))[:, :, 0]).save(path)
     markdown = PaddleOCRVL(engine="lite", threads=1).predict(str(path))[0].page_markdown
     assert [word for word in markdown.split() if word.strip("#")] == " ".join(FRONT).split(), markdown
+
+
+def test_a_sharp_show_through_is_not_read_as_text(tmp_path):
+    # Scanned with the sheet pressed flat the other side's print keeps sharp edges, so it stays in the image;
+    # its lines read as mirrored letters, and are left out.
+    path = tmp_path / "pressed_thin_paper.png"
+    Image.fromarray(_with_back_showing_through(_sheet(FRONT), spread=0.5)[:, :, 0]).save(path)
+    markdown = PaddleOCRVL(engine="lite", threads=1).predict(str(path))[0].page_markdown
+    assert [word for word in markdown.split() if word.strip("#")] == " ".join(FRONT).split(), markdown
+
+
+def test_light_grey_print_beside_black_print_is_read(tmp_path):
+    page = _sheet(FRONT[:1])
+    page.paste(_sheet(FRONT[1:], fill=175).crop((0, 120, 1800, 250)), (0, 250))
+    path = tmp_path / "grey_line.png"
+    page.save(path)
+    markdown = PaddleOCRVL(engine="lite", threads=1).predict(str(path))[0].page_markdown
+    assert [word for word in markdown.split() if word.strip("#")] == " ".join(FRONT).split(), markdown
