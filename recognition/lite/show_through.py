@@ -9,8 +9,8 @@ the page's dark print, and have soft edges for their contrast are set to the pap
 left as scanned. Only the image the OCR reads is changed, never the page picture or the crops written out.
 
 Show-through scanned sharp (a strong light, a thin sheet pressed flat) keeps edges as sharp as the print, and
-its lines are read. They are then told by what they say: a line far fainter than the page's print whose letters
-read more surely mirrored than as scanned is the other side's, and is left out.
+its lines are read. They are then told by what they say: a line far fainter than the page's print, read unsurely,
+whose letters read surely mirrored is the other side's, and is left out.
 """
 
 from __future__ import annotations
