@@ -83,9 +83,9 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         neds: dict[tuple[int, str, str], list[float]] = {}
         for dpi in (300, 150):
-            backs = [page for it in items for page in rendered(dev / it["file"], dpi)]
-            for n, item in enumerate(items):
-                pages = rendered(dev / item["file"], dpi)
+            pages_of = [rendered(dev / it["file"], dpi) for it in items]
+            backs = [page for pages in pages_of for page in pages]
+            for n, (item, pages) in enumerate(zip(items, pages_of)):
                 row = f"{item['id'][:30]:<30} {dpi:>4} dpi"
                 for variant in VARIANTS:
                     texts: dict[str, list[str]] = {"ocrvl": [], "tesseract": []}
