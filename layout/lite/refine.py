@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ocrvl.layout.lite.drawings import pictures_from_drawings
 from ocrvl.layout.lite.drop_caps import join_drop_caps
 from ocrvl.layout.lite.gutters import WordRows
+from ocrvl.layout.lite.pictures_of_words import drop_pictures_of_words
 from ocrvl.layout.lite.regions import (
     absorb_orphans,
     assign_words,
@@ -54,6 +55,8 @@ def refine_layout(
     tables_from_ruled_grids(regions, words, page.rulings)
     per_region, orphans = assign_words(regions, words)
     if drop_prose_pictures(regions, per_region):
+        per_region, orphans = assign_words(regions, words)
+    if drop_pictures_of_words(regions, per_region, page.image):
         per_region, orphans = assign_words(regions, words)
     if drop_worded_formulas(regions, per_region):
         per_region, orphans = assign_words(regions, words)

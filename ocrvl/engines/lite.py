@@ -13,6 +13,7 @@ from ocrvl.orientation import NOT_CLASSIFIED, PageOrientationClassifier, doc_pre
 from ocrvl.recognition.lite.ocr import OcrOptions, read_doubtfully
 from ocrvl.recognition.lite.ocr_models import ocr_family
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
+from ocrvl.recognition.lite.show_through import page_without_show_through
 from ocrvl.sideways import upright_sideways_page
 from ocrvl.types import Page, PageResult, Word
 
@@ -49,14 +50,18 @@ class LiteEngine:
         if ocr_words and self.options.deskew:
             upright, skew = deskew(page.image)
             page = replace(page, image=upright)
-        layout = self._layout_worker.submit(self.detector.detect, page.image)
-        words = self.recognizer.page_words(page)
-        if ocr_words and self.orientation is not None and self._read_upside_down(page, words):
-            page, angle = turned_page(page, 180), (angle + 180) % 360
+        # A scan is laid out and read with the print showing through from its other side taken out, so that
+        # neither the layout model nor the checks on a region's ink see it; the page picture and the crops written
+        # out keep the scan as it is.
+        seen = replace(page, image=page_without_show_through(page.image)) if ocr_words else page
+        layout = self._layout_worker.submit(self.detector.detect, seen.image)
+        words = self.recognizer.page_words(seen, show_through_removed=True)
+        if ocr_words and self.orientation is not None and self._read_upside_down(seen, words):
+            page, seen, angle = turned_page(page, 180), turned_page(seen, 180), (angle + 180) % 360
             layout.cancel()
-            layout = self._layout_worker.submit(self.detector.detect, page.image)
-            words = self.recognizer.page_words(page)
-        pairs = refine_layout(layout.result(), words, page, ocr_words=ocr_words)
+            layout = self._layout_worker.submit(self.detector.detect, seen.image)
+            words = self.recognizer.page_words(seen, show_through_removed=True)
+        pairs = refine_layout(layout.result(), words, seen, ocr_words=ocr_words)
         regions = [region for region, _ in pairs]
         blocks = self.recognizer.recognize(page, regions, [region_words for _, region_words in pairs])
         settings = {

@@ -103,15 +103,18 @@ class LineReader:
                 self._models = OcrSessions(self.options)
             return self._models
 
-    def read(self, image: np.ndarray) -> list[Word]:
-        """OCR an RGB image; returns lines top-to-bottom as Words with axis-aligned boxes."""
+    def read(self, image: np.ndarray, show_through_removed: bool = False) -> list[Word]:
+        """OCR an RGB image; returns lines top-to-bottom as Words with axis-aligned boxes. `show_through_removed`:
+        the caller has already set the print showing through from the other side to the paper's tone."""
         if image.size == 0 or min(image.shape[:2]) < 4:
             return []
         h, w = image.shape[:2]
         scale = max(1.0, min(_MAX_UPSCALE, self.options.upscale_to / max(h, w)))
         scale = max(scale, _STRIP_MIN_HEIGHT / min(h, w))  # the detector needs a few pixels of height
         # the models expect BGR; show-through is found at the scan's own resolution, where print's edges are sharp
-        bgr = without_show_through(np.ascontiguousarray(image[:, :, ::-1]))
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        if not show_through_removed:
+            bgr = without_show_through(bgr)
         if scale > 1.0:
             bgr = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         bgr, top = _with_bands(bgr)

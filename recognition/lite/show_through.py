@@ -97,6 +97,13 @@ def without_show_through(bgr: np.ndarray) -> np.ndarray:
     return cleaned
 
 
+def page_without_show_through(rgb: np.ndarray) -> np.ndarray:
+    """The RGB page `rgb` with the marks showing through set to the paper's tone (`rgb` itself when it has none)."""
+    bgr = rgb[:, :, ::-1]
+    cleaned = without_show_through(bgr)
+    return rgb if cleaned is bgr else np.ascontiguousarray(cleaned[:, :, ::-1])
+
+
 def _sharpness(
     labels: np.ndarray, count: int, smooth: np.ndarray, slope: np.ndarray, paper: float
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -39,7 +39,8 @@ def _exam_page() -> tuple[np.ndarray, list[Word]]:
     return image, words
 
 
-def _texts(pairs: list[tuple[Region, list[Word]]]) -> dict[str, list[str]]:
+def texts_by_label(pairs: list[tuple[Region, list[Word]]]) -> dict[str, list[str]]:
+    """The words of each label's regions, in the regions' order."""
     out: dict[str, list[str]] = {}
     for region, words in pairs:
         out.setdefault(region.label, []).extend(w.text for w in words)
@@ -51,7 +52,7 @@ def test_a_drawing_the_detector_missed_becomes_a_picture_holding_its_labels():
     detected = [Region((95, 245, 910, 330), "text", 0.7), Region((95, 335, 700, 435), "text", 0.7),
                 Region((95, 520, 1000, 635), "text", 0.6)]  # fmt: skip
     pairs = refine_layout(detected, words, _page(image), ocr_words=True)
-    texts = _texts(pairs)
+    texts = texts_by_label(pairs)
     assert sorted(texts["image"]) == ["A", "B", "C"]
     assert texts["text"] == [QUESTION, *SUBQUESTIONS, NEXT_QUESTION]
     [picture] = [region for region, _ in pairs if region.label == "image"]
@@ -67,4 +68,4 @@ def test_a_frame_around_a_paragraph_a_rule_and_a_scan_border_stay_what_they_were
     words.append(_line("Heading above a rule", 100, 480))
     detected = [Region((95, 215, 800, 400), "text", 0.8), Region((95, 475, 400, 512), "paragraph_title", 0.8)]
     pairs = refine_layout(detected, words, _page(image), ocr_words=True)
-    assert "image" not in _texts(pairs)
+    assert "image" not in texts_by_label(pairs)

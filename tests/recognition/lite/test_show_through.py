@@ -4,6 +4,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ocrvl import PaddleOCRVL
+from ocrvl.layout.lite.cdla import CdlaLayoutDetector
 from ocrvl.recognition.lite.show_through import without_show_through
 
 FRONT = ("The printing press changed how people shared ideas", "Books became cheaper and reached many more readers")
@@ -29,14 +30,20 @@ def _with_back_showing_through(front: Image.Image, strength: float = 0.22, sprea
     return np.repeat(grey[:, :, None], 3, axis=2)
 
 
+def _back_only(front: Image.Image) -> np.ndarray:
+    """Where the other side's print lies away from this side's."""
+    print_on_page = np.asarray(front) < 128
+    return (np.asarray(_sheet(BACK, top=185).transpose(Image.Transpose.FLIP_LEFT_RIGHT)) < 128) & ~np.asarray(
+        Image.fromarray(print_on_page.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(15))
+    ).astype(bool)
+
+
 def test_print_showing_through_is_whitened_and_the_print_on_the_page_kept():
     front = _sheet(FRONT)
     page = _with_back_showing_through(front)
     cleaned = without_show_through(page)
     print_on_page = np.asarray(front) < 128
-    back_only = (np.asarray(_sheet(BACK, top=185).transpose(Image.Transpose.FLIP_LEFT_RIGHT)) < 128) & ~np.asarray(
-        Image.fromarray(print_on_page.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(15))
-    ).astype(bool)
+    back_only = _back_only(front)
     assert (255 - page[back_only]).mean() > 25  # the other side shows
     assert (255 - cleaned[back_only]).mean() < 5  # ... and no longer does
     assert np.array_equal(cleaned[print_on_page], page[print_on_page])
@@ -74,3 +81,16 @@ def test_light_grey_print_beside_black_print_is_read(tmp_path):
     page.save(path)
     markdown = PaddleOCRVL(engine="lite", threads=1).predict(str(path))[0].page_markdown
     assert [word for word in markdown.split() if word.strip("#")] == " ".join(FRONT).split(), markdown
+
+
+def test_the_layout_is_found_without_the_show_through_and_the_page_picture_keeps_it(tmp_path, monkeypatch):
+    path = tmp_path / "thin_paper.png"
+    front = _sheet(FRONT)
+    Image.fromarray(_with_back_showing_through(front)[:, :, 0]).save(path)
+    laid_out: list[np.ndarray] = []
+    detect = CdlaLayoutDetector.detect
+    monkeypatch.setattr(CdlaLayoutDetector, "detect", lambda self, image: laid_out.append(image) or detect(self, image))
+    page = PaddleOCRVL(engine="lite", threads=1).predict(str(path))[0]
+    back_only = _back_only(front)
+    assert (255 - laid_out[0][back_only]).mean() < 5
+    assert (255 - page.page.image[back_only]).mean() > 25
