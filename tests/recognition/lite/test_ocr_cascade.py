@@ -51,6 +51,34 @@ def test_the_accurate_reading_is_kept_even_when_its_own_confidence_is_lower():
     assert cascade.read(numbered_lines(1)) == [("Dizzy", 0.8)]
 
 
+def test_a_page_in_a_script_neither_model_reads_is_not_read_twice_line_by_line():
+    """Forty unsure lines the accurate model is no surer of: a sample is read again, the rest keep the fast
+    reading."""
+    fast = ScriptedRecognizer({n: (f"fast {n}", 0.5) for n in range(40)})
+    accurate = ScriptedRecognizer({n: (f"accurate {n}", 0.4) for n in range(40)})
+    cascade = CascadeRecognizer(fast, accurate, reread_below=0.94)
+    read = cascade.read(numbered_lines(40))
+    assert len(accurate.shown) == cascade.count.reread == 12
+    assert [text for text, _ in read] == [f"{'accurate' if n in accurate.shown else 'fast'} {n}" for n in range(40)]
+    assert accurate.shown[0] == 0 and accurate.shown[-1] >= 30  # the sample spans the page
+
+
+def test_a_blurred_page_the_accurate_model_reads_is_read_again_in_full():
+    fast = ScriptedRecognizer({n: (f"b1urred {n}", 0.6) for n in range(40)})
+    accurate = ScriptedRecognizer({n: (f"blurred {n}", 0.85 if n % 6 else 0.5) for n in range(40)})
+    cascade = CascadeRecognizer(fast, accurate, reread_below=0.94)
+    assert [text for text, _ in cascade.read(numbered_lines(40))] == [f"blurred {n}" for n in range(40)]
+    assert sorted(accurate.shown) == list(range(40)) and cascade.count.reread == 40
+
+
+def test_a_form_whose_boxes_only_the_accurate_model_reads_is_read_again_in_full():
+    """The fast model finds nothing in a check box; the accurate one reads it as a mark, if not surely."""
+    fast = ScriptedRecognizer({n: ("", 0.0) for n in range(40)})
+    accurate = ScriptedRecognizer({n: ("■", 0.7) for n in range(40)})
+    cascade = CascadeRecognizer(fast, accurate, reread_below=0.94)
+    assert cascade.read(numbered_lines(40)) == [("■", 0.7)] * 40
+
+
 def test_nothing_to_read_reads_nothing():
     accurate = ScriptedRecognizer({})
     assert CascadeRecognizer(ScriptedRecognizer({}), accurate).read([]) == []
