@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from ocrvl.geometry import crop_bounds
+from ocrvl.layout.lite.regions import remove_regions, word_rows
 from ocrvl.types import Region, Word
 
 _DARK = 160  # grey level below which a pixel is ink
@@ -35,26 +36,20 @@ def drop_pictures_of_words(
     regions: list[Region], words_per_region: Sequence[Sequence[Word]], image: np.ndarray
 ) -> bool:
     """Remove picture boxes whose only ink is lines of words. Returns True when a box was removed."""
-    keep = [
-        not (region.label in _FIGURES and _only_words(region, words, image))
-        for region, words in zip(regions, words_per_region)
-    ]
-    regions[:] = [r for r, k in zip(regions, keep) if k]
-    return not all(keep)
+    return remove_regions(
+        regions, words_per_region, lambda region, words: region.label in _FIGURES and _only_words(region, words, image)
+    )
 
 
 def _only_words(region: Region, words: Sequence[Word], image: np.ndarray) -> bool:
-    if not words:
-        return False
-    line_height = statistics.median(w.bbox[3] - w.bbox[1] for w in words)
-    if _rows(words, line_height) < _MIN_ROWS:
+    if len(word_rows(words)) < _MIN_ROWS:
         return False
     x0, y0, x1, y1 = crop_bounds(region.bbox, image.shape[1], image.shape[0])
     if x1 - x0 < 2 or y1 - y0 < 2:
         return False
     crop = image[y0:y1, x0:x1]
     outside_words = np.ones(crop.shape[:2], bool)
-    pad = _WORD_PAD * line_height
+    pad = _WORD_PAD * statistics.median(w.bbox[3] - w.bbox[1] for w in words)
     for word in words:
         wx0, wy0 = max(0, round(word.bbox[0] - pad) - x0), max(0, round(word.bbox[1] - pad) - y0)
         wx1, wy1 = max(0, round(word.bbox[2] + pad) - x0), max(0, round(word.bbox[3] + pad) - y0)
@@ -65,12 +60,6 @@ def _only_words(region: Region, words: Sequence[Word], image: np.ndarray) -> boo
     outside = outside_words.sum()
     drawn = ink[outside_words].sum() >= _MAX_INK_SHARE * outside
     return not drawn and paint[outside_words].sum() < _MAX_PAINT_SHARE * outside
-
-
-def _rows(words: Sequence[Word], line_height: float) -> int:
-    """Rows of words, counted by their middles: middles more than half a line apart start a new row."""
-    middles = sorted((w.bbox[1] + w.bbox[3]) / 2 for w in words)
-    return 1 + sum(1 for a, b in zip(middles, middles[1:]) if b - a > 0.5 * line_height)
 
 
 def _ink_and_paint(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

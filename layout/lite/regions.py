@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ocrvl.geometry import area, center, contains_point, covered_fraction, iou, row_overlap, union_box
 from ocrvl.labels import BULLETS, MARGINAL_LABELS, PICTURE_LABELS
@@ -264,10 +264,21 @@ def _line_pieces(words: Sequence[Word], gutters: WordRows | None) -> list[list[W
     between wide gaps and column gutters (a row of answer choices spread over the page is one line)."""
     if gutters is None:
         return group_lines(words)
-    return [piece for row in _rows(words) for piece in split_at_gutters(row, gutters, _WORD_GAP)]
+    return [piece for row in word_rows(words) for piece in split_at_gutters(row, gutters, _WORD_GAP)]
 
 
-def _rows(words: Sequence[Word]) -> list[list[Word]]:
+def remove_regions(
+    regions: list[Region],
+    words_per_region: Sequence[Sequence[Word]],
+    unwanted: Callable[[Region, Sequence[Word]], object],
+) -> bool:
+    """Remove, in place, the regions `unwanted` picks out by their words. Returns True when one was removed."""
+    keep = [not unwanted(region, words) for region, words in zip(regions, words_per_region)]
+    regions[:] = [region for region, kept in zip(regions, keep) if kept]
+    return not all(keep)
+
+
+def word_rows(words: Sequence[Word]) -> list[list[Word]]:
     """Words sharing most of their height with a row's box, each row left to right, top to bottom."""
     rows: list[tuple[BBox, list[Word]]] = []
     open_rows: list[int] = []  # rows reaching below the top of the words still to come

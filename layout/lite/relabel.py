@@ -13,7 +13,7 @@ from ocrvl.geometry import row_overlap, union_box
 from ocrvl.labels import BULLETS, FIGURE, MARGINAL_LABELS, NO_FIGURE
 from ocrvl.layout.lite.cdla import LABEL_IDS, set_label
 from ocrvl.layout.lite.paint import painted_share
-from ocrvl.layout.lite.regions import continues_under, group_lines, line_boxes, linked_groups
+from ocrvl.layout.lite.regions import continues_under, group_lines, line_boxes, linked_groups, remove_regions
 from ocrvl.types import BBox, Region, Ruling, Word
 
 
@@ -265,22 +265,20 @@ def drop_prose_pictures(regions: list[Region], words_per_region: list[list[Word]
     """Remove picture boxes that mostly hold running text (lines of 25+ characters): on low-resolution
     pages the detector boxes whole text columns as a figure. Their words then form text regions.
     Returns True when a box was removed."""
-    keep = [
-        not (region.label in ("image", "chart") and _mostly_prose(words))
-        for region, words in zip(regions, words_per_region)
-    ]
-    regions[:] = [r for r, k in zip(regions, keep) if k]
-    return not all(keep)
+    return remove_regions(
+        regions, words_per_region, lambda region, words: region.label in ("image", "chart") and _mostly_prose(words)
+    )
 
 
 def drop_worded_formulas(regions: list[Region], words_per_region: list[list[Word]]) -> bool:
     """Remove display-formula boxes that hold an answer choice ("B. 2") or Chinese prose, and no relation: on
     exam pages the detector boxes a piece of a row of choices as a formula, which would cut the row in two.
     Their words then join the text around them. Returns True when a box was removed."""
-    keep = [not (region.label == "display_formula" and words and _worded(_piece_text(words)))
-            for region, words in zip(regions, words_per_region)]  # fmt: skip
-    regions[:] = [r for r, k in zip(regions, keep) if k]
-    return not all(keep)
+    return remove_regions(
+        regions,
+        words_per_region,
+        lambda region, words: region.label == "display_formula" and words and _worded(_piece_text(words)),
+    )
 
 
 def _worded(text: str) -> bool:
