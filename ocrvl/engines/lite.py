@@ -82,7 +82,7 @@ class LiteEngine:
         """Whether OCR read the page upside down. A page of table rules and figures can leave the orientation
         classifier wrong (a weak majority for upright); the OCR model reads upside-down print with far lower
         confidence, so a page whose longest lines read poorly has them read again turned a half turn."""
-        return read_doubtfully(words) and self.recognizer.reader.reads_better_half_turned(page.image)
+        return read_doubtfully(words) and self.recognizer.reader.reads_better_half_turned(page.image, words)
 
     def recognize(self, analysis: PageResult) -> Future[PageResult]:
         done: Future[PageResult] = Future()

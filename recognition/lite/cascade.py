@@ -9,7 +9,9 @@ confidences are not on one scale, so they are not compared).
 In a script neither model reads (Korean, Arabic) nearly every line is unsure and the accurate model is no surer of
 them: reading them all again costs seconds a page for nothing. Where many lines are unsure, a sample of them is read
 again first, and the rest only when the accurate model reads a few of those: it is sure of them, or finds text where
-the fast model found none (a form's check boxes, which only the accurate model reads as marks).
+the fast model found none (a form's check boxes, which only the accurate model reads as marks); and only when it
+reads more of them than it disowns, finding no text at all where the fast model read some (what it does with most
+lines of a script it does not know, where the fast model reads strings of look-alike ideographs).
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class CascadeRecognizer:
         read = sum(
             score >= _SURE or (bool(text.strip()) and blank) for (text, score), blank in zip(again, found_nothing)
         )
-        if len(first) < len(unsure) and read >= _READ_IN_SAMPLE:
+        disowned = sum(not text.strip() and not blank for (text, _), blank in zip(again, found_nothing))
+        if len(first) < len(unsure) and read >= _READ_IN_SAMPLE and read > disowned:
             self._reread(lines, sorted(set(unsure) - set(first)), results)
         self.count.lines += len(lines)
         return results

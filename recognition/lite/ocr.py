@@ -142,15 +142,15 @@ class LineReader:
         words.sort(key=lambda word: (word.bbox[1], word.bbox[0]))
         return _latin_forms_on_latin_pages(words)
 
-    def reads_better_half_turned(self, image: np.ndarray) -> bool:
-        """Whether the longest text lines of the RGB `image` read with clearly more confidence turned upside down."""
+    def reads_better_half_turned(self, image: np.ndarray, words: Sequence[Word]) -> bool:
+        """Whether the longest of the lines `words` that `read` found in the RGB `image` read with clearly more
+        confidence turned upside down (the lines are cut out where they were found, not looked for again)."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
+        lines = [crop_line(bgr, _box_quad(word.bbox)) for word in _longest(words)]
+        if not lines:
+            return False
         models = self.models()
         with self._lock:
-            quads = models.detector.detect(bgr)
-            lines = sorted((crop_line(bgr, quad) for quad in quads), key=lambda line: -line.shape[1])[:_CHECKED_LINES]
-            if not lines:
-                return False
             as_is = models.first_recognizer.read(lines)
             turned = models.first_recognizer.read([np.ascontiguousarray(line[::-1, ::-1]) for line in lines])
         return _mean_score(turned) > _mean_score(as_is) + _HALF_TURN_GAIN
@@ -167,7 +167,7 @@ class LineReader:
         for x0, y0, x1, y1 in boxes:
             x0, y0, x1, y1 = max(0.0, x0), max(0.0, y0), min(float(width), x1), min(float(height), y1)
             if x1 - x0 >= 2 and y1 - y0 >= 2:
-                quads.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32))
+                quads.append(_box_quad((x0, y0, x1, y1)))
                 kept.append((x0, y0, x1, y1))
         if not quads:
             return []
@@ -196,8 +196,18 @@ class LineReader:
 def read_doubtfully(words: Sequence[Word]) -> bool:
     """Whether the longest lines `LineReader.read` gave (or their absence) leave in doubt which way up the page
     was read."""
-    longest = sorted(words, key=lambda word: word.bbox[2] - word.bbox[0], reverse=True)[:_CHECKED_LINES]
+    longest = _longest(words)
     return not longest or float(np.mean([word.score for word in longest])) < _DOUBTFUL_SCORE
+
+
+def _longest(words: Sequence[Word]) -> list[Word]:
+    """The `_CHECKED_LINES` widest of `words` (lines as `LineReader.read` gives them)."""
+    return sorted(words, key=lambda word: word.bbox[2] - word.bbox[0], reverse=True)[:_CHECKED_LINES]
+
+
+def _box_quad(box: BBox) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
 
 
 # What one upright stroke (a bracket, "1", "|") reads as once turned on its side.

@@ -63,6 +63,18 @@ def test_a_page_in_a_script_neither_model_reads_is_not_read_twice_line_by_line()
     assert accurate.shown[0] == 0 and accurate.shown[-1] >= 30  # the sample spans the page
 
 
+def test_a_script_whose_lines_the_accurate_model_finds_no_text_in_is_not_read_twice_line_by_line():
+    """The fast model reads strings of look-alike ideographs; the accurate one finds no text in most of them and
+    is sure of a few (the Latin words among them): the rest keep the fast reading."""
+    fast = ScriptedRecognizer({n: (f"叫司{n}", 0.6) for n in range(40)})
+    accurate = ScriptedRecognizer({n: ("(Risk)", 0.92) if n % 5 == 0 else ("", 0.0) for n in range(40)})
+    cascade = CascadeRecognizer(fast, accurate, reread_below=0.94)
+    read = cascade.read(numbered_lines(40))
+    assert len(accurate.shown) == cascade.count.reread == 12
+    assert sum(text == "(Risk)" for text, _ in read) >= 2
+    assert all(read[n][0] == f"叫司{n}" for n in range(40) if n not in accurate.shown)
+
+
 def test_a_blurred_page_the_accurate_model_reads_is_read_again_in_full():
     fast = ScriptedRecognizer({n: (f"b1urred {n}", 0.6) for n in range(40)})
     accurate = ScriptedRecognizer({n: (f"blurred {n}", 0.85 if n % 6 else 0.5) for n in range(40)})
