@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ocrvl.layout.lite.drawings import pictures_from_drawings
 from ocrvl.layout.lite.drop_caps import join_drop_caps
 from ocrvl.layout.lite.gutters import WordRows
+from ocrvl.layout.lite.numbered_grids import read_numbered_grids_across
 from ocrvl.layout.lite.pictures_of_words import drop_pictures_of_words
 from ocrvl.layout.lite.regions import (
     absorb_orphans,
@@ -91,6 +92,8 @@ def refine_layout(
     mark_formula_numbers(regions, per_region)
     mark_page_furniture(regions, per_region, page.height)
     order_regions(regions, per_region)
+    if read_numbered_grids_across(regions, per_region):
+        per_region, _ = assign_words(regions, words)
     mark_doc_title(regions, per_region, page.index)
     pairs = list(zip(regions, per_region)) + side_text
     pairs.sort(key=lambda pair: (pair[0].order is None, pair[0].order or 0))
