@@ -146,7 +146,8 @@ class LineReader:
         """Whether the longest of the lines `words` that `read` found in the RGB `image` read with clearly more
         confidence turned upside down (the lines are cut out where they were found, not looked for again)."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
-        lines = [crop_line(bgr, _box_quad(word.bbox)) for word in _longest(words)]
+        boxes = [word.bbox for word in _longest(words)]
+        lines = [crop_line(bgr, _box_quad(box)) for box in boxes if min(box[2] - box[0], box[3] - box[1]) >= 2]
         if not lines:
             return False
         models = self.models()
