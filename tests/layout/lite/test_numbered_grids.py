@@ -65,6 +65,24 @@ def test_columns_of_prose_that_happen_to_open_with_numbers_are_left_alone():
     assert len(pairs) == 3
 
 
+@pytest.mark.parametrize("read_as", ["text layer", "OCR"])
+def test_a_grid_of_exercises_boxed_as_one_region_under_its_instruction_is_read_item_by_item(read_as):
+    """The layout model boxed the instruction and the grid as one text region: a text layer gives words (a row
+    reads "1. Solve for x 2(x + 8) 2. Solve ..."; "8)" is no item's number), OCR gives each item as one line."""
+    words = _item(0, "Answer each question.", 60, 150)[1:]
+    for row in range(4):
+        for column in range(3):
+            number, x, y = 1 + 3 * row + column, 60 + 300 * column, 200 + 60 * row
+            if read_as == "OCR":
+                words.append(Word(f"{number}. Solve 2(x + 8)", (x, y, x + 220, y + 20)))
+            else:
+                words += _item(number, "Solve 2(x + 8)", x, y)
+    pairs = refine_layout([Region((50, 140, 930, 430), "text", 0.9)], words, _page())
+    texts = [" ".join(w.text for w in sorted(words, key=lambda w: w.bbox[0])) for _, words in pairs]
+    assert texts[0] == "Answer each question."
+    assert texts[1:] == [f"{n}. Solve 2(x + 8)" for n in range(1, 13)]
+
+
 @pytest.mark.slow
 def test_a_born_digital_page_of_exercises_reads_in_their_numbers_order(parser, tmp_path):
     doc = pymupdf.open()
