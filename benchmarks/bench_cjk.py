@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 import bench_lite
-import numpy as np
 import pymupdf
 from PIL import Image
 
@@ -105,10 +104,7 @@ def exam_page(rng: random.Random) -> tuple[pymupdf.Document, list[str]]:
 
 
 def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    image = bench_lite.tilted_page(doc, SCAN_DPI, 0.5, rng)
-    tones = np.asarray(image).astype(np.float32) * 0.9 + 20 + rng.normal(0, 10, (image.height, image.width))
-    return Image.fromarray(tones.clip(0, 255).astype(np.uint8))
+    return bench_lite.grey_scan(doc, SCAN_DPI, 0.5, 10, seed)
 
 
 def main() -> None:

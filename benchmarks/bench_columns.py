@@ -21,16 +21,12 @@ from __future__ import annotations
 import io
 import random
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import bench_lite
 import numpy as np
 import pymupdf
 from PIL import Image, ImageFilter
-
-from ocrvl import PaddleOCRVL
 
 LICENCES = Path("/usr/share/common-licenses")
 SCAN_DPI = 300
@@ -162,22 +158,9 @@ def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
 
 def main() -> None:
     args = bench_lite.typeset_arguments(__doc__.splitlines()[0], 8, "pages of each kind")
-    scorer = bench_lite.load_scorer(args.eval_dir)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="ocrvl-columns-"))
-    work.mkdir(parents=True, exist_ok=True)
     prose, rng = Prose(seed=7), random.Random(7)
     makers = {"magazine": lambda n: magazine_page(prose, rng, n), "newspaper": lambda n: newspaper_page(prose, rng)}
-    pages = bench_lite.scanned_set(args.pages, work, makers, scanned, SCAN_DPI)
-    parser = PaddleOCRVL(engine="lite")
-    tools = [bench_lite.Tool("ocrvl lite", bench_lite.ocrvl_reader(parser))]
-    if shutil.which("tesseract"):
-        tools.append(bench_lite.Tool("tesseract (1 thread)", bench_lite.tesseract_read))
-    else:
-        print("note: no `tesseract` command here: ocrvl lite alone")
-    parser.predict(pages[0][1])  # models loaded and warm before timing
-    bench_lite.report_typeset_pages(tools, pages, scorer, args.keep, width=22)
-    if not args.keep:
-        shutil.rmtree(work)
+    bench_lite.typeset_beside_tesseract(args, makers, scanned, SCAN_DPI, "ocrvl-columns-")
 
 
 if __name__ == "__main__":

@@ -13,16 +13,10 @@ where the `tesseract` command is present.
 from __future__ import annotations
 
 import random
-import shutil
-import tempfile
-from pathlib import Path
 
 import bench_lite
-import numpy as np
 import pymupdf
 from PIL import Image
-
-from ocrvl import PaddleOCRVL
 
 SCAN_DPI = 150
 EXERCISES = (
@@ -56,30 +50,14 @@ def exercise_page(columns: int, rng: random.Random) -> tuple[pymupdf.Document, l
 
 
 def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    image = bench_lite.tilted_page(doc, SCAN_DPI, 0.5, rng)
-    tones = np.asarray(image).astype(np.float32) * 0.9 + 20 + rng.normal(0, 8, (image.height, image.width))
-    return Image.fromarray(tones.clip(0, 255).astype(np.uint8))
+    return bench_lite.grey_scan(doc, SCAN_DPI, 0.5, 8, seed)
 
 
 def main() -> None:
     args = bench_lite.typeset_arguments(__doc__.splitlines()[0], 4, "pages of each kind")
-    scorer = bench_lite.load_scorer(args.eval_dir)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="ocrvl-exercises-"))
-    work.mkdir(parents=True, exist_ok=True)
     rng = random.Random(5)
     makers = {"two_columns": lambda n: exercise_page(2, rng), "three_columns": lambda n: exercise_page(3, rng)}
-    pages = bench_lite.scanned_set(args.pages, work, makers, scanned, SCAN_DPI)
-    parser = PaddleOCRVL(engine="lite")
-    tools = [bench_lite.Tool("ocrvl lite", bench_lite.ocrvl_reader(parser))]
-    if shutil.which("tesseract"):
-        tools.append(bench_lite.Tool("tesseract (1 thread)", bench_lite.tesseract_read))
-    else:
-        print("note: no `tesseract` command here: ocrvl lite alone")
-    parser.predict(pages[0][1])  # models loaded and warm before timing
-    bench_lite.report_typeset_pages(tools, pages, scorer, args.keep, width=22)
-    if not args.keep:
-        shutil.rmtree(work)
+    bench_lite.typeset_beside_tesseract(args, makers, scanned, SCAN_DPI, "ocrvl-exercises-")
 
 
 if __name__ == "__main__":

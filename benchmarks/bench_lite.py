@@ -180,6 +180,15 @@ def tilted_page(doc: pymupdf.Document, dpi: int, max_tilt: float, rng: np.random
     return image.rotate(float(rng.uniform(-max_tilt, max_tilt)), resample=Image.BICUBIC, fillcolor=255)
 
 
+def grey_scan(doc: pymupdf.Document, dpi: int, max_tilt: float, noise: float, seed: int) -> Image.Image:
+    """The first page of `doc` scanned grey as an office scanner does: turned by up to `max_tilt` degrees, its
+    paper a light grey, with noise of `noise` grey levels."""
+    rng = np.random.default_rng(seed)
+    image = tilted_page(doc, dpi, max_tilt, rng)
+    tones = np.asarray(image).astype(np.float32) * 0.9 + 20 + rng.normal(0, noise, (image.height, image.width))
+    return Image.fromarray(tones.clip(0, 255).astype(np.uint8))
+
+
 def scanned_set(
     count: int,
     out: Path,
@@ -221,6 +230,32 @@ def report_typeset_pages(
         means = [float(np.mean([neds[tool.name][stem] for stem in stems])) for tool in tools]
         print(f"{kind + ' mean':<16}" + "".join(f"{mean:>{width}.3f}" for mean in means))
     print_table("Speed", tools, tools[-1])
+
+
+def typeset_beside_tesseract(
+    args: argparse.Namespace,
+    makers: dict[str, Callable[[int], tuple[pymupdf.Document, list[str]]]],
+    scan: Callable[[pymupdf.Document, int], Image.Image],
+    dpi: int,
+    prefix: str,
+) -> None:
+    """Typeset and scan `args.pages` pages of each kind (see `scanned_set`), read them with ocrvl lite and
+    one-thread Tesseract (where the `tesseract` command is present) in turns, and report each page's NED and the
+    speed (see `report_typeset_pages`); `args` as `typeset_arguments` gives them."""
+    scorer = load_scorer(args.eval_dir)
+    work = args.keep or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    pages = scanned_set(args.pages, work, makers, scan, dpi)
+    parser = PaddleOCRVL(engine="lite")
+    tools = [Tool("ocrvl lite", ocrvl_reader(parser))]
+    if shutil.which("tesseract"):
+        tools.append(Tool("tesseract (1 thread)", tesseract_read))
+    else:
+        print("note: no `tesseract` command here: ocrvl lite alone")
+    parser.predict(pages[0][1])  # models loaded and warm before timing
+    report_typeset_pages(tools, pages, scorer, args.keep, width=22)
+    if not args.keep:
+        shutil.rmtree(work)
 
 
 def reread_count(parser: PaddleOCRVL) -> RereadCount | None:
