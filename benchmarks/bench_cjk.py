@@ -12,15 +12,10 @@ The reference is the text as typeset, in reading order; score.py's NED compares 
 from __future__ import annotations
 
 import random
-import shutil
-import tempfile
-from pathlib import Path
 
 import bench_lite
 import pymupdf
 from PIL import Image
-
-from ocrvl import PaddleOCRVL
 
 SCAN_DPI = 200
 FONT = "china-s"
@@ -109,19 +104,10 @@ def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
 
 def main() -> None:
     args = bench_lite.typeset_arguments(__doc__.splitlines()[0], 4, "pages of each kind")
-    scorer = bench_lite.load_scorer(args.eval_dir)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="ocrvl-cjk-"))
-    work.mkdir(parents=True, exist_ok=True)
     rng = random.Random(11)
     makers = {"textbook": lambda n: textbook_page(rng), "exam": lambda n: exam_page(rng)}
-    pages = bench_lite.scanned_set(args.pages, work, makers, scanned, SCAN_DPI)
-    parser = PaddleOCRVL(engine="lite")
-    tools = [bench_lite.Tool("ocrvl lite", bench_lite.ocrvl_reader(parser))]
-    tools.append(bench_lite.Tool("rapidocr", bench_lite.rapidocr_reader()))
-    parser.predict(pages[0][1])  # models loaded and warm before timing
-    bench_lite.report_typeset_pages(tools, pages, scorer, args.keep, width=14)
-    if not args.keep:
-        shutil.rmtree(work)
+    peers = [bench_lite.Tool("rapidocr", bench_lite.rapidocr_reader())]
+    bench_lite.typeset_beside_peers(args, makers, scanned, SCAN_DPI, "ocrvl-cjk-", peers, width=14)
 
 
 if __name__ == "__main__":

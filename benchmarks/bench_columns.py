@@ -160,7 +160,7 @@ def main() -> None:
     args = bench_lite.typeset_arguments(__doc__.splitlines()[0], 8, "pages of each kind")
     prose, rng = Prose(seed=7), random.Random(7)
     makers = {"magazine": lambda n: magazine_page(prose, rng, n), "newspaper": lambda n: newspaper_page(prose, rng)}
-    bench_lite.typeset_beside_tesseract(args, makers, scanned, SCAN_DPI, "ocrvl-columns-")
+    bench_lite.typeset_beside_peers(args, makers, scanned, SCAN_DPI, "ocrvl-columns-", bench_lite.tesseract_peers())
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ def main() -> None:
     args = bench_lite.typeset_arguments(__doc__.splitlines()[0], 4, "pages of each kind")
     rng = random.Random(5)
     makers = {"two_columns": lambda n: exercise_page(2, rng), "three_columns": lambda n: exercise_page(3, rng)}
-    bench_lite.typeset_beside_tesseract(args, makers, scanned, SCAN_DPI, "ocrvl-exercises-")
+    bench_lite.typeset_beside_peers(args, makers, scanned, SCAN_DPI, "ocrvl-exercises-", bench_lite.tesseract_peers())
 
 
 if __name__ == "__main__":

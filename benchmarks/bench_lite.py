@@ -232,28 +232,34 @@ def report_typeset_pages(
     print_table("Speed", tools, tools[-1])
 
 
-def typeset_beside_tesseract(
+def tesseract_peers() -> list[Tool]:
+    """One-thread Tesseract as a peer, where the `tesseract` command is present (else none, with a note)."""
+    if shutil.which("tesseract"):
+        return [Tool("tesseract (1 thread)", tesseract_read)]
+    print("note: no `tesseract` command here: ocrvl lite alone")
+    return []
+
+
+def typeset_beside_peers(
     args: argparse.Namespace,
     makers: dict[str, Callable[[int], tuple[pymupdf.Document, list[str]]]],
     scan: Callable[[pymupdf.Document, int], Image.Image],
     dpi: int,
     prefix: str,
+    peers: list[Tool],
+    width: int = 22,
 ) -> None:
-    """Typeset and scan `args.pages` pages of each kind (see `scanned_set`), read them with ocrvl lite and
-    one-thread Tesseract (where the `tesseract` command is present) in turns, and report each page's NED and the
-    speed (see `report_typeset_pages`); `args` as `typeset_arguments` gives them."""
+    """Typeset and scan `args.pages` pages of each kind (see `scanned_set`), read them with ocrvl lite and the
+    `peers` in turns, and report each page's NED and the speed (see `report_typeset_pages`); `args` as
+    `typeset_arguments` gives them."""
     scorer = load_scorer(args.eval_dir)
     work = args.keep or Path(tempfile.mkdtemp(prefix=prefix))
     work.mkdir(parents=True, exist_ok=True)
     pages = scanned_set(args.pages, work, makers, scan, dpi)
     parser = PaddleOCRVL(engine="lite")
-    tools = [Tool("ocrvl lite", ocrvl_reader(parser))]
-    if shutil.which("tesseract"):
-        tools.append(Tool("tesseract (1 thread)", tesseract_read))
-    else:
-        print("note: no `tesseract` command here: ocrvl lite alone")
+    tools = [Tool("ocrvl lite", ocrvl_reader(parser)), *peers]
     parser.predict(pages[0][1])  # models loaded and warm before timing
-    report_typeset_pages(tools, pages, scorer, args.keep, width=22)
+    report_typeset_pages(tools, pages, scorer, args.keep, width=width)
     if not args.keep:
         shutil.rmtree(work)
 

@@ -59,6 +59,12 @@ def centred_in(b: BBox, items: Iterable[BoxedT]) -> list[BoxedT]:
     return [item for item in items if contains_point(b, *center(item.bbox))]
 
 
+def box_quad(b: BBox) -> np.ndarray:
+    """The corners of `b` as a (4, 2) float32 quad: top-left, top-right, bottom-right, bottom-left."""
+    x0, y0, x1, y1 = b
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+
 def union_box(boxes: list[BBox]) -> BBox:
     return (
         min(b[0] for b in boxes),

@@ -17,6 +17,7 @@ from ocrvl.types import Region, Word
 # An item's number opening its first line: "12." "12)" "(12)" (an OCR line may run it into its first word).
 _ITEM_NUMBER = re.compile(r"^\(?(\d{1,3})[.)](?!\d)")
 _SIDE_BY_SIDE = 0.5  # columns share at least this share of the shorter one's height
+_OVERHANG = 0.05  # of its width: how far a column's box may reach over the next one's left edge
 _ITEM_GAP = 1.5  # line heights between one item's last word and the next one's number, beside it on its row
 
 
@@ -113,7 +114,9 @@ def _side_by_side_runs(regions: Sequence[Region]) -> list[list[Region]]:
 
 
 def _beside(left: Region, right: Region) -> bool:
-    return right.bbox[0] >= left.bbox[2] - 0.05 * left.width and row_overlap(left.bbox, right.bbox) >= _SIDE_BY_SIDE
+    return (
+        right.bbox[0] >= left.bbox[2] - _OVERHANG * left.width and row_overlap(left.bbox, right.bbox) >= _SIDE_BY_SIDE
+    )
 
 
 def _items(words: Sequence[Word]) -> list[list[Word]]:

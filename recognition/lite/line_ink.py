@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ocrvl.geometry import runs
+from ocrvl.geometry import box_quad, runs
 from ocrvl.recognition.lite.text_detection import Quad
 
 # A gap this many line heights wide may hold a gutter (about an em: a range's en dash, too faint for the threshold
@@ -117,7 +117,7 @@ class PageInk:
                         end + pad,
                         bottom if line_rows else bottom + pad,
                     )
-                    lines.append(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32))
+                    lines.append(box_quad((x0, y0, x1, y1)))
                     extents = np.vstack([extents, [y0, y1, np.floor(x0), np.ceil(x1)]])
             k += 1
         return lines

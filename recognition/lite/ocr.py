@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from ocrvl.cjk import is_cjk_writing, tidy_spacing
+from ocrvl.geometry import box_quad
 from ocrvl.recognition.lite.cascade import DEFAULT_REREAD_BELOW, CascadeRecognizer, LineRecognizer
 from ocrvl.recognition.lite.line_ink import PageInk
 from ocrvl.recognition.lite.line_orientation import LineOrientation
@@ -147,7 +148,7 @@ class LineReader:
         confidence turned upside down (the lines are cut out where they were found, not looked for again)."""
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         boxes = [word.bbox for word in _longest(words)]
-        lines = [crop_line(bgr, _box_quad(box)) for box in boxes if min(box[2] - box[0], box[3] - box[1]) >= 2]
+        lines = [crop_line(bgr, box_quad(box)) for box in boxes if min(box[2] - box[0], box[3] - box[1]) >= 2]
         if not lines:
             return False
         models = self.models()
@@ -168,7 +169,7 @@ class LineReader:
         for x0, y0, x1, y1 in boxes:
             x0, y0, x1, y1 = max(0.0, x0), max(0.0, y0), min(float(width), x1), min(float(height), y1)
             if x1 - x0 >= 2 and y1 - y0 >= 2:
-                quads.append(_box_quad((x0, y0, x1, y1)))
+                quads.append(box_quad((x0, y0, x1, y1)))
                 kept.append((x0, y0, x1, y1))
         if not quads:
             return []
@@ -204,11 +205,6 @@ def read_doubtfully(words: Sequence[Word]) -> bool:
 def _longest(words: Sequence[Word]) -> list[Word]:
     """The `_CHECKED_LINES` widest of `words` (lines as `LineReader.read` gives them)."""
     return sorted(words, key=lambda word: word.bbox[2] - word.bbox[0], reverse=True)[:_CHECKED_LINES]
-
-
-def _box_quad(box: BBox) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
 
 
 # What one upright stroke (a bracket, "1", "|") reads as once turned on its side.
