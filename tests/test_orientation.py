@@ -122,6 +122,24 @@ def test_the_lite_engine_turns_scans_upright_by_default(parser, turned_scans, so
     assert page_json(upside_down.page)["doc_preprocessor_res"]["angle"] == 180
 
 
+def test_the_classifier_is_asked_only_when_the_lines_leave_it_open(parser, turned_scans, sources, monkeypatch):
+    """An upright scan's lines run across the page and read surely: it is read as it comes, the classifier never
+    asked; a page turned a quarter, whose lines run up it, is classified and read upright."""
+    asked = []
+    classify = PageOrientationClassifier.upright_angle
+
+    def counted(self, image):
+        asked.append(image.shape)
+        return classify(self, image)
+
+    monkeypatch.setattr(PageOrientationClassifier, "upright_angle", counted)
+    (upright,) = parser.predict(SAMPLES / "scanned.pdf")
+    assert not asked and page_json(upright.page)["doc_preprocessor_res"]["angle"] == 0
+    (quarter,) = parser.predict(turned_scans[90])
+    assert len(asked) == 1 and page_json(quarter.page)["doc_preprocessor_res"]["angle"] == 90
+    assert quarter.page_markdown.startswith(f"# {sources['scanned.pdf']['title']}")
+
+
 def test_off_by_option_pages_are_read_as_before(parser, turned_scans, sources):
     as_they_are = PaddleOCRVL(engine="lite", deskew=False)
     upright = SAMPLES / "scanned.pdf"

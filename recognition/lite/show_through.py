@@ -101,7 +101,7 @@ def page_without_show_through(rgb: np.ndarray) -> np.ndarray:
     """The RGB page `rgb` with the marks showing through set to the paper's tone (`rgb` itself when it has none)."""
     bgr = rgb[:, :, ::-1]
     cleaned = without_show_through(bgr)
-    return rgb if cleaned is bgr else np.ascontiguousarray(cleaned[:, :, ::-1])
+    return rgb if cleaned is bgr else cv2.cvtColor(cleaned, cv2.COLOR_BGR2RGB)
 
 
 def _sharpness(
