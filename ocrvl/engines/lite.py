@@ -69,45 +69,40 @@ class LiteEngine:
         return _PageReading(page, page, angle, 0.0, layout, self.recognizer.page_words(page))
 
     def _read_scan(self, page: Page) -> _PageReading:
-        """The scanned `page` read, turned upright. Most scans come upright, and their text says so: lines
-        running across the page that read surely. The orientation classifier is asked only when the text
-        does not settle it (lines running up or down the page, or too few lines), and a page whose longest
-        lines read poorly has them read again turned a half turn."""
-        reading = self._read_turned(page, 0)
-        if self.orientation is None:
-            return replace(reading, angle=NOT_CLASSIFIED)
-        if not _lines_run_across(reading.words):
+        """The scanned `page` read, turned upright. Most scans come upright, and their lines say so by running across
+        the page: the orientation classifier is asked only where they run up or down it or are too few to tell, and
+        the page is turned before its lines are read. A page whose longest lines read poorly has them read again
+        turned a half turn (upside-down print reads far less surely)."""
+        reader = self.recognizer.reader
+        angle = 0 if self.orientation is not None else NOT_CLASSIFIED
+        upright, seen, skew = self._prepared(page, 0)
+        layout = self._layout_worker.submit(self.detector.detect, seen.image)
+        lines = reader.find_lines(seen.image, show_through_removed=True)
+        if self.orientation is not None and not lines.run_across():
             angle = self.orientation.upright_angle(page.image)
             if angle:
-                reading.layout.cancel()
-                reading = self._read_turned(page, angle)
-        if self._read_upside_down(reading.seen, reading.words):
-            reading.layout.cancel()
-            seen = turned_page(reading.seen, 180)
-            reading = _PageReading(
-                page=turned_page(reading.page, 180),
-                seen=seen,
-                angle=(reading.angle + 180) % 360,
-                skew=reading.skew,
-                layout=self._layout_worker.submit(self.detector.detect, seen.image),
-                words=self.recognizer.page_words(seen, show_through_removed=True),
-            )
-        return reading
+                layout.cancel()
+                upright, seen, skew = self._prepared(page, angle)
+                layout = self._layout_worker.submit(self.detector.detect, seen.image)
+                lines = reader.find_lines(seen.image, show_through_removed=True)
+        words = reader.read_lines(lines)
+        if self.orientation is not None and self._read_upside_down(seen, words):
+            layout.cancel()
+            upright, seen, angle = turned_page(upright, 180), turned_page(seen, 180), (angle + 180) % 360
+            layout = self._layout_worker.submit(self.detector.detect, seen.image)
+            words = reader.read(seen.image, show_through_removed=True)
+        return _PageReading(upright, seen, angle, skew, layout, words)
 
-    def _read_turned(self, page: Page, angle: int) -> _PageReading:
-        """The scanned `page` turned `angle` degrees, deskewed, its layout asked for and its words read."""
+    def _prepared(self, page: Page, angle: int) -> tuple[Page, Page, float]:
+        """The scanned `page` turned `angle` degrees and deskewed; the same with the print showing through from
+        the other side of the sheet taken out, which the layout model and OCR see (the page picture and the crops
+        written out keep the scan as it is); and the skew taken out."""
         page = turned_page(page, angle)
         skew = 0.0
         if self.options.deskew:
-            upright, skew = deskew(page.image)
-            page = replace(page, image=upright)
-        # A scan is laid out and read with the print showing through from its other side taken out, so that
-        # neither the layout model nor the checks on a region's ink see it; the page picture and the crops written
-        # out keep the scan as it is.
-        seen = replace(page, image=page_without_show_through(page.image))
-        layout = self._layout_worker.submit(self.detector.detect, seen.image)
-        words = self.recognizer.page_words(seen, show_through_removed=True)
-        return _PageReading(page, seen, angle, skew, layout, words)
+            straight, skew = deskew(page.image)
+            page = replace(page, image=straight)
+        return page, replace(page, image=page_without_show_through(page.image)), skew
 
     def _read_upside_down(self, page: Page, words: list[Word]) -> bool:
         """Whether OCR read the page upside down. The OCR model reads upside-down print with far lower
@@ -132,18 +127,3 @@ class _PageReading:
     skew: float
     layout: Future[list[Region]]
     words: list[Word]
-
-
-# Which way a scan's lines run: at least _FEWEST_LINES lines, more than _ACROSS of their characters in lines wider
-# than tall. Fewer lines (a photograph, a title page) leave it to the orientation classifier.
-_FEWEST_LINES = 3
-_ACROSS = 0.5
-
-
-def _lines_run_across(words: list[Word]) -> bool:
-    """Whether the lines OCR read run across the page, as on an upright or upside-down page, rather than up or
-    down it (a page turned a quarter, or written in columns)."""
-    if len(words) < _FEWEST_LINES:
-        return False
-    across = sum(len(w.text) for w in words if w.bbox[2] - w.bbox[0] >= w.bbox[3] - w.bbox[1])
-    return across > _ACROSS * sum(len(w.text) for w in words)

@@ -19,7 +19,13 @@ from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL, OCR_CASCADES, O
 from ocrvl.recognition.lite.onnx_sessions import SessionPool, open_session
 from ocrvl.recognition.lite.show_through import mirrored_lines, without_show_through
 from ocrvl.recognition.lite.text_detection import DetectionOptions, TextDetector
-from ocrvl.recognition.lite.text_recognition import TextRecognizer, crop_line, is_upright_line, read_dictionary
+from ocrvl.recognition.lite.text_recognition import (
+    TextRecognizer,
+    crop_line,
+    is_upright_line,
+    quad_size,
+    read_dictionary,
+)
 from ocrvl.types import BBox, Word
 
 
@@ -49,6 +55,35 @@ class OcrOptions:
     use_angle_cls: bool = False
     threads: int = 0
     upscale_to: int = 1600
+
+
+@dataclass(frozen=True)
+class FoundLines:
+    """The text lines `LineReader.find_lines` found in an image: `quads` in `bgr` (the image as the models see it:
+    enlarged `scale` times, with bands `top` pixels high above and below a flat strip), its print (`ink`, None for
+    an image too small to hold any), and the image's own height."""
+
+    bgr: np.ndarray
+    ink: PageInk | None
+    quads: list[np.ndarray]
+    scale: float
+    top: int
+    height: int
+
+    def run_across(self) -> bool:
+        """Whether the lines run across the image, as on a page upright or upside down, rather than up or down it
+        (a page turned a quarter, a page written in columns): at least `_FEWEST_LINES` of them, more than half of
+        their length in lines wider than tall."""
+        if len(self.quads) < _FEWEST_LINES:
+            return False
+        sizes = [quad_size(quad) for quad in self.quads]
+        across = sum(width for width, height in sizes if width >= height)
+        return across > _ACROSS * sum(max(size) for size in sizes)
+
+
+# Too few lines to tell which way they run: a photograph, a title page.
+_FEWEST_LINES = 3
+_ACROSS = 0.5
 
 
 _MAX_UPSCALE = 3.0
@@ -107,8 +142,12 @@ class LineReader:
     def read(self, image: np.ndarray, show_through_removed: bool = False) -> list[Word]:
         """OCR an RGB image; returns lines top-to-bottom as Words with axis-aligned boxes. `show_through_removed`:
         the caller has already set the print showing through from the other side to the paper's tone."""
+        return self.read_lines(self.find_lines(image, show_through_removed))
+
+    def find_lines(self, image: np.ndarray, show_through_removed: bool = False) -> FoundLines:
+        """Where the text lines of the RGB `image` are, for `read_lines` to read (see `read`)."""
         if image.size == 0 or min(image.shape[:2]) < 4:
-            return []
+            return FoundLines(image[:0, :0], None, [], 1.0, 0, 0)
         h, w = image.shape[:2]
         scale = max(1.0, min(_MAX_UPSCALE, self.options.upscale_to / max(h, w)))
         scale = max(scale, _STRIP_MIN_HEIGHT / min(h, w))  # the detector needs a few pixels of height
@@ -124,6 +163,15 @@ class LineReader:
             # An image enlarged to be read holds small print (that is why it was enlarged): all of its resolution.
             ink = PageInk(bgr, enlarged=scale > 1.0)
             quads = ink.with_stray_print(ink.part_at_gutters(models.detector.detect(bgr, probe=scale == 1.0)))
+        return FoundLines(bgr, ink, quads, scale, top, h)
+
+    def read_lines(self, found: FoundLines) -> list[Word]:
+        """The lines `find_lines` found, read: Words top-to-bottom with axis-aligned boxes in its image's pixels."""
+        if not found.quads:
+            return []
+        bgr, quads, scale, top, ink = found.bgr, found.quads, found.scale, found.top, found.ink
+        models = self.models()
+        with self._lock:
             lines = [crop_line(bgr, quad) for quad in quads]
             if models.orientation is not None:
                 lines = models.orientation.upright(lines)
@@ -138,7 +186,7 @@ class LineReader:
                 continue
             left, right = ink.print_span(quad)
             ys = (quad[:, 1] - top) / scale
-            bbox = (left / scale, float(max(ys.min(), 0.0)), right / scale, float(min(ys.max(), h)))
+            bbox = (left / scale, float(max(ys.min(), 0.0)), right / scale, float(min(ys.max(), found.height)))
             words.append(Word(text=text, bbox=bbox, score=score))
         words.sort(key=lambda word: (word.bbox[1], word.bbox[0]))
         return _latin_forms_on_latin_pages(words)

@@ -96,7 +96,8 @@ def ctc_decode(probabilities: np.ndarray, characters: list[str]) -> tuple[str, f
     return text, float(probabilities.max(axis=1)[keep].mean())
 
 
-def _quad_size(quad: np.ndarray) -> tuple[int, int]:
+def quad_size(quad: np.ndarray) -> tuple[int, int]:
+    """The width and height of the line in `quad`, as `crop_line` cuts it out."""
     width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
     height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
     return width, height
@@ -110,7 +111,7 @@ _RUNNING_RATIO = 2.5
 
 def is_upright_line(quad: np.ndarray) -> bool:
     """Whether the line in `quad` runs up or down the page, which `crop_line` turns to lie on its side."""
-    width, height = _quad_size(quad)
+    width, height = quad_size(quad)
     return height >= _RUNNING_RATIO * width
 
 
@@ -118,7 +119,7 @@ def crop_line(image: np.ndarray, quad: np.ndarray, turn: bool = True) -> np.ndar
     """The line inside `quad` cut out of `image` and straightened; with `turn`, a line running up or down the
     page is turned a quarter anticlockwise to lie on its side, which is upright for text running down the page
     (a line running up comes out upside down)."""
-    width, height = _quad_size(quad)
+    width, height = quad_size(quad)
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     transform = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
     line = cv2.warpPerspective(
