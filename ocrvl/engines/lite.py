@@ -10,7 +10,7 @@ from ocrvl.layout.lite.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.lite.refine import refine_layout
 from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
 from ocrvl.orientation import NOT_CLASSIFIED, PageOrientationClassifier, doc_preprocessor_res, turned_page
-from ocrvl.recognition.lite.ocr import OcrOptions, read_doubtfully
+from ocrvl.recognition.lite.ocr import OcrOptions
 from ocrvl.recognition.lite.ocr_models import ocr_family
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
 from ocrvl.recognition.lite.show_through import page_without_show_through
@@ -70,9 +70,10 @@ class LiteEngine:
 
     def _read_scan(self, page: Page) -> _PageReading:
         """The scanned `page` read, turned upright. Most scans come upright, and their lines say so by running across
-        the page: the orientation classifier is asked only where they run up or down it or are too few to tell, and
-        the page is turned before its lines are read. A page whose longest lines read poorly has them read again
-        turned a half turn (upside-down print reads far less surely)."""
+        the page: the orientation classifier is asked only where they run up or down it or are too few to tell. A
+        page whose widest lines read poorly has them read again turned a half turn, and is turned when they read
+        clearly better so (as an upside-down page of table rules and figures, which the classifier takes for
+        upright). Either way the page is turned before the rest of its lines are read."""
         reader = self.recognizer.reader
         angle = 0 if self.orientation is not None else NOT_CLASSIFIED
         upright, seen, skew = self._prepared(page, 0)
@@ -85,13 +86,12 @@ class LiteEngine:
                 upright, seen, skew = self._prepared(page, angle)
                 layout = self._layout_worker.submit(self.detector.detect, seen.image)
                 lines = reader.find_lines(seen.image, show_through_removed=True)
-        words = reader.read_lines(lines)
-        if self.orientation is not None and self._read_upside_down(seen, words):
+        if self.orientation is not None and reader.reads_upside_down(lines):
             layout.cancel()
             upright, seen, angle = turned_page(upright, 180), turned_page(seen, 180), (angle + 180) % 360
             layout = self._layout_worker.submit(self.detector.detect, seen.image)
-            words = reader.read(seen.image, show_through_removed=True)
-        return _PageReading(upright, seen, angle, skew, layout, words)
+            lines = reader.find_lines(seen.image, show_through_removed=True)
+        return _PageReading(upright, seen, angle, skew, layout, reader.read_lines(lines))
 
     def _prepared(self, page: Page, angle: int) -> tuple[Page, Page, float]:
         """The scanned `page` turned `angle` degrees and deskewed; the same with the print showing through from
@@ -103,12 +103,6 @@ class LiteEngine:
             straight, skew = deskew(page.image)
             page = replace(page, image=straight)
         return page, replace(page, image=page_without_show_through(page.image)), skew
-
-    def _read_upside_down(self, page: Page, words: list[Word]) -> bool:
-        """Whether OCR read the page upside down. The OCR model reads upside-down print with far lower
-        confidence, so a page whose longest lines read poorly has them read again turned a half turn (on a page
-        of table rules and figures the orientation classifier, too, can take upside down for upright)."""
-        return read_doubtfully(words) and self.recognizer.reader.reads_better_half_turned(page.image, words)
 
     def recognize(self, analysis: PageResult) -> Future[PageResult]:
         done: Future[PageResult] = Future()

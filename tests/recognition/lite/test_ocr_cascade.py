@@ -24,10 +24,12 @@ class ScriptedRecognizer:
         self.readings = readings
         self.shown: list[int] = []
 
-    def read(self, lines: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        numbers = [int(line[0, 0]) for line in lines]
+    def read(self, lines: Sequence[np.ndarray], known=None) -> list[tuple[str, float]]:
+        known = known or {}
+        numbers = [int(line[0, 0]) for i, line in enumerate(lines) if i not in known]
         self.shown += numbers
-        return [self.readings[n] for n in numbers]
+        readings = iter(self.readings[n] for n in numbers)
+        return [known[i] if i in known else next(readings) for i in range(len(lines))]
 
 
 def numbered_lines(count: int) -> list[np.ndarray]:
@@ -43,6 +45,17 @@ def test_only_the_lines_the_fast_model_was_unsure_of_are_read_again():
     assert accurate.shown == [1, 2]
     assert (cascade.count.lines, cascade.count.reread) == (4, 2)
     assert cascade.count.fraction == 0.5
+
+
+def test_lines_the_fast_model_already_read_are_not_read_by_it_again():
+    """The half-turn check's readings of a page's widest lines are the fast model's first reading of them; an unsure
+    one is still read again by the accurate model."""
+    fast = ScriptedRecognizer({0: ("Invoice", 0.99), 1: ("Tota1 dve", 0.71), 2: ("EUR", 0.97)})
+    accurate = ScriptedRecognizer({1: ("Total due", 0.93)})
+    cascade = CascadeRecognizer(fast, accurate, reread_below=0.94)
+    read = cascade.read(numbered_lines(3), known={0: ("Invoice", 0.99), 1: ("Tota1 dve", 0.71)})
+    assert read == [("Invoice", 0.99), ("Total due", 0.93), ("EUR", 0.97)]
+    assert fast.shown == [2] and accurate.shown == [1]
 
 
 def test_the_accurate_reading_is_kept_even_when_its_own_confidence_is_lower():
