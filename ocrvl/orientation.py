@@ -97,15 +97,16 @@ def inked_area(image: np.ndarray) -> np.ndarray:
 def tiled_input(image: np.ndarray) -> np.ndarray:
     """N x 3 x 224 x 224: half-overlapping squares over the inked area of an RGB page image (at most
     `_MAX_TILES_PER_SIDE` along a side)."""
-    normalized = _normalized(_resized(inked_area(image)))  # once: the squares overlap
-    height, width = normalized.shape[1:]
+    resized = _resized(inked_area(image))
 
     def starts(length: int) -> np.ndarray:
         count = min(_MAX_TILES_PER_SIDE, -(-(length - _CROP) // (_CROP // 2)) + 1)
         return np.linspace(0, length - _CROP, count).astype(int)
 
-    return np.stack([normalized[:, top : top + _CROP, left : left + _CROP]
-                     for top in starts(height) for left in starts(width)])  # fmt: skip
+    # square by square: a sliver of a page (3000 x 1 px) is resized to hundreds of thousands of pixels long
+    squares = [resized[top : top + _CROP, left : left + _CROP]
+               for top in starts(resized.shape[0]) for left in starts(resized.shape[1])]  # fmt: skip
+    return np.stack([_normalized(square) for square in squares])
 
 
 def turn_upright(image: np.ndarray, angle: int) -> np.ndarray:
