@@ -87,9 +87,7 @@ def test_the_lite_layout_model_finds_the_same_regions_fused(monkeypatch):
         page = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
     fused = cdla.CdlaLayoutDetector().detect(page)
     unfused: list[Path] = []
-    monkeypatch.setattr(
-        "ocrvl.onnx_graphs.with_hard_swish", lambda path: unfused.append(path) or str(path)
-    )
+    monkeypatch.setattr("ocrvl.onnx_graphs.with_hard_swish", lambda path: unfused.append(path) or str(path))
     written_out = cdla.CdlaLayoutDetector().detect(page)
     assert unfused and len(fused) == len(written_out) >= 2
     for a, b in zip(sorted(fused, key=lambda r: r.bbox), sorted(written_out, key=lambda r: r.bbox), strict=True):
