@@ -5,24 +5,57 @@ as an Add, a Clip, a Mul and a Div. ONNX Runtime's CPU provider runs each as its
 converts the tensor between its blocked and plain layouts around them: on the CDLA layout model (94 such chains)
 those passes take over half of a page's time. Each chain rewritten as one HardSwish (opset 14) makes that model
 2.3-2.5x as fast here (one or two threads), its outputs the same to within 5e-6.
+
+The rewritten model is kept in ocrvl's cache folder: `onnx` takes half a second to import (its ml_dtypes), which
+only the first process to load the model pays.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections import Counter
+from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnx
-from onnx import helper, numpy_helper
+
+from ocrvl.user_cache import cache_folder
+
+if TYPE_CHECKING:
+    import onnx
 
 _HARD_SWISH_OPSET = 14
 _STANDARD_DOMAINS = ("", "ai.onnx")
+_REWRITE = "hard-swish-1"  # in a kept copy's name: a change to the rewrite makes new copies
+
+
+def hard_swish_model(path: Path) -> str | bytes:
+    """The ONNX model at `path` rewritten by `with_hard_swish`, as ONNX Runtime opens it: the path of the copy kept
+    in ocrvl's cache folder (made by the first process to ask), or the model itself where none can be kept."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    kept = cache_folder("models") / f"{path.stem}.{_REWRITE}.{digest}.onnx"
+    if kept.is_file():
+        return str(kept)
+    model = with_hard_swish(path)
+    partial = kept.with_name(f".{kept.name}.{os.getpid()}.partial")
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(model)
+        os.replace(partial, kept)  # whole or not at all, whichever process writes it last
+    except OSError:
+        with suppress(OSError):
+            partial.unlink()
+        return model
+    return str(kept)
 
 
 def with_hard_swish(path: Path) -> bytes:
     """The ONNX model at `path`, serialized, every written-out hard-swish in it one HardSwish operator (the model
     as it is when it has none)."""
+    import onnx
+
     model = onnx.load(str(path))
     if fuse_hard_swish(model.graph):
         for opset in model.opset_import:
@@ -34,6 +67,8 @@ def with_hard_swish(path: Path) -> bytes:
 def fuse_hard_swish(graph: onnx.GraphProto) -> int:
     """Rewrites `graph` in place: each chain Add(x, 3) -> Clip(0, 6) -> Mul(x, .) -> Div(., 6) whose inner results
     feed nothing else becomes HardSwish(x). Returns how many chains were rewritten."""
+    from onnx import helper
+
     links = _Links(graph)
     fused: dict[int, onnx.NodeProto] = {}  # id of the chain's Div -> its HardSwish
     dropped: set[int] = set()
@@ -99,6 +134,8 @@ class _Links:
 
 def _scalar_constants(graph: onnx.GraphProto) -> dict[str, float]:
     """The graph's one-element floating-point constants (initializers and Constant nodes), by name."""
+    from onnx import numpy_helper
+
     tensors = {tensor.name: tensor for tensor in graph.initializer}
     for node in graph.node:
         if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +16,7 @@ import pymupdf
 from onnx import TensorProto, helper, numpy_helper
 
 from ocrvl.layout.lite import cdla
-from ocrvl.onnx_graphs import with_hard_swish
+from ocrvl.onnx_graphs import hard_swish_model, with_hard_swish
 from tests.conftest import SAMPLES
 
 
@@ -87,8 +91,45 @@ def test_the_lite_layout_model_finds_the_same_regions_fused(monkeypatch):
         page = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
     fused = cdla.CdlaLayoutDetector().detect(page)
     unfused: list[Path] = []
-    monkeypatch.setattr("ocrvl.onnx_graphs.with_hard_swish", lambda path: unfused.append(path) or str(path))
+    monkeypatch.setattr("ocrvl.onnx_graphs.hard_swish_model", lambda path: unfused.append(path) or str(path))
     written_out = cdla.CdlaLayoutDetector().detect(page)
     assert unfused and len(fused) == len(written_out) >= 2
     for a, b in zip(sorted(fused, key=lambda r: r.bbox), sorted(written_out, key=lambda r: r.bbox), strict=True):
         assert a.label == b.label and np.allclose(a.bbox, b.bbox, atol=0.5) and abs(a.score - b.score) < 1e-4
+
+
+DETECT_IN_A_NEW_PROCESS = f"""
+import json, sys
+import numpy as np
+import pymupdf
+from ocrvl.layout.lite.cdla import CdlaLayoutDetector
+with pymupdf.open({str(SAMPLES / "table_two_pages.pdf")!r}) as doc:
+    pix = doc[0].get_pixmap(dpi=100)
+page = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
+regions = [[r.label, [round(v, 2) for v in r.bbox]] for r in CdlaLayoutDetector().detect(page)]
+print(json.dumps({{"regions": regions, "onnx imported": "onnx" in sys.modules}}))
+"""
+
+
+def detect_in_a_new_process(cache: Path) -> dict:
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    done = subprocess.run([sys.executable, "-c", DETECT_IN_A_NEW_PROCESS], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_rewritten_model_is_kept_and_later_processes_open_it_without_onnx(tmp_path):
+    first = detect_in_a_new_process(tmp_path)
+    (kept,) = (tmp_path / "ocrvl" / "models").iterdir()
+    assert kept.name.startswith("layout_cdla.hard-swish-") and first["onnx imported"]
+    later = detect_in_a_new_process(tmp_path)
+    assert not later["onnx imported"] and later["regions"] == first["regions"]
+
+
+def test_where_no_copy_can_be_kept_the_model_is_rewritten_in_memory(tmp_path, monkeypatch):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    model = hard_swish_model(cdla.bundled_model_path())
+    assert isinstance(model, bytes) and Counter(n.op_type for n in onnx.load_from_string(model).graph.node)["HardSwish"]
+    assert list(tmp_path.iterdir()) == [blocked]

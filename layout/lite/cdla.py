@@ -96,7 +96,7 @@ class CdlaLayoutDetector:
     def _load(self):
         import onnxruntime as ort
 
-        from ocrvl.onnx_graphs import with_hard_swish  # onnx takes half a second to import
+        from ocrvl.onnx_graphs import hard_swish_model
 
         # Not `open_session`: this model's input has one fixed shape, so ONNX Runtime's memory arena cannot grow
         # past one page's need, and without it a page takes about 10% longer here.
@@ -104,7 +104,7 @@ class CdlaLayoutDetector:
         opts.intra_op_num_threads = self.options.threads or os.cpu_count() or 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
-        model = with_hard_swish(bundled_model_path())
+        model = hard_swish_model(bundled_model_path())
         session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
         self._classes = session.get_modelmeta().custom_metadata_map["character"].splitlines()
         return session

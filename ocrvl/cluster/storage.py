@@ -28,6 +28,7 @@ from ocrvl.outputs import MANIFEST_NAME, is_staging_folder
 from ocrvl.pipeline import Pipeline
 from ocrvl.resume import Manifest
 from ocrvl.types import PageResult
+from ocrvl.user_cache import cache_folder
 
 # What a finished document folder must hold for a run to skip it (`ocrvl.batch`): brought down before the run.
 _FINISHED_FILES = (".md", ".json", ".html")
@@ -94,12 +95,12 @@ def local_storage(inputs: Iterable[Path | str], output: Path | str) -> Iterator[
     if not is_url(output) and not any(is_url(entry) for entry in inputs):
         yield LocalRun(inputs, Path(output))
         return
-    mirror = _cache_folder("outputs") / _digest(str(output)) if is_url(output) else Path(output)
+    mirror = cache_folder("outputs") / _digest(str(output)) if is_url(output) else Path(output)
     if is_url(output):
         pull_results(str(output), mirror)
     run = LocalRun([], mirror)
     for entry in inputs:
-        run.inputs.append(_copy_input(str(entry), _cache_folder("inputs"), run.origins) if is_url(entry) else entry)
+        run.inputs.append(_copy_input(str(entry), cache_folder("inputs"), run.origins) if is_url(entry) else entry)
     try:
         yield run
     finally:
@@ -156,10 +157,6 @@ def _copy_input(url: str, root: Path, origins: dict[Path, str]) -> Path:
         fetch_file(fs.unstrip_protocol(remote), target)
         origins[target] = fs.unstrip_protocol(remote)
     return local
-
-
-def _cache_folder(kind: str) -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ocrvl" / kind
 
 
 def _digest(url: str) -> str:
