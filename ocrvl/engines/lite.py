@@ -10,7 +10,7 @@ from ocrvl.layout.lite.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.lite.refine import refine_layout
 from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
 from ocrvl.orientation import NOT_CLASSIFIED, PageOrientationClassifier, doc_preprocessor_res, turned_page
-from ocrvl.recognition.lite.ocr import OcrOptions
+from ocrvl.recognition.lite.ocr import FoundLines, OcrOptions
 from ocrvl.recognition.lite.ocr_models import ocr_family
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
 from ocrvl.recognition.lite.show_through import page_without_show_through
@@ -74,24 +74,25 @@ class LiteEngine:
         page whose widest lines read poorly has them read again turned a half turn, and is turned when they read
         clearly better so (as an upside-down page of table rules and figures, which the classifier takes for
         upright). Either way the page is turned before the rest of its lines are read."""
-        reader = self.recognizer.reader
         angle = 0 if self.orientation is not None else NOT_CLASSIFIED
         upright, seen, skew = self._prepared(page, 0)
-        layout = self._layout_worker.submit(self.detector.detect, seen.image)
-        lines = reader.find_lines(seen.image, show_through_removed=True)
+        layout, lines = self._lay_out_and_find_lines(seen)
         if self.orientation is not None and not lines.run_across():
             angle = self.orientation.upright_angle(page.image)
             if angle:
                 layout.cancel()
                 upright, seen, skew = self._prepared(page, angle)
-                layout = self._layout_worker.submit(self.detector.detect, seen.image)
-                lines = reader.find_lines(seen.image, show_through_removed=True)
-        if self.orientation is not None and reader.reads_upside_down(lines):
+                layout, lines = self._lay_out_and_find_lines(seen)
+        if self.orientation is not None and self.recognizer.reader.reads_upside_down(lines):
             layout.cancel()
             upright, seen, angle = turned_page(upright, 180), turned_page(seen, 180), (angle + 180) % 360
-            layout = self._layout_worker.submit(self.detector.detect, seen.image)
-            lines = reader.find_lines(seen.image, show_through_removed=True)
-        return _PageReading(upright, seen, angle, skew, layout, reader.read_lines(lines))
+            layout, lines = self._lay_out_and_find_lines(seen)
+        return _PageReading(upright, seen, angle, skew, layout, self.recognizer.reader.read_lines(lines))
+
+    def _lay_out_and_find_lines(self, seen: Page) -> tuple[Future[list[Region]], FoundLines]:
+        """The layout model started on the scan `seen` (on its own thread), and its text lines found meanwhile."""
+        layout = self._layout_worker.submit(self.detector.detect, seen.image)
+        return layout, self.recognizer.reader.find_lines(seen.image, show_through_removed=True)
 
     def _prepared(self, page: Page, angle: int) -> tuple[Page, Page, float]:
         """The scanned `page` turned `angle` degrees and deskewed; the same with the print showing through from
