@@ -1,7 +1,8 @@
 """Straightening scanned pages: the skew angle from projection profiles, then a rotation.
 
 Text lines make the horizontal ink profile of an upright page spiky (dense rows, blank gaps);
-at the wrong angle the spikes smear. The angle whose profile has the largest variance wins.
+at the wrong angle the spikes smear. The angle whose profile has the largest variance wins. The same profiles
+tell a page turned a quarter: its vertical profile is the spiky one.
 """
 
 from __future__ import annotations
@@ -12,17 +13,44 @@ import numpy as np
 _MAX_ANGLE = 5.0  # degrees searched either way
 _WORK_WIDTH = 800  # the estimate runs on a copy this wide
 _MIN_ANGLE = 1.0  # degrees: OCR and table rows cope with less, and resampling blurs the glyphs a little
+_ACROSS_OVER_DOWN = 0.5
 
 
-def skew_angle(image: np.ndarray) -> float:
-    """Counter-clockwise skew of the text in degrees (0.0 when no clear text lines are found)."""
+def _ink(image: np.ndarray) -> np.ndarray | None:
+    """The dark marks of the RGB or grey `image` (1 on 0), on a copy `_WORK_WIDTH` wide; None when there are
+    too few to make out lines."""
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     scale = min(1.0, _WORK_WIDTH / gray.shape[1])
     if scale < 1:  # at least one row: a page a few pixels high would otherwise shrink to nothing
         size = (_WORK_WIDTH, max(1, round(gray.shape[0] * scale)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     ink = cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
-    if ink.sum() < 0.002 * ink.size:
+    return ink if ink.sum() >= 0.002 * ink.size else None
+
+
+def _spikiness(profile: np.ndarray) -> float:
+    """How unevenly the ink of a projection profile is spread: its variance over its squared mean."""
+    profile = profile.astype(np.float64).ravel()
+    return float(np.var(profile)) / max(float(np.mean(profile)) ** 2, 1e-12)
+
+
+def lines_run_down(image: np.ndarray) -> bool:
+    """Whether the page's text clearly runs up or down it (the page lies turned a quarter): its ink profile across
+    the page is less than `_ACROSS_OVER_DOWN` times as spiky as the one down it. Measured on 78 pages of the dev
+    split (its scans, and its born-digital pages rendered): upright pages 0.95 times and more, pages lying turned a
+    quarter 0.03 to 0.55 times. Where it is not clear, the lines the OCR finds tell."""
+    ink = _ink(image)
+    if ink is None:
+        return False
+    across = _spikiness(cv2.reduce(ink, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S))
+    down = _spikiness(cv2.reduce(ink, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S))
+    return across < _ACROSS_OVER_DOWN * down
+
+
+def skew_angle(image: np.ndarray) -> float:
+    """Counter-clockwise skew of the text in degrees (0.0 when no clear text lines are found)."""
+    ink = _ink(image)
+    if ink is None:
         return 0.0
     h, w = ink.shape
     centre = (w / 2, h / 2)

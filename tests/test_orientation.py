@@ -22,6 +22,7 @@ from ocrvl.inference import RecognitionResult
 from ocrvl.options import PipelineOptions
 from ocrvl.orientation import PageOrientationClassifier, classifier_input, turn_upright
 from ocrvl.postprocess.json_output import page_json
+from ocrvl.recognition.lite.ocr import LineReader
 from ocrvl.types import Page
 from tests.conftest import SAMPLES
 from tests.test_end_to_end import _body_text, _cer, plain
@@ -122,22 +123,40 @@ def test_the_lite_engine_turns_scans_upright_by_default(parser, turned_scans, so
     assert page_json(upside_down.page)["doc_preprocessor_res"]["angle"] == 180
 
 
-def test_the_classifier_is_asked_only_when_the_lines_leave_it_open(parser, turned_scans, sources, monkeypatch):
+def test_the_classifier_is_asked_only_when_the_page_leaves_it_open(parser, turned_scans, sources, monkeypatch):
     """An upright scan's lines run across the page and read surely: it is read as it comes, the classifier never
-    asked; a page turned a quarter, whose lines run up it, is classified and read upright."""
-    asked = []
-    classify = PageOrientationClassifier.upright_angle
+    asked; a page turned a quarter, whose ink runs up it, is classified before its lines are looked for (once, on
+    the page set upright) and read upright."""
+    asked, looked_for = [], []
+    classify, find_lines = PageOrientationClassifier.upright_angle, LineReader.find_lines
 
     def counted(self, image):
         asked.append(image.shape)
         return classify(self, image)
 
+    def counted_lines(self, image, show_through_removed=False):
+        looked_for.append(image.shape)
+        return find_lines(self, image, show_through_removed)
+
     monkeypatch.setattr(PageOrientationClassifier, "upright_angle", counted)
+    monkeypatch.setattr(LineReader, "find_lines", counted_lines)
     (upright,) = parser.predict(SAMPLES / "scanned.pdf")
     assert not asked and page_json(upright.page)["doc_preprocessor_res"]["angle"] == 0
+    looked_for.clear()
     (quarter,) = parser.predict(turned_scans[90])
     assert len(asked) == 1 and page_json(quarter.page)["doc_preprocessor_res"]["angle"] == 90
+    assert len(looked_for) == 1 and looked_for[0][0] > looked_for[0][1]  # on the page set upright
     assert quarter.page_markdown.startswith(f"# {sources['scanned.pdf']['title']}")
+
+
+def test_a_quarter_turn_that_leaves_the_lines_running_down_is_undone(parser, sources, monkeypatch):
+    """Where the ink profiles mislead and the classifier turns an upright scan a quarter, its lines then run down
+    the page: the turn is undone and the page read as it came."""
+    monkeypatch.setattr("ocrvl.engines.lite.lines_run_down", lambda image: True)
+    monkeypatch.setattr(PageOrientationClassifier, "upright_angle", lambda self, image: 90)
+    (page,) = parser.predict(SAMPLES / "scanned.pdf")
+    assert page_json(page.page)["doc_preprocessor_res"]["angle"] == 0
+    assert page.page_markdown.startswith(f"# {sources['scanned.pdf']['title']}")
 
 
 def test_off_by_option_pages_are_read_as_before(parser, turned_scans, sources):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from ocrvl.deskew import deskew
+from ocrvl.deskew import deskew, lines_run_down
 from ocrvl.layout.lite.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.lite.refine import refine_layout
 from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
@@ -70,45 +70,68 @@ class LiteEngine:
 
     def _read_scan(self, page: Page) -> _PageReading:
         """The scanned `page` read, turned upright. Most scans come upright, and their lines say so by running across
-        the page: the orientation classifier is asked only where they run up or down it or are too few to tell. A
-        page whose widest lines read poorly has them read again turned a half turn, and is turned when they read
-        clearly better so (as an upside-down page of table rules and figures, which the classifier takes for
-        upright). Either way the page is turned before the rest of its lines are read."""
-        angle = 0 if self.orientation is not None else NOT_CLASSIFIED
-        upright, seen, skew = self._prepared(page, 0)
-        layout, lines = self._lay_out_and_find_lines(seen)
-        if self.orientation is not None and not lines.run_across():
+        the page: the orientation classifier is asked first where the page's ink profiles show its text running up
+        or down it, else only where the lines found run up or down it or are too few to tell; a quarter turn that
+        leaves the lines running down the page is undone. A page whose widest lines read poorly has them read again
+        turned a half turn, and is turned when they read clearly better so (as an upside-down page of table rules
+        and figures, which the classifier takes for upright). Either way the page is turned before the rest of its
+        lines are read."""
+        if self.orientation is None:
+            return self._read(self._look(page, 0), NOT_CLASSIFIED)
+        classified = lines_run_down(page.image)
+        angle = self.orientation.upright_angle(page.image) if classified else 0
+        look = self._look(page, angle)
+        if angle in (90, 270) and look.lines.run_down():  # the page came upright, its ink profiles misled
+            look.layout.cancel()
+            angle, look = 0, self._look(page, 0)
+        if not classified and not look.lines.run_across():
             angle = self.orientation.upright_angle(page.image)
             if angle:
-                layout.cancel()
-                upright, seen, skew = self._prepared(page, angle)
-                layout, lines = self._lay_out_and_find_lines(seen)
-        if self.orientation is not None and self.recognizer.reader.reads_upside_down(lines):
-            layout.cancel()
-            upright, seen, angle = turned_page(upright, 180), turned_page(seen, 180), (angle + 180) % 360
-            layout, lines = self._lay_out_and_find_lines(seen)
-        return _PageReading(upright, seen, angle, skew, layout, self.recognizer.reader.read_lines(lines))
+                look.layout.cancel()
+                look = self._look(page, angle)
+        if self.recognizer.reader.reads_upside_down(look.lines):
+            look.layout.cancel()
+            angle = (angle + 180) % 360
+            look = self._look_at(turned_page(look.upright, 180), turned_page(look.seen, 180), look.skew)
+        return self._read(look, angle)
 
-    def _lay_out_and_find_lines(self, seen: Page) -> tuple[Future[list[Region]], FoundLines]:
-        """The layout model started on the scan `seen` (on its own thread), and its text lines found meanwhile."""
-        layout = self._layout_worker.submit(self.detector.detect, seen.image)
-        return layout, self.recognizer.reader.find_lines(seen.image, show_through_removed=True)
+    def _read(self, look: _Look, angle: int) -> _PageReading:
+        """The page `look`ed at, its lines read; `angle`, how far it was turned from the scan."""
+        words = self.recognizer.reader.read_lines(look.lines)
+        return _PageReading(look.upright, look.seen, angle, look.skew, look.layout, words)
 
-    def _prepared(self, page: Page, angle: int) -> tuple[Page, Page, float]:
-        """The scanned `page` turned `angle` degrees and deskewed; the same with the print showing through from
-        the other side of the sheet taken out, which the layout model and OCR see (the page picture and the crops
-        written out keep the scan as it is); and the skew taken out."""
+    def _look(self, page: Page, angle: int) -> _Look:
+        """The scanned `page` turned `angle` degrees and deskewed, laid out and its lines found (see `_look_at`)."""
         page = turned_page(page, angle)
         skew = 0.0
         if self.options.deskew:
             straight, skew = deskew(page.image)
             page = replace(page, image=straight)
-        return page, replace(page, image=page_without_show_through(page.image)), skew
+        return self._look_at(page, replace(page, image=page_without_show_through(page.image)), skew)
+
+    def _look_at(self, upright: Page, seen: Page, skew: float) -> _Look:
+        """The layout model started on `seen` (the scan as the layout model and OCR see it, with the print showing
+        through from the other side of the sheet taken out; the page picture and the crops written out keep
+        `upright`, the scan as it is) on its own thread, and its text lines found meanwhile."""
+        layout = self._layout_worker.submit(self.detector.detect, seen.image)
+        return _Look(upright, seen, skew, layout, self.recognizer.reader.find_lines(seen.image, True))
 
     def recognize(self, analysis: PageResult) -> Future[PageResult]:
         done: Future[PageResult] = Future()
         done.set_result(analysis)
         return done
+
+
+@dataclass(frozen=True)
+class _Look:
+    """A scan turned one way and deskewed by `skew`: `upright`, and `seen` as the layout model and OCR see it; the
+    layout model's pending answer on it, and its text lines found."""
+
+    upright: Page
+    seen: Page
+    skew: float
+    layout: Future[list[Region]]
+    lines: FoundLines
 
 
 @dataclass(frozen=True)

@@ -276,13 +276,18 @@ def _print_on_fills(gray: np.ndarray) -> np.ndarray:
     header row, a scanner's black margin) counts as paper and only what is printed darker on it as print: else a
     line on such a band grows over the whole band, and its gutters close."""
     _, dark = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     side = max(gray.shape)
     ink = dark.astype(bool)
-    for label in range(1, count):
+    widths, heights, areas = (stats[:, field] for field in (cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA))
+    fills = (
+        (np.minimum(widths, heights) >= _FILL_MIN_SIDE * side)
+        & (np.maximum(widths, heights) >= _FILL_LONG_SIDE * side)
+        & (areas >= _FILL_SOLID * widths * heights)
+    )
+    fills[0] = False  # the background
+    for label in np.flatnonzero(fills):
         x, y, w, h, area = (int(v) for v in stats[label])
-        if min(w, h) < _FILL_MIN_SIDE * side or max(w, h) < _FILL_LONG_SIDE * side or area < _FILL_SOLID * w * h:
-            continue
         levels = gray[y : y + h, x : x + w]
         area_of_fill = labels[y : y + h, x : x + w] == label
         fill = float(np.median(levels[area_of_fill]))

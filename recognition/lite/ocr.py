@@ -82,6 +82,10 @@ class FoundLines:
         across = sum(width for width, height in sizes if width >= height)
         return across > _ACROSS * sum(max(size) for size in sizes)
 
+    def run_down(self) -> bool:
+        """Whether there are enough lines to tell, and they run up or down the image rather than across it."""
+        return len(self.quads) >= _FEWEST_LINES and not self.run_across()
+
 
 # Too few lines to tell which way they run: a photograph, a title page.
 _FEWEST_LINES = 3

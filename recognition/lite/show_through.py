@@ -51,6 +51,7 @@ _TALLEST_MARK = 2.5
 _PAPER_AROUND = 0.7
 _FEWEST_MARKS = 8
 _LEAST_AREA = 20  # pixels: smaller marks are grain
+_BILEVEL_TONES = 2  # a scan in black and white only (fax, 600-dpi archive scans) has no faint marks
 _LEAST_SIDE = 1000  # pixels: a smaller image is a table or formula cut out, or a page at screen resolution
 
 
@@ -60,6 +61,8 @@ def without_show_through(bgr: np.ndarray) -> np.ndarray:
     if max(bgr.shape[:2]) < _LEAST_SIDE:
         return bgr
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
+    if np.count_nonzero(cv2.calcHist([gray], [0], None, [256], [0, 256])) <= _BILEVEL_TONES:
+        return bgr
     smooth = cv2.GaussianBlur(gray, (0, 0), 1.0)
     tones = cv2.calcHist([smooth], [0], None, [256], [0, 256]).ravel()
     paper, ink = _tone_at(tones, 0.75), _tone_at(tones, 0.005)
@@ -72,6 +75,8 @@ def without_show_through(bgr: np.ndarray) -> np.ndarray:
     edges = cv2.dilate(dark.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
     step = max(_NOISE_STEPS * grain, _LEAST_STEP)
     light = (smooth < paper - step) & ~dark & (edges == 0)
+    if np.count_nonzero(light) < _FEWEST_MARKS * _LEAST_AREA:  # too few light pixels to hold the marks
+        return bgr
     count, labels, stats, _ = cv2.connectedComponentsWithStats(light.astype(np.uint8), connectivity=8)
     marks = stats[:, cv2.CC_STAT_AREA] >= _LEAST_AREA
     marks[0] = False
