@@ -7,6 +7,8 @@ tell a page turned a quarter: its vertical profile is the spiky one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -16,16 +18,27 @@ _MIN_ANGLE = 1.0  # degrees: OCR and table rows cope with less, and resampling b
 _ACROSS_OVER_DOWN = 0.5
 
 
-def _ink(image: np.ndarray) -> np.ndarray | None:
-    """The dark marks of the RGB or grey `image` (1 on 0), on a copy `_WORK_WIDTH` wide; None when there are
-    too few to make out lines."""
+@dataclass(frozen=True)
+class PageMarks:
+    """The dark marks of a page image (1 on 0) on a copy `_WORK_WIDTH` wide, which its skew and the way its text
+    runs are measured on (see `page_marks`)."""
+
+    marks: np.ndarray
+
+    @property
+    def enough(self) -> bool:
+        """Whether there are marks enough to make out lines."""
+        return bool(self.marks.sum() >= 0.002 * self.marks.size)
+
+
+def page_marks(image: np.ndarray) -> PageMarks:
+    """The dark marks of the RGB or grey `image`."""
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     scale = min(1.0, _WORK_WIDTH / gray.shape[1])
     if scale < 1:  # at least one row: a page a few pixels high would otherwise shrink to nothing
         size = (_WORK_WIDTH, max(1, round(gray.shape[0] * scale)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    ink = cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
-    return ink if ink.sum() >= 0.002 * ink.size else None
+    return PageMarks(cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15))
 
 
 def _spikiness(profile: np.ndarray) -> float:
@@ -34,24 +47,25 @@ def _spikiness(profile: np.ndarray) -> float:
     return float(np.var(profile)) / max(float(np.mean(profile)) ** 2, 1e-12)
 
 
-def lines_run_down(image: np.ndarray) -> bool:
+def lines_run_down(marks: PageMarks) -> bool:
     """Whether the page's text clearly runs up or down it (the page lies turned a quarter): its ink profile across
     the page is less than `_ACROSS_OVER_DOWN` times as spiky as the one down it. Measured on 78 pages of the dev
     split (its scans, and its born-digital pages rendered): upright pages 0.95 times and more, pages lying turned a
     quarter 0.03 to 0.55 times. Where it is not clear, the lines the OCR finds tell."""
-    ink = _ink(image)
-    if ink is None:
+    if not marks.enough:
         return False
-    across = _spikiness(cv2.reduce(ink, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S))
-    down = _spikiness(cv2.reduce(ink, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S))
+    across = _spikiness(cv2.reduce(marks.marks, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S))
+    down = _spikiness(cv2.reduce(marks.marks, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S))
     return across < _ACROSS_OVER_DOWN * down
 
 
-def skew_angle(image: np.ndarray) -> float:
-    """Counter-clockwise skew of the text in degrees (0.0 when no clear text lines are found)."""
-    ink = _ink(image)
-    if ink is None:
+def skew_angle(image: np.ndarray, marks: PageMarks | None = None) -> float:
+    """Counter-clockwise skew of the text in degrees (0.0 when no clear text lines are found); `marks`: the
+    image's `page_marks`, where already made."""
+    marks = marks or page_marks(image)
+    if not marks.enough:
         return 0.0
+    ink = marks.marks
     h, w = ink.shape
     centre = (w / 2, h / 2)
 
@@ -72,9 +86,10 @@ def skew_angle(image: np.ndarray) -> float:
     return -round(float(fine), 2)
 
 
-def deskew(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """The page rotated upright (white fill at the corners) and the skew that was removed, in degrees."""
-    angle = skew_angle(image)
+def deskew(image: np.ndarray, marks: PageMarks | None = None) -> tuple[np.ndarray, float]:
+    """The page rotated upright (white fill at the corners) and the skew that was removed, in degrees; `marks`:
+    the image's `page_marks`, where already made."""
+    angle = skew_angle(image, marks)
     if abs(angle) < _MIN_ANGLE:
         return image, 0.0
     h, w = image.shape[:2]

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ocrvl.deskew import deskew, lines_run_down, skew_angle
+from ocrvl.deskew import deskew, lines_run_down, page_marks, skew_angle
 from ocrvl.documents import iter_pages
 from tests.conftest import SAMPLES
 
@@ -37,7 +37,7 @@ def test_blank_page_has_no_skew():
 
 
 def test_a_page_lying_turned_a_quarter_is_told_by_its_ink(page_image):
-    assert not lines_run_down(page_image) and not lines_run_down(_rotated(page_image, 2.0))
+    assert not lines_run_down(page_marks(page_image)) and not lines_run_down(page_marks(_rotated(page_image, 2.0)))
     for turns in (1, 3):
-        assert lines_run_down(np.ascontiguousarray(np.rot90(page_image, turns)))
-    assert not lines_run_down(np.full((400, 300, 3), 255, np.uint8))
+        assert lines_run_down(page_marks(np.ascontiguousarray(np.rot90(page_image, turns))))
+    assert not lines_run_down(page_marks(np.full((400, 300, 3), 255, np.uint8)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from ocrvl.deskew import deskew, lines_run_down
+from ocrvl.deskew import PageMarks, deskew, lines_run_down, page_marks
 from ocrvl.layout.lite.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.lite.refine import refine_layout
 from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
@@ -78,12 +78,13 @@ class LiteEngine:
         lines are read."""
         if self.orientation is None:
             return self._read(self._look(page, 0), NOT_CLASSIFIED)
-        classified = lines_run_down(page.image)
+        marks = page_marks(page.image)
+        classified = lines_run_down(marks)
         angle = self.orientation.upright_angle(page.image) if classified else 0
-        look = self._look(page, angle)
+        look = self._look(page, angle, marks if angle == 0 else None)
         if angle in (90, 270) and look.lines.run_down():  # the page came upright, its ink profiles misled
             look.layout.cancel()
-            angle, look = 0, self._look(page, 0)
+            angle, look = 0, self._look(page, 0, marks)
         if not classified and not look.lines.run_across():
             angle = self.orientation.upright_angle(page.image)
             if angle:
@@ -100,12 +101,13 @@ class LiteEngine:
         words = self.recognizer.reader.read_lines(look.lines)
         return _PageReading(look.upright, look.seen, angle, look.skew, look.layout, words)
 
-    def _look(self, page: Page, angle: int) -> _Look:
-        """The scanned `page` turned `angle` degrees and deskewed, laid out and its lines found (see `_look_at`)."""
+    def _look(self, page: Page, angle: int, marks: PageMarks | None = None) -> _Look:
+        """The scanned `page` turned `angle` degrees and deskewed, laid out and its lines found (see `_look_at`);
+        `marks`: the `page_marks` of the page as turned, where already made."""
         page = turned_page(page, angle)
         skew = 0.0
         if self.options.deskew:
-            straight, skew = deskew(page.image)
+            straight, skew = deskew(page.image, marks)
             page = replace(page, image=straight)
         return self._look_at(page, replace(page, image=page_without_show_through(page.image)), skew)
 
