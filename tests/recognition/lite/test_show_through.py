@@ -1,5 +1,6 @@
 """Print showing through from the other side of a thin sheet is left out of what is read; light print is kept."""
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -94,3 +95,16 @@ def test_the_layout_is_found_without_the_show_through_and_the_page_picture_keeps
     back_only = _back_only(front)
     assert (255 - laid_out[0][back_only]).mean() < 5
     assert (255 - page.page.image[back_only]).mean() > 25
+
+
+def test_a_lines_contrast_is_counted_from_its_histogram_as_numpy_places_percentiles():
+    from ocrvl.recognition.lite.show_through import _line_contrast
+
+    rng = np.random.default_rng(7)
+    lines = [
+        (rng.random((int(h), int(w), 3)) ** rng.uniform(0.2, 3) * 255).astype(np.uint8)
+        for w, h in zip(rng.uniform(1, 1500, 300), rng.uniform(1, 80, 300))
+    ] + [np.full((10, 10, 3), 7, np.uint8), np.zeros((1, 1, 3), np.uint8)]
+    for line in lines:
+        paper, print_ = np.percentile(cv2.cvtColor(line, cv2.COLOR_BGR2GRAY), (90, 3))
+        assert _line_contrast(line) == float(paper - print_)
