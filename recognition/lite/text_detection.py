@@ -80,8 +80,11 @@ class TextDetector:
         resized = _resize_for_model(bgr, side)
         if resized is None:
             return []
-        x = (resized.astype(np.float32) / 255.0 - self.options.mean) / self.options.std
-        probability = self.session.run(None, {self._input: x.transpose(2, 0, 1)[None]})[0][0, 0]
+        x = np.ascontiguousarray(resized.transpose(2, 0, 1), dtype=np.float32)  # channels first, as the model takes
+        x /= 255.0
+        x -= self.options.mean
+        x /= self.options.std
+        probability = self.session.run(None, {self._input: x[None]})[0][0, 0]
         return self.lines_from_map(probability, w, h)
 
     def lines_from_map(self, probability: np.ndarray, width: int, height: int) -> list[Quad]:
