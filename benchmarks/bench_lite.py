@@ -4,28 +4,31 @@
 
 Scanned: the pages of the dev split's scanned items (PDF pages rendered at 150 dpi, greyscale; image pages as
 they are), written once as PNG files and read by ocrvl lite, Tesseract (one thread, OMP_THREAD_LIMIT=1; skipped
-with a note where the `tesseract` command is absent) and RapidOCR (its default pipeline), page by page, the tools
-taking turns; with several `--ocr-model`s, ocrvl lite with each of them takes its turn too. Printed: the pages of
-the dev split's docling born-digital PDFs rendered the same way, as scans of ordinary printed pages (body text,
-tables, figures), read by the same tools in turns; the scanned items are mostly large print on sparse pages, where
-the per-page costs of layout and orientation weigh most (`--skip-printed` leaves these out). Born-digital: the dev
-split's born-digital PDFs, read by ocrvl lite (the first model) and pymupdf4llm's `to_markdown` (text layer only),
-file by file in turns. Models are loaded and warmed up before timing.
+with a note where the `tesseract` command is absent) and RapidOCR (its default pipeline, in a process of its own as
+Tesseract is), page by page, the tools taking turns; with several `--ocr-model`s, ocrvl lite with each of them takes
+its turn too. Printed: the pages of the dev split's docling born-digital PDFs rendered the same way, as scans of
+ordinary printed pages (body text, tables, figures), read by the same tools in turns; the scanned items are mostly
+large print on sparse pages, where the per-page costs of layout and orientation weigh most (`--skip-printed` leaves
+these out). Born-digital: the dev split's born-digital PDFs, read by ocrvl lite (the first model) and pymupdf4llm's
+`to_markdown` (text layer only), file by file in turns. Models are loaded and warmed up before timing.
 
 Prints pages/s of each tool, each one's speed as a multiple of the reference's (one-thread Tesseract on scans,
-where present; pymupdf4llm on born-digital PDFs), the NED (score.py's) of each on the scanned items and the printed pages, the text of
-an item being its pages' texts joined, and for `--ocr-model auto` the share of lines its accurate model read again.
+where present; pymupdf4llm on born-digital PDFs), the NED (score.py's) of each on the scanned items and the printed
+pages, the text of an item being its pages' texts joined, and for `--ocr-model auto` the share of lines its accurate
+model read again.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib.util
 import json
 import os
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,7 +40,6 @@ import pymupdf
 from PIL import Image
 
 from ocrvl import PaddleOCRVL
-from ocrvl.log import muted_third_party
 from ocrvl.recognition.lite.cascade import CascadeRecognizer, RereadCount
 from ocrvl.recognition.lite.ocr_models import DEFAULT_OCR_MODEL
 
@@ -113,15 +115,38 @@ def tesseract_read(path: Path) -> tuple[str, int]:
     return done.stdout, 1
 
 
-def rapidocr_reader() -> Callable[[Path], tuple[str, int]]:
-    from rapidocr import RapidOCR
+# RapidOCR reads in a process of its own, as Tesseract does: in this one, its buffers would share the C heap that
+# ocrvl keeps its freed buffers in for the next page (see ocrvl.allocator), and crowd them out.
+_RAPIDOCR_WORKER = """
+import json, sys
+import numpy as np
+from PIL import Image
+from rapidocr import RapidOCR
+from ocrvl.log import muted_third_party
+with muted_third_party():
+    engine = RapidOCR(params={"Global.log_level": "error"})
+print("ready", flush=True)
+for path in sys.stdin:
+    result = engine(np.asarray(Image.open(path.strip()).convert("RGB"))[:, :, ::-1].copy())
+    print(json.dumps("\\n".join(result.txts or ())), flush=True)
+"""
 
-    with muted_third_party():
-        engine = RapidOCR(params={"Global.log_level": "error"})
+
+def rapidocr_reader() -> Callable[[Path], tuple[str, int]]:
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _RAPIDOCR_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    atexit.register(worker.stdin.close)
+    for line in worker.stdout:  # past what RapidOCR prints as it starts
+        if line.strip() == "ready":
+            break
+    else:
+        raise RuntimeError("RapidOCR's worker did not start")
 
     def read(path: Path) -> tuple[str, int]:
-        result = engine(np.asarray(Image.open(path).convert("RGB"))[:, :, ::-1].copy())
-        return "\n".join(result.txts or ()), 1
+        worker.stdin.write(f"{path}\n")
+        worker.stdin.flush()
+        return json.loads(worker.stdout.readline()), 1
 
     return read
 

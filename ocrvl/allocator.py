@@ -6,6 +6,19 @@ import ctypes
 import sys
 from functools import cache
 
+# Freed heap memory kept for the next page's buffers. A scanned page frees 350-500 MB when it is done (the text
+# detector's and recognizers' buffers); faulting that much in again on every page took a fifth of a scanned page's
+# time. Above this much the heap is trimmed, so a long run's memory stays bounded.
+KEPT_FREE_BYTES = 768 << 20
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                     "keepcost")
+    ]  # fmt: skip
+
 
 @cache
 def _glibc() -> ctypes.CDLL | None:
@@ -15,16 +28,32 @@ def _glibc() -> ctypes.CDLL | None:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc
         return None
-    return libc if hasattr(libc, "malloc_trim") else None
+    if not hasattr(libc, "malloc_trim"):
+        return None
+    if hasattr(libc, "mallinfo2"):  # glibc 2.33 on
+        libc.mallinfo2.restype = _MallInfo2
+    return libc
+
+
+def free_heap_bytes() -> int | None:
+    """The bytes glibc's heap holds freed, in all its arenas (None where that cannot be asked)."""
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        return None
+    return int(libc.mallinfo2().fordblks)
 
 
 def give_back_free_memory() -> None:
-    """Hand the free pages of the C heap back to the system (glibc's malloc_trim), once a page is done.
+    """Hand the free pages of the C heap back to the system (glibc's malloc_trim) once a page is done, when the
+    heap holds more than `KEPT_FREE_BYTES` freed (always, where glibc cannot say how much it holds).
 
     The OCR models allocate and free buffers of several MB on every call; glibc keeps what is freed for reuse,
-    and over a scanned document its heap holds hundreds of MB of it. Serving every large block by mmap gives it
+    and over a scanned document its heap would hold ever more of it. Serving every large block by mmap gives it
     back too (`MALLOC_MMAP_THRESHOLD_`), but costs a system call and fresh page faults on every allocation: about
-    30% more time per scanned page (benchmarks/bench_memory.py). A trim per page costs a few milliseconds."""
+    30% more time per scanned page (benchmarks/bench_memory.py)."""
     libc = _glibc()
-    if libc is not None:
+    if libc is None:
+        return
+    free = free_heap_bytes()
+    if free is None or free > KEPT_FREE_BYTES:
         libc.malloc_trim(0)
