@@ -62,7 +62,7 @@ def lines_run_down(marks: PageMarks) -> bool:
 def skew_angle(image: np.ndarray, marks: PageMarks | None = None) -> float:
     """Counter-clockwise skew of the text in degrees (0.0 when no clear text lines are found); `marks`: the
     image's `page_marks`, where already made."""
-    marks = marks or page_marks(image)
+    marks = marks if marks is not None else page_marks(image)
     if not marks.enough:
         return 0.0
     ink = marks.marks

@@ -582,7 +582,7 @@ def _to_rgb_array(frame: Image.Image) -> np.ndarray:
         frame = Image.alpha_composite(white, rgba)
     elif frame.mode in ("I", "F") or frame.mode.startswith("I;16"):
         frame = Image.fromarray(_grey_to_8bit(np.asarray(frame)), "L")
-    if frame.mode in ("1", "L"):  # most scans: OpenCV spreads the grey over three channels ten times as fast
+    if frame.mode in ("1", "L"):  # most scans: OpenCV spreads the grey over three channels several times as fast
         return cv2.cvtColor(np.asarray(frame if frame.mode == "L" else frame.convert("L")), cv2.COLOR_GRAY2RGB)
     return np.asarray(frame.convert("RGB"), dtype=np.uint8)
 

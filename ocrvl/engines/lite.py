@@ -116,7 +116,9 @@ class LiteEngine:
         through from the other side of the sheet taken out; the page picture and the crops written out keep
         `upright`, the scan as it is) on its own thread, and its text lines found meanwhile."""
         layout = self._layout_worker.submit(self.detector.detect, seen.image)
-        return _Look(upright, seen, skew, layout, self.recognizer.reader.find_lines(seen.image, True))
+        return _Look(
+            upright, seen, skew, layout, self.recognizer.reader.find_lines(seen.image, show_through_removed=True)
+        )
 
     def recognize(self, analysis: PageResult) -> Future[PageResult]:
         done: Future[PageResult] = Future()

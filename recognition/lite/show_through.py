@@ -185,7 +185,7 @@ def _line_contrast(line: np.ndarray) -> float:
         return 0.0
     below = np.cumsum(cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel().astype(np.int64))
     paper, darkest = (_percentile_of_levels(below, share) for share in (0.9, 0.03))
-    return paper - darkest
+    return float(paper - darkest)
 
 
 def _percentile_of_levels(below: np.ndarray, share: float) -> float:
