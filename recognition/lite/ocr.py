@@ -145,13 +145,13 @@ class LineReader:
                 self._models = OcrSessions(self.options)
             return self._models
 
-    def read(self, image: np.ndarray, show_through_removed: bool = False) -> list[Word]:
-        """OCR an RGB image; returns lines top-to-bottom as Words with axis-aligned boxes. `show_through_removed`:
-        the caller has already set the print showing through from the other side to the paper's tone."""
-        return self.read_lines(self.find_lines(image, show_through_removed))
+    def read(self, image: np.ndarray) -> list[Word]:
+        """OCR an RGB image; returns lines top-to-bottom as Words with axis-aligned boxes."""
+        return self.read_lines(self.find_lines(image))
 
     def find_lines(self, image: np.ndarray, show_through_removed: bool = False) -> FoundLines:
-        """Where the text lines of the RGB `image` are, for `read_lines` to read (see `read`)."""
+        """Where the text lines of the RGB `image` are, for `read_lines` to read (see `read`). `show_through_removed`:
+        the caller has already set the print showing through from the other side to the paper's tone."""
         if image.size == 0 or min(image.shape[:2]) < 4:
             return FoundLines(image[:0, :0], None, [], 1.0, 0, 0)
         h, w = image.shape[:2]

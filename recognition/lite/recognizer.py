@@ -56,12 +56,12 @@ class LiteRecognizer:
     def uses_text_layer(self, page: Page) -> bool:
         return page.text_layer_ok and not self.options.force_ocr
 
-    def page_words(self, page: Page, show_through_removed: bool = False) -> list[Word]:
+    def page_words(self, page: Page) -> list[Word]:
         """The page's words: its text layer if usable (its lines in a garbled font read off the image), else OCR
-        lines of the whole page (`show_through_removed`: see `LineReader.read`)."""
+        lines of the whole page."""
         if self.uses_text_layer(page):
             return self._text_layer_words(page)
-        return self.reader.read(page.image, show_through_removed)
+        return self.reader.read(page.image)
 
     def _text_layer_words(self, page: Page) -> list[Word]:
         fonts = garbled_fonts(page.spans)
