@@ -58,16 +58,39 @@ _LEAST_SIDE = 1000  # pixels: a smaller image is a table or formula cut out, or 
 def without_show_through(bgr: np.ndarray) -> np.ndarray:
     """`bgr` with the marks showing through from the other side of the sheet set to the paper's tone (the image
     itself when it has none)."""
-    if max(bgr.shape[:2]) < _LEAST_SIDE:
-        return bgr
-    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
+    return _with_paper_over(bgr, cv2.COLOR_BGR2GRAY)
+
+
+def page_without_show_through(rgb: np.ndarray) -> np.ndarray:
+    """The RGB page `rgb` with the marks showing through set to the paper's tone (`rgb` itself when it has none)."""
+    return _with_paper_over(rgb, cv2.COLOR_RGB2GRAY)
+
+
+def _with_paper_over(image: np.ndarray, to_gray: int) -> np.ndarray:
+    """`image` (turned grey by the OpenCV code `to_gray` where it has channels) with its show-through set to the
+    paper's tone; `image` itself when it has none."""
+    if max(image.shape[:2]) < _LEAST_SIDE:
+        return image
+    gray = cv2.cvtColor(image, to_gray) if image.ndim == 3 else image
+    found = _show_through(gray)
+    if found is None:
+        return image
+    marks, paper = found
+    cleaned = image.copy()
+    cleaned[marks] = paper
+    return cleaned
+
+
+def _show_through(gray: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The pixels of the grey page `gray` showing through from the sheet's other side, and the paper's tone; None
+    where it has none."""
     if np.count_nonzero(cv2.calcHist([gray], [0], None, [256], [0, 256])) <= _BILEVEL_TONES:
-        return bgr
+        return None
     smooth = cv2.GaussianBlur(gray, (0, 0), 1.0)
     tones = cv2.calcHist([smooth], [0], None, [256], [0, 256]).ravel()
     paper, ink = _tone_at(tones, 0.75), _tone_at(tones, 0.005)
     if paper < _LIGHTEST_DARK_PAPER or paper - ink < _LEAST_CONTRAST:
-        return bgr
+        return None
     offsets = np.abs(np.arange(256) - paper)
     grain = 1.4826 * _tone_at(np.bincount(offsets, weights=tones * (offsets < 30), minlength=256), 0.5)
     dark = smooth <= paper - _DARK_SHARE * (paper - ink)
@@ -76,19 +99,19 @@ def without_show_through(bgr: np.ndarray) -> np.ndarray:
     step = max(_NOISE_STEPS * grain, _LEAST_STEP)
     light = (smooth < paper - step) & ~dark & (edges == 0)
     if np.count_nonzero(light) < _FEWEST_MARKS * _LEAST_AREA:  # too few light pixels to hold the marks
-        return bgr
+        return None
     count, labels, stats, _ = cv2.connectedComponentsWithStats(light.astype(np.uint8), connectivity=8)
     marks = stats[:, cv2.CC_STAT_AREA] >= _LEAST_AREA
     marks[0] = False
     if marks.sum() < _FEWEST_MARKS:
-        return bgr
+        return None
     slope = (
         cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)) / 8
     )
     print_count, print_labels, print_stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
     big_print = print_stats[1:, cv2.CC_STAT_AREA] >= _LEAST_AREA
     if not big_print.any():
-        return bgr
+        return None
     sharp_print = float(np.median(_sharpness(print_labels, print_count, smooth, slope, paper)[0][1:][big_print]))
     glyph_height = float(np.median(print_stats[1:, cv2.CC_STAT_HEIGHT][big_print]))
     sharpness, contrast = _sharpness(labels, count, smooth, slope, paper)
@@ -96,17 +119,8 @@ def without_show_through(bgr: np.ndarray) -> np.ndarray:
     soft &= stats[:, cv2.CC_STAT_HEIGHT] <= _TALLEST_MARK * glyph_height
     soft &= _paper_around(labels, count, smooth >= paper - step) >= _PAPER_AROUND
     if soft.sum() < _FEWEST_MARKS:
-        return bgr
-    cleaned = bgr.copy()
-    cleaned[soft[labels]] = paper
-    return cleaned
-
-
-def page_without_show_through(rgb: np.ndarray) -> np.ndarray:
-    """The RGB page `rgb` with the marks showing through set to the paper's tone (`rgb` itself when it has none)."""
-    bgr = rgb[:, :, ::-1]
-    cleaned = without_show_through(bgr)
-    return rgb if cleaned is bgr else cv2.cvtColor(cleaned, cv2.COLOR_BGR2RGB)
+        return None
+    return soft[labels], paper
 
 
 def _sharpness(
