@@ -276,9 +276,11 @@ def _print_on_fills(gray: np.ndarray) -> np.ndarray:
     header row, a scanner's black margin) counts as paper and only what is printed darker on it as print: else a
     line on such a band grows over the whole band, and its gutters close."""
     _, dark = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     side = max(gray.shape)
     ink = dark.astype(bool)
+    if not _may_hold_fills(dark, side):
+        return ink
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     widths, heights, areas = (stats[:, field] for field in (cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA))
     fills = (
         (np.minimum(widths, heights) >= _FILL_MIN_SIDE * side)
@@ -298,6 +300,21 @@ def _print_on_fills(gray: np.ndarray) -> np.ndarray:
                 area_of_fill, levels >= fill + _FILL_CONTRAST, _LIGHT_GLYPH * side
             )
     return ink
+
+
+_POOL = 4  # pixels a side pooled into one to look for fills
+
+
+def _may_hold_fills(dark: np.ndarray, side: int) -> bool:
+    """Whether the dark pixels `dark` of a page whose longer side is `side` may hold a fill, told from the page
+    pooled `_POOL` x `_POOL` into one pixel (dark where any of them is): a piece of ink lies inside one piece of
+    the pooled page, no more than `_POOL` times as wide or tall, so where no pooled piece is large enough, no
+    piece of ink is. Labelling the pooled page's pieces takes a sixteenth of the time."""
+    pooled = cv2.dilate(dark, np.ones((_POOL, _POOL), np.uint8), anchor=(0, 0))[::_POOL, ::_POOL]
+    _, _, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(pooled), connectivity=8)
+    widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    short, long = np.minimum(widths, heights) * _POOL, np.maximum(widths, heights) * _POOL
+    return bool(((short >= _FILL_MIN_SIDE * side) & (long >= _FILL_LONG_SIDE * side)).any())
 
 
 def _light_print(fill: np.ndarray, light: np.ndarray, max_side: float) -> np.ndarray:
