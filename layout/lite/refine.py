@@ -35,6 +35,7 @@ from ocrvl.layout.lite.relabel import (
 )
 from ocrvl.layout.lite.ruled_grids import tables_from_ruled_grids
 from ocrvl.layout.lite.side_text import split_side_text
+from ocrvl.layout.lite.stacked_blocks import split_stacked_blocks
 from ocrvl.layout.lite.table_columns import grow_tables_over_figure_columns
 from ocrvl.layout.lite.table_headers import grow_tables_over_header_rows
 from ocrvl.layout.lite.text_columns import split_text_columns
@@ -84,6 +85,8 @@ def refine_layout(
     if grow_tables_over_figure_columns(regions, per_region):
         per_region, _ = assign_words(regions, words)
     if split_text_columns(regions, per_region):
+        per_region, _ = assign_words(regions, words)
+    if split_stacked_blocks(regions, per_region):
         per_region, _ = assign_words(regions, words)
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)
