@@ -267,6 +267,31 @@ def _line_pieces(words: Sequence[Word], gutters: WordRows | None) -> list[list[W
     return [piece for row in word_rows(words) for piece in split_at_gutters(row, gutters, _WORD_GAP)]
 
 
+def split_text_regions(
+    regions: list[Region],
+    per_region: Sequence[Sequence[Word]],
+    parts_of: Callable[[list[Word]], list[list[Word]]],
+    min_words: int = 2,
+) -> bool:
+    """Every text region holding at least `min_words` words cut into the `parts_of` its words: the region keeps
+    the first part's box, a region is appended for each other part; True when any was cut (the words must then
+    be assigned again)."""
+    split = False
+    for index in range(len(regions)):
+        region = regions[index]
+        if region.label != "text" or len(per_region[index]) < min_words:
+            continue
+        parts = parts_of(list(per_region[index]))
+        if len(parts) < 2:
+            continue
+        region.bbox = union_box([word.bbox for word in parts[0]])
+        for part in parts[1:]:
+            regions.append(Region(union_box([word.bbox for word in part]), region.label, region.score,
+                                  cls_id=region.cls_id))  # fmt: skip
+        split = True
+    return split
+
+
 def remove_regions(
     regions: list[Region],
     words_per_region: Sequence[Sequence[Word]],

@@ -14,7 +14,7 @@ import itertools
 import statistics
 
 from ocrvl.geometry import union_box
-from ocrvl.layout.lite.regions import word_rows
+from ocrvl.layout.lite.regions import split_text_regions, word_rows
 from ocrvl.types import BBox, Region, Word
 
 # The blank between the two blocks, in line heights (the median height of the box's rows).
@@ -27,20 +27,7 @@ def split_stacked_blocks(regions: list[Region], per_region: list[list[Word]]) ->
     """Split every text region that holds a block set apart above the rest of its print (see the module's
     docstring), the lower part appended to `regions`; True when any was split (the words must then be assigned
     again)."""
-    split = False
-    for index in range(len(regions)):
-        region = regions[index]
-        if region.label != "text" or len(per_region[index]) < 2:
-            continue
-        parts = _blocks(per_region[index])
-        if len(parts) < 2:
-            continue
-        region.bbox = union_box([word.bbox for word in parts[0]])
-        for part in parts[1:]:
-            regions.append(Region(union_box([word.bbox for word in part]), region.label, region.score,
-                                  cls_id=region.cls_id))  # fmt: skip
-        split = True
-    return split
+    return split_text_regions(regions, per_region, _blocks)
 
 
 def _blocks(words: list[Word]) -> list[list[Word]]:

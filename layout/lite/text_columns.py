@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Sequence
 
 from ocrvl.geometry import union_box
-from ocrvl.layout.lite.regions import line_boxes
+from ocrvl.layout.lite.regions import line_boxes, split_text_regions
 from ocrvl.types import Region, Word
 
 # The blank between two columns, in line heights (OCR and text-layer word boxes hug the print; the union of many
@@ -34,20 +34,7 @@ _SIMILAR_WIDTH = 0.6
 def split_text_columns(regions: list[Region], per_region: list[list[Word]]) -> bool:
     """Split every text region whose words stand in separate columns into one region per column, appended to
     `regions`; True when any was split (the words must then be assigned again)."""
-    split = False
-    for index in range(len(regions)):
-        region = regions[index]
-        if region.label != "text" or len(per_region[index]) < 2 * _MIN_LINES:
-            continue
-        columns = _columns(per_region[index])
-        if len(columns) < 2:
-            continue
-        region.bbox = union_box([word.bbox for word in columns[0]])
-        for column in columns[1:]:
-            regions.append(Region(union_box([word.bbox for word in column]), region.label, region.score,
-                                  cls_id=region.cls_id))  # fmt: skip
-        split = True
-    return split
+    return split_text_regions(regions, per_region, _columns, min_words=2 * _MIN_LINES)
 
 
 def _columns(words: Sequence[Word]) -> list[list[Word]]:
