@@ -28,6 +28,8 @@ from ocrvl.types import BBox
 # their boxes, and a stray mark can stretch a paragraph's box a little into the gutter.
 _MIN_TOLERANCE = 4.0  # pixels
 _COLUMN_TOLERANCE = 0.012  # of the group's width, for cuts between columns
+# Text blocks side by side narrower than this share of the columns below them are no part of those columns.
+_FILLS_COLUMN = 0.6
 # Where no cut parts a group, boxes may reach this share of their width over a gutter (see `_inner_parts`).
 _REACH_OVER = 0.15
 
@@ -67,7 +69,7 @@ class _Reader:
         columns = _split(indices, self.boxes, axis=0)
         if len(columns) > 1:
             return [i for column in columns for i in self.order(column, beside_columns=True)]
-        sections = _sections(_split(indices, self.boxes, axis=1), self.boxes)
+        sections = _sections(_split(indices, self.boxes, axis=1), self.boxes, self.pictures)
         if len(sections) > 1:
             return self._read_sections(sections, beside_columns)
         columns = _split(indices, _inner_parts(self.boxes, indices), axis=0)
@@ -131,28 +133,54 @@ class _Reader:
         return sum(1 if a.open_end == b.continues else -1 for a, b in itertools.pairwise(ends))
 
 
-def _sections(bands: list[list[int]], boxes: Sequence[BBox]) -> list[list[int]]:
+def _sections(bands: list[list[int]], boxes: Sequence[BBox], pictures: frozenset[int]) -> list[list[int]]:
     """Consecutive horizontal bands joined while they still share a column gutter.
 
     A gap that happens to run across both columns at once is no section break: the bands on either
     side of it are read as one set of columns. A band that crosses the gutter (a full-width title or
     figure) ends the section above it and starts its own.
     """
+    right = max(boxes[i][2] for band in bands for i in band)
     sections: list[list[int]] = []
     for band in bands:
-        if sections and _share_columns(sections[-1], band, boxes):
+        if sections and _share_columns(sections[-1], band, boxes, pictures, right):
             sections[-1] = sections[-1] + band
         else:
             sections.append(list(band))
     return sections
 
 
-def _share_columns(section: list[int], band: list[int], boxes: Sequence[BBox]) -> bool:
+def _share_columns(
+    section: list[int], band: list[int], boxes: Sequence[BBox], pictures: frozenset[int], right: float
+) -> bool:
     """Whether the band continues the section's columns: one of them is set in columns itself and
     together they still split into columns (two single boxes side by side, a centred subtitle and a
-    heading at the left margin below it, are no columns)."""
+    heading at the left margin below it, are no columns). A section of text blocks side by side that fill
+    none of those columns (a row of author blocks over a paper's two columns) is no part of them."""
     in_columns = len(_split(section, boxes, axis=0)) > 1 or len(_split(band, boxes, axis=0)) > 1
-    return in_columns and len(_split(section + band, boxes, axis=0)) > 1
+    columns = _split(section + band, boxes, axis=0)
+    if not in_columns or len(columns) < 2:
+        return False
+    band_in_columns = len(_split(band, boxes, axis=0)) > 1
+    return not (band_in_columns and _blocks_beside_columns(section, columns, boxes, pictures, right))
+
+
+def _blocks_beside_columns(
+    section: list[int], columns: list[list[int]], boxes: Sequence[BBox], pictures: frozenset[int], right: float
+) -> bool:
+    """Whether `section` is text blocks side by side, none across most of the width of its column in `columns`
+    (the last reaching to `right`, the right edge of the group of boxes being read), and some standing in from
+    where its column starts."""
+    if len(_split(section, boxes, axis=0)) < 2 or any(i in pictures for i in section):
+        return False
+    starts = [min(boxes[i][0] for i in column) for column in columns]
+    ends = [*starts[1:], right]  # a column reaches to where the next begins, the last to the group's right edge
+    spans = {i: (start, end) for column, start, end in zip(columns, starts, ends, strict=True) for i in column}
+    if any(boxes[i][2] - boxes[i][0] >= _FILLS_COLUMN * (spans[i][1] - spans[i][0]) for i in section):
+        return False
+    # headings and short lines start where their column starts; a centred or offset block stands in from it
+    tolerance = max(_MIN_TOLERANCE, _COLUMN_TOLERANCE * (right - starts[0]))
+    return any(boxes[i][0] - spans[i][0] > tolerance for i in section)
 
 
 def _inner_parts(boxes: Sequence[BBox], indices: list[int]) -> dict[int, BBox]:

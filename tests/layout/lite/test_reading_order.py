@@ -49,6 +49,25 @@ def test_gap_across_both_columns_above_a_figure_does_not_interleave_the_columns(
     assert order == [*left, *right, figure, *below]
 
 
+def test_a_row_of_author_blocks_over_two_columns_is_read_before_them():
+    # the second row of authors lines up with the columns below it (a gap runs between them), but fills neither
+    authors = [(300, 120, 500, 200), (700, 120, 900, 200)]
+    left = [(100, 230, 580, 500), (100, 520, 580, 900)]
+    right = [(620, 230, 1100, 600), (620, 620, 1100, 900)]
+    boxes = [*right, authors[1], *left, authors[0], TITLE]
+    order = [boxes[i] for i in xy_cut_order(boxes)]
+    assert order == [TITLE, *authors, *left, *right]
+
+
+def test_headings_side_by_side_at_the_top_of_two_columns_are_read_with_their_columns():
+    # short, and at the same height under a title, but each starts where its column starts
+    left = [(100, 130, 300, 150), (100, 180, 580, 800)]
+    right = [(620, 130, 850, 150), (620, 180, 1100, 800)]
+    boxes = [*right, TITLE, *left]
+    order = [boxes[i] for i in xy_cut_order(boxes)]
+    assert order == [TITLE, *left, *right]
+
+
 def test_three_newspaper_columns_under_a_headline_spanning_two_of_them():
     headline = (100, 100, 740, 160)
     under = [(100, 180, 400, 400), (100, 420, 400, 700), (440, 180, 740, 700)]
