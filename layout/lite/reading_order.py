@@ -157,21 +157,22 @@ def _share_columns(
     together they still split into columns (two single boxes side by side, a centred subtitle and a
     heading at the left margin below it, are no columns). A section of text blocks side by side that fill
     none of those columns (a row of author blocks over a paper's two columns) is no part of them."""
-    in_columns = len(_split(section, boxes, axis=0)) > 1 or len(_split(band, boxes, axis=0)) > 1
-    columns = _split(section + band, boxes, axis=0)
-    if not in_columns or len(columns) < 2:
-        return False
+    section_in_columns = len(_split(section, boxes, axis=0)) > 1
     band_in_columns = len(_split(band, boxes, axis=0)) > 1
-    return not (band_in_columns and _blocks_beside_columns(section, columns, boxes, pictures, right))
+    columns = _split(section + band, boxes, axis=0)
+    if not (section_in_columns or band_in_columns) or len(columns) < 2:
+        return False
+    both_in_columns = section_in_columns and band_in_columns
+    return not (both_in_columns and _blocks_beside_columns(section, columns, boxes, pictures, right))
 
 
 def _blocks_beside_columns(
     section: list[int], columns: list[list[int]], boxes: Sequence[BBox], pictures: frozenset[int], right: float
 ) -> bool:
-    """Whether `section` is text blocks side by side, none across most of the width of its column in `columns`
-    (the last reaching to `right`, the right edge of the group of boxes being read), and some standing in from
-    where its column starts."""
-    if len(_split(section, boxes, axis=0)) < 2 or any(i in pictures for i in section):
+    """Whether the `section` of boxes side by side is text blocks, none across most of the width of its column in
+    `columns` (the last reaching to `right`, the right edge of the group of boxes being read), and some standing
+    in from where its column starts."""
+    if any(i in pictures for i in section):
         return False
     starts = [min(boxes[i][0] for i in column) for column in columns]
     ends = [*starts[1:], right]  # a column reaches to where the next begins, the last to the group's right edge

@@ -125,10 +125,11 @@ def crop_line(image: np.ndarray, quad: np.ndarray, turn: bool = True) -> np.ndar
     (a line running up comes out upside down)."""
     width, height = quad_size(quad)
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
-    if np.array_equal(quad - quad[0], target) and np.array_equal(quad[0], np.floor(quad[0])):
+    x, y = int(quad[0][0]), int(quad[0][1])
+    whole_pixels = np.array_equal(quad - quad[0], target) and np.array_equal(quad[0], (x, y))
+    if whole_pixels and 0 <= x <= image.shape[1] - width and 0 <= y <= image.shape[0] - height:  # inside the image
         # an upright box on whole pixels: the warp would copy the pixels as they are (a 600-dpi page's lines
         # took 2-3 ms each to warp)
-        x, y = int(quad[0][0]), int(quad[0][1])
         line = image[y : y + height, x : x + width].copy()
     else:
         transform = cv2.getPerspectiveTransform(quad.astype(np.float32), target)

@@ -25,6 +25,8 @@ def _warped(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
         [[10, 20], [310, 20], [310, 60], [10, 60]],  # upright, whole pixels
         [[10.5, 20], [310.5, 20], [310.5, 60], [10.5, 60]],  # upright, between pixels
         [[10, 20], [310, 26], [309, 66], [9, 60]],  # tilted
+        [[300, 70], [420, 70], [420, 110], [300, 110]],  # upright, whole pixels, past the page's corner
+        [[-2, 0], [50, 0], [50, 30], [-2, 30]],  # upright, whole pixels, left of the page
     ],
 )
 def test_a_line_is_cut_out_as_the_warp_cuts_it(corners):
