@@ -189,11 +189,14 @@ def print_table(title: str, tools: list[Tool], reference: Tool, neds: dict[str, 
 
 
 def typeset_arguments(description: str, pages: int, what: str) -> argparse.Namespace:
-    """The command line of a benchmark that typesets its own pages: --eval-dir, --pages, --keep."""
+    """The command line of a benchmark that typesets its own pages: --eval-dir, --pages, --keep, --ocr-model."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval", help="where score.py is")
     ap.add_argument("--pages", type=int, default=pages, help=what)
     ap.add_argument("--keep", type=Path, help="write the pages and every tool's text here")
+    ap.add_argument(
+        "--ocr-model", default=DEFAULT_OCR_MODEL, help="the lite engine's OCR model; comma-separated on scanned pages"
+    )
     return ap.parse_args()
 
 
@@ -240,6 +243,7 @@ def report_typeset_pages(
     NED per tool, each kind's mean, and the tools' speed as multiples of the last one's; with `keep`, every tool's
     text is written beside the pages."""
     run_interleaved(tools, [(path.stem, path) for _, path, _ in pages], rounds=1)
+    width = max(width, *(len(tool.name) + 2 for tool in tools))
     print(f"\n{'page':<16}" + "".join(f"{tool.name:>{width}}" for tool in tools) + "   NED")
     neds: dict[str, dict[str, float]] = {tool.name: {} for tool in tools}
     for _, path, reference in pages:
@@ -281,9 +285,12 @@ def typeset_beside_peers(
     work = args.keep or Path(tempfile.mkdtemp(prefix=prefix))
     work.mkdir(parents=True, exist_ok=True)
     pages = scanned_set(args.pages, work, makers, scan, dpi)
-    parser = PaddleOCRVL(engine="lite")
-    tools = [Tool("ocrvl lite", ocrvl_reader(parser)), *peers]
-    parser.predict(pages[0][1])  # models loaded and warm before timing
+    models = args.ocr_model.split(",")
+    parsers = {model: PaddleOCRVL(engine="lite", ocr_model=model) for model in models}
+    named = (lambda model: "ocrvl lite") if len(models) == 1 else (lambda model: f"ocrvl-{model}")
+    tools = [*(Tool(named(model), ocrvl_reader(parser)) for model, parser in parsers.items()), *peers]
+    for parser in parsers.values():
+        parser.predict(pages[0][1])  # models loaded and warm before timing
     report_typeset_pages(tools, pages, scorer, args.keep, width=width)
     if not args.keep:
         shutil.rmtree(work)

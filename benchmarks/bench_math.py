@@ -153,7 +153,7 @@ def main() -> None:
         stem = f"formula_{seed:02d}"
         truths[stem] = _Grammar(random.Random(seed)).formula()
         typeset(truths[stem], _FACES[seed % len(_FACES)], work / f"{stem}.pdf")
-    parser = PaddleOCRVL(engine="lite")
+    parser = PaddleOCRVL(engine="lite", ocr_model=args.ocr_model)
     tools = [bench_lite.Tool("ocrvl lite", bench_lite.ocrvl_reader(parser))]
     tools.append(bench_lite.Tool("pymupdf4llm", bench_lite.pymupdf4llm_read))
     parser.predict(work / "formula_00.pdf")  # models loaded and warm before timing

@@ -276,8 +276,10 @@ def main() -> None:
             if runs[-1].exit_code:
                 print(f"{name}: ocrvl exited with {runs[-1].exit_code}; its log:\n{runs[-1].log.read_text()[-3000:]}")
         write_samples(runs, work / "samples.csv")
-        print(f"cores: {os.cpu_count()}, load average at the end: {os.getloadavg()[0]:.1f}; "
-              f"this process peaked at {gb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}")
+        print(
+            f"cores: {os.cpu_count()}, load average at the end: {os.getloadavg()[0]:.1f}; "
+            f"this process peaked at {gb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)}"
+        )
         print_summary(runs, args.warmup_page)
         print_profile(runs)
 

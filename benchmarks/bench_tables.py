@@ -244,7 +244,7 @@ def main() -> None:
             doc, truth = make(seed)
             doc.save(work / f"{kind}_{seed:02d}.pdf")
             truths[f"{kind}_{seed:02d}"] = kind, truth
-    parser = PaddleOCRVL(engine="lite")
+    parser = PaddleOCRVL(engine="lite", ocr_model=args.ocr_model)
     tools = [bench_lite.Tool("ocrvl lite", bench_lite.ocrvl_reader(parser))]
     tools.append(bench_lite.Tool("pymupdf4llm", bench_lite.pymupdf4llm_read))
     parser.predict(work / "plain_00.pdf")  # models loaded and warm before timing
