@@ -53,6 +53,7 @@ _MAX_TITLED_CAPTION_LINES = 4  # lines above a table's top rule dropped when the
 _CAPTION = re.compile(r"(table|tab\.)\s*(no\.?)?\s*[:.\-–]?\s*[\dIVX]", re.IGNORECASE)
 _NOTE = re.compile(r"([*†‡§※#]|notes?\b|sources?\b|\(?[a-z\d]\)|\[\d+\])", re.IGNORECASE)
 _UNFINISHED = re.compile(r"[,/&+-]$")
+_YEAR = re.compile(r"^(1[89]|20)\d\d$")
 _WORD_SPACE = 0.6  # line heights: wider than a word space, narrower than a gap between column heads
 _MAX_HEADER_LINES = 6  # lines above the rule under a header block (wrapped column heads run to five or six)
 _LIST_BULLET = re.compile(r"\s*[•●▪◦‣]\s*")  # glyphs that mark list items (not ○ or ■, which tables use as marks)
@@ -914,7 +915,7 @@ def _open_centred_group_headers(grid: _Layout, vrules: list[_Rule], lh: float) -
     """In the header rows (above the first row of figures beside a label), a label centred over more of the
     column heads under it than it covers (a year over its group's "Number" and "Percent" columns) spans them:
     its span grows by a column on each side, or on one, while the columns it takes are empty in its row and
-    headed in the row under it, no rule divides them, and the span stays centred on the label."""
+    headed under it, no rule divides them, and the span stays centred on the label."""
     n_cols = len(grid.cols) - 1
     first_data = _first_data_row(grid)
     # where each column's print runs in the body: a group's label is centred on its columns' print, not on the
@@ -942,8 +943,8 @@ def _open_centred_group_headers(grid: _Layout, vrules: list[_Rule], lh: float) -
                     for left, right in ((first - 1, last + 1), (first - 1, last), (first, last + 1))
                     if 0 <= left and right < n_cols
                     and not ({left, right} - set(range(first, last + 1))) & taken
-                    and all(grid.filled(r + 1, k) for k in (left, right))
-                    and abs((edges[left][0] + edges[right][1]) / 2 - centre) <= lh
+                    and all(_headed_below(grid, r, k) for k in (left, right))
+                    and _centred_on(grid, r, left, right, edges, centre, vrules, lh)
                     and not _divided(grid, r, (grid.cols[left + 1], grid.cols[right]), vrules, lh)
                 ]  # fmt: skip
                 if not wider:
@@ -953,6 +954,32 @@ def _open_centred_group_headers(grid: _Layout, vrules: list[_Rule], lh: float) -
                 grid.frags[r, first] = grid.frags.pop((r, c))  # _merge grows a cell from its first column
                 grid.v_open |= {(r, k) for k in range(first, last)}
                 taken |= set(range(first, last + 1))
+
+
+def _centred_on(
+    grid: _Layout,
+    r: int,
+    left: int,
+    right: int,
+    edges: list[tuple[float, float]],
+    centre: float,
+    vrules: list[_Rule],
+    lh: float,
+) -> bool:
+    """Whether a label of row r centred at `centre` is centred over columns left..right: on their print in the body,
+    or, where rules stand at both sides of those columns under the label, on the rules (figures set flush right
+    leave the print off centre in its cells)."""
+    if abs((edges[left][0] + edges[right][1]) / 2 - centre) <= lh:
+        return True
+    x0, x1 = grid.cols[left], grid.cols[right + 1]
+    ruled = all(_divided(grid, r + 1, (x,), vrules, lh) for x in (x0, x1))
+    return ruled and abs((x0 + x1) / 2 - centre) <= lh
+
+
+def _headed_below(grid: _Layout, r: int, c: int) -> bool:
+    """Whether column c has a head in row r + 1, or one that runs up into it from the row below ("Difference" set
+    down beside its neighbours' two lines of heads)."""
+    return grid.filled(r + 1, c) or ((r + 1, c) in grid.h_open and grid.filled(r + 2, c))
 
 
 def _run(grid: _Layout, r: int, c: int, n_cols: int) -> tuple[int, int]:
@@ -1103,9 +1130,35 @@ def _join_phrases_across_column_gaps(grid: _Layout, vrules: list[_Rule], lh: flo
 
 
 def _first_data_row(grid: _Layout) -> int:
-    """The first row of figures beside a label: the rows above it are the header."""
+    """The first row of figures beside a label: the rows above it are the header. A row of years over a row of
+    words is a header line (2005 and 2010 over each year's "Estimate" and "Margin of error"), though the stub head
+    centred down the header sits in it."""
     n_rows = len(grid.rows) - 1
-    return next((r for r in range(n_rows) if grid.filled(r, 0) and _holds_figures(grid, r)), n_rows)
+    return next(
+        (
+            r
+            for r in range(n_rows)
+            if grid.filled(r, 0) and _holds_figures(grid, r) and not (_years_only(grid, r) and _words_only(grid, r + 1))
+        ),
+        n_rows,
+    )
+
+
+def _row_texts(grid: _Layout, r: int) -> list[str]:
+    """The texts of row r's cells right of the stub column."""
+    return [f.text for (row, c), frags in grid.frags.items() if row == r and c > 0 for f in frags]
+
+
+def _years_only(grid: _Layout, r: int) -> bool:
+    """Whether every text of row r right of the stub is a year, two or more of them."""
+    texts = _row_texts(grid, r)
+    return len(texts) >= 2 and all(_YEAR.match(t) for t in texts)
+
+
+def _words_only(grid: _Layout, r: int) -> bool:
+    """Whether row r holds text right of the stub and none of it is a figure."""
+    texts = _row_texts(grid, r)
+    return bool(texts) and not any(FIGURE.match(t) for t in texts)
 
 
 def _open_under_group_header_line(grid: _Layout, grouped: set[tuple[int, int]], row_rules: list[_Rule | None]) -> None:

@@ -4,10 +4,12 @@
   column gap: the body's cells on either side stay apart.
 - A year centred over two columns spans both, even where it stops a pixel short of the second one's widest figure,
   or inside the gap between them; a line of such years is a header row of its own, over a stub head spanning it.
+- In a ruled table, a group header centred between the rules at its group's sides spans the group, a head set
+  down level with the heads under the years included; a row of years over a row of words is header, not data.
 """
 
 from ocrvl.recognition.lite.tables import _drop_empty_columns, _Frag, _Token, table_html
-from ocrvl.types import Word
+from ocrvl.types import Ruling, Word
 from tests.recognition.lite.test_tables import grid, hline, texts, vline
 
 
@@ -163,3 +165,42 @@ def test_a_group_header_centred_over_the_gap_between_two_columns_makes_no_column
         frags += [frag("Assam", 20, 90, 60 + 30 * k), frag("14,874,821", 326, 426, 60 + 30 * k)]
         frags.append(frag("2,554,197", 452, 541, 60 + 30 * k))
     assert _drop_empty_columns([304, 426, 448], frags, (0, 560), exact=True) == [304, 448]
+
+
+def _ruled_two_group_table() -> tuple[list[Word], list[Ruling], list[list[str]]]:
+    """A ruled table with two groups of five columns: a group header over each, years over each group's first
+    four columns, "Change" set down level with the heads under the years, a stub head centred down the header.
+    Rules run as a government table's do: the group borders from the top, the year borders from under the group
+    headers, the borders between each year's two columns from under the years."""
+    borders = [200 + 80 * k for k in range(11)]  # 200 .. 1000
+    words = [_cell("Category", 64, 46, 0)]
+    for g, name in enumerate(("Age-adjusted rate", "Unadjusted rate")):
+        left = borders[5 * g]
+        words.append(_cell(name, left + 200 - 9 * len(name) / 2, 10, 1 + g))
+        for y, (year, x) in enumerate((("2005", left + 80), ("2010", left + 240))):
+            words.append(_cell(year, x - 18, 36, 3 + 2 * g + y))
+        words.append(_cell("Change", left + 333, 62, 7 + g))
+        for k, head in enumerate(("Estimate", "Margin", "Estimate", "Margin")):
+            words.append(_cell(head, left + 80 * k + 76, 62, 9 + 4 * g + k, right=True))
+    body = []
+    for k in range(4):
+        y = 92 + 22 * k
+        row = [f"Group {k}"] + [f"{10 + k}.{c}" for c in range(10)]
+        words.append(_cell(row[0], 10, y, 20 + 11 * k))
+        words += [_cell(text, borders[c + 1] - 4, y, 21 + 11 * k + c, right=True) for c, text in enumerate(row[1:])]
+        body.append(row)
+    bottom = 92 + 22 * 4
+    rulings = [hline(0, 0, 1000), hline(30, 200, 1000), hline(84, 0, 1000), hline(bottom, 0, 1000)]
+    rulings += [hline(56, left, left + 320) for left in (200, 600)]
+    for k, x in enumerate(borders):
+        top = 0 if k % 5 == 0 else 30 if k % 5 in (2, 4) else 56
+        rulings.append(vline(x, top, bottom))
+    return words, rulings, body
+
+
+def test_ruled_group_headers_span_their_groups():
+    words, rulings, body = _ruled_two_group_table()
+    table = table_html(words, rulings, (0, 0, 1000, 200))
+    assert grid(table)[0][1:] == [("Age-adjusted rate", 5, 1), ("Unadjusted rate", 5, 1)]
+    assert texts(table)[1] == ["2005", "2010", "Change", "2005", "2010", "Change"]
+    assert texts(table)[-4:] == body
