@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ocrvl.layout.lite.refine import refine_layout
-from ocrvl.types import Page, Region, Word
+from ocrvl.types import Page, Region, Ruling, Word
 
 PAGE = Page(source=Path("table.png"), index=0, page_count=1, image=np.full((600, 900, 3), 255, np.uint8), dpi=96)
 BODY = [("Age > 60 years", "112", "98", "1.34"), ("Male sex", "87", "91", "0.92"), ("Hypertension", "64", "41", "1.88"),
@@ -60,3 +60,16 @@ def test_a_title_right_above_a_table_stays_outside_it_whatever_its_words_heights
     detected = [Region((195, 98, 540, 124), "figure_title", 0.6), Region((30, 128, 620, 250), "table", 0.8)]
     labels = _labels(refine_layout(detected, words + _table_words(130), PAGE))
     assert "illnesses" not in labels["table"] and "illnesses" in labels["figure_title"]
+
+
+def test_a_header_boxed_apart_inside_the_ruled_grid_the_table_box_stopped_short_of_is_the_tables():
+    """The detector's table box starts below the header row of a ruled grid and boxes two of its heads as a
+    figure title; the table grows to its rules, and the heads are read as its cells."""
+    header = [_line("Variable", 40, 100), _line("Cases", 300, 100), _line("Controls", 420, 100), _line("OR", 540, 100)]
+    rulings = [Ruling(30, y, 620, y) for y in (90, 126, 250)]
+    rulings += [Ruling(x, 90, x, 250) for x in (30, 290, 410, 530, 620)]
+    page = Page(source=PAGE.source, index=0, page_count=1, image=PAGE.image, dpi=96, rulings=rulings)
+    detected = [Region((295, 98, 505, 122), "figure_title", 0.5), Region((30, 128, 620, 250), "table", 0.8)]
+    labels = _labels(refine_layout(detected, header + _table_words(130), page, ocr_words=True))
+    assert set(labels) == {"table"}
+    assert {"Variable", "Cases", "Controls", "OR"} <= set(labels["table"])
