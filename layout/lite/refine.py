@@ -52,8 +52,8 @@ def refine_layout(
     `ocr_words`: the words were read off the image (a scan, photo or screenshot), not a text layer;
     only then may a page of grid-like text with no detected table become one table (a table crop)."""
     words, side_text = split_side_text(join_drop_caps(words))
-    # tables grow to their rulings first, so that a header the detector boxed apart inside the grown table
-    # ("Unadjusted disability rate" as a figure title) is dropped as nested in it and read as the table's
+    # tables grow to their rulings first, so that a head the detector boxed apart inside the grown table (a group
+    # header boxed as a figure title) is dropped as nested in it and read as the table's
     grow_tables_to_rulings(detected, page.rulings)
     regions = merge_same_line_pieces(clean_regions(detected, page.width, page.height))
     tables_from_ruled_grids(regions, words, page.rulings)

@@ -977,8 +977,8 @@ def _centred_on(
 
 
 def _headed_below(grid: _Layout, r: int, c: int) -> bool:
-    """Whether column c has a head in row r + 1, or one that runs up into it from the row below ("Difference" set
-    down beside its neighbours' two lines of heads)."""
+    """Whether column c has a head in row r + 1, or one that runs up into it from the row below (a "Change" column's
+    head set level with the heads under its neighbours' years)."""
     return grid.filled(r + 1, c) or ((r + 1, c) in grid.h_open and grid.filled(r + 2, c))
 
 
@@ -1131,8 +1131,8 @@ def _join_phrases_across_column_gaps(grid: _Layout, vrules: list[_Rule], lh: flo
 
 def _first_data_row(grid: _Layout) -> int:
     """The first row of figures beside a label: the rows above it are the header. A row of years over a row of
-    words is a header line (2005 and 2010 over each year's "Estimate" and "Margin of error"), though the stub head
-    centred down the header sits in it."""
+    words is a header line (2019 and 2020 over each year's "Number" and "Percent"), though the stub head centred
+    down the header sits in it."""
     n_rows = len(grid.rows) - 1
     return next(
         (

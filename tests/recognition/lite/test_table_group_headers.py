@@ -93,7 +93,7 @@ def test_a_year_centred_over_four_columns_spans_all_four():
     between; the next group's year likewise."""
     columns = [(200, "Number"), (300, "Margin"), (400, "Percent"), (500, "Margin")]
     columns += [(x + 400, text) for x, text in columns]
-    words = [_cell("2005", 359, 10, 0), _cell("2010", 759, 10, 1), _cell("Category", 10, 30, 2)]  # centred
+    words = [_cell("2005", 359, 10, 0), _cell("2010", 759, 10, 1), _cell("Region", 10, 30, 2)]  # centred
     words += [_cell(text, x, 30, 3 + k) for k, (x, text) in enumerate(columns)]
     line = 20
     for r in range(4):
@@ -103,7 +103,7 @@ def test_a_year_centred_over_four_columns_spans_all_four():
         line += 10
     rows = grid(table_html(words, [], (0, 0, 1000, 150)))
     assert [(text, span) for text, span, _ in rows[0] if text] == [("2005", 4), ("2010", 4)]
-    assert [cell[0] for cell in rows[1]] == ["Category", *(text for _, text in columns)]
+    assert [cell[0] for cell in rows[1]] == ["Region", *(text for _, text in columns)]
 
 
 def test_a_header_line_whose_ocr_boxes_overhang_the_rule_under_it_stays_in_the_header() -> None:
@@ -173,14 +173,14 @@ def _ruled_two_group_table() -> tuple[list[Word], list[Ruling], list[list[str]]]
     Rules run as a government table's do: the group borders from the top, the year borders from under the group
     headers, the borders between each year's two columns from under the years."""
     borders = [200 + 80 * k for k in range(11)]  # 200 .. 1000
-    words = [_cell("Category", 64, 46, 0)]
-    for g, name in enumerate(("Age-adjusted rate", "Unadjusted rate")):
+    words = [_cell("Region", 64, 46, 0)]
+    for g, name in enumerate(("Urban areas", "Rural areas")):
         left = borders[5 * g]
         words.append(_cell(name, left + 200 - 9 * len(name) / 2, 10, 1 + g))
         for y, (year, x) in enumerate((("2005", left + 80), ("2010", left + 240))):
             words.append(_cell(year, x - 18, 36, 3 + 2 * g + y))
         words.append(_cell("Change", left + 333, 62, 7 + g))
-        for k, head in enumerate(("Estimate", "Margin", "Estimate", "Margin")):
+        for k, head in enumerate(("Number", "Percent", "Number", "Percent")):
             words.append(_cell(head, left + 80 * k + 76, 62, 9 + 4 * g + k, right=True))
     body = []
     for k in range(4):
@@ -201,6 +201,6 @@ def _ruled_two_group_table() -> tuple[list[Word], list[Ruling], list[list[str]]]
 def test_ruled_group_headers_span_their_groups():
     words, rulings, body = _ruled_two_group_table()
     table = table_html(words, rulings, (0, 0, 1000, 200))
-    assert grid(table)[0][1:] == [("Age-adjusted rate", 5, 1), ("Unadjusted rate", 5, 1)]
+    assert grid(table)[0][1:] == [("Urban areas", 5, 1), ("Rural areas", 5, 1)]
     assert texts(table)[1] == ["2005", "2010", "Change", "2005", "2010", "Change"]
     assert texts(table)[-4:] == body
