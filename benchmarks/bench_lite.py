@@ -287,8 +287,11 @@ def typeset_beside_peers(
     pages = scanned_set(args.pages, work, makers, scan, dpi)
     models = args.ocr_model.split(",")
     parsers = {model: PaddleOCRVL(engine="lite", ocr_model=model) for model in models}
-    named = (lambda model: "ocrvl lite") if len(models) == 1 else (lambda model: f"ocrvl-{model}")
-    tools = [*(Tool(named(model), ocrvl_reader(parser)) for model, parser in parsers.items()), *peers]
+    ocrvl_tools = [
+        Tool("ocrvl lite" if len(models) == 1 else f"ocrvl-{model}", ocrvl_reader(parser))
+        for model, parser in parsers.items()
+    ]
+    tools = [*ocrvl_tools, *peers]
     for parser in parsers.values():
         parser.predict(pages[0][1])  # models loaded and warm before timing
     report_typeset_pages(tools, pages, scorer, args.keep, width=width)

@@ -93,7 +93,7 @@ def test_a_year_centred_over_four_columns_spans_all_four():
     between; the next group's year likewise."""
     columns = [(200, "Number"), (300, "Margin"), (400, "Percent"), (500, "Margin")]
     columns += [(x + 400, text) for x, text in columns]
-    words = [_cell("2005", 359, 10, 0), _cell("2010", 759, 10, 1), _cell("Region", 10, 30, 2)]  # centred
+    words = [_cell("2005", 359, 10, 0), _cell("2010", 759, 10, 1), _cell("Category", 10, 30, 2)]  # centred
     words += [_cell(text, x, 30, 3 + k) for k, (x, text) in enumerate(columns)]
     line = 20
     for r in range(4):
@@ -103,7 +103,7 @@ def test_a_year_centred_over_four_columns_spans_all_four():
         line += 10
     rows = grid(table_html(words, [], (0, 0, 1000, 150)))
     assert [(text, span) for text, span, _ in rows[0] if text] == [("2005", 4), ("2010", 4)]
-    assert [cell[0] for cell in rows[1]] == ["Region", *(text for _, text in columns)]
+    assert [cell[0] for cell in rows[1]] == ["Category", *(text for _, text in columns)]
 
 
 def test_a_header_line_whose_ocr_boxes_overhang_the_rule_under_it_stays_in_the_header() -> None:
