@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
-from ocrvl.allocator import give_back_free_memory
+from ocrvl.allocator import give_back_free_memory, reuse_freed_memory
 from ocrvl.documents import SUPPORTED_SUFFIXES, LoadOptions, count_pages, load_pages, parse_page_range
 from ocrvl.engines import Engine, create_engine
 from ocrvl.errors import InputError
@@ -65,6 +65,7 @@ class Pipeline:
     """Runs documents through the chosen engine; models load once and serve every document."""
 
     def __init__(self, options: PipelineOptions | None = None, engine: Engine | None = None):
+        reuse_freed_memory()
         self.options = options or PipelineOptions()
         self.load_options = LoadOptions(
             dpi=self.options.dpi,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,10 @@ def tables_in(markdown: str) -> list[list[list[str]]]:
 
 def plain(text: str) -> str:
     return " ".join(text.split())
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """For a child process's `preexec_fn`: SIGINT at its default, as in a terminal's foreground job. A job started in
+    the background (`cmd &`, as CI runners may start the tests) inherits SIGINT ignored, and Python then never turns
+    Ctrl-C into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -47,3 +47,45 @@ def test_freed_heap_memory_past_what_is_kept_is_given_back():
 def test_the_next_pages_buffers_are_kept():
     before, after = _resident_before_and_after(200)
     assert before - after < 20
+
+
+# Allocates one block of the MB given, from a thread (as the OCR models' buffers are), touches it, frees it, and prints
+# the resident size in MB while it was held and after it was freed.
+_LARGE_BLOCK_SCRIPT = """
+import ctypes, os, sys, threading
+from ocrvl.allocator import reuse_freed_memory
+if sys.argv[2] == "reuse":
+    reuse_freed_memory()
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+def resident_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+def page():
+    block = libc.malloc(int(sys.argv[1]) << 20)
+    ctypes.memset(block, 1, int(sys.argv[1]) << 20)
+    held = resident_mb()
+    libc.free(block)
+    print(held, resident_mb())
+worker = threading.Thread(target=page)
+worker.start()
+worker.join()
+"""
+
+
+def _resident_holding_and_freed(block_mb: int, mode: str) -> tuple[float, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", _LARGE_BLOCK_SCRIPT, str(block_mb), mode], capture_output=True, text=True, check=True
+    )
+    held, freed = map(float, done.stdout.split())
+    return held, freed
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's heap")
+def test_a_freed_large_buffer_is_kept_for_the_next_page():
+    held, freed = _resident_holding_and_freed(48, "reuse")
+    assert held - freed < 8
+    held, freed = _resident_holding_and_freed(48, "default")  # glibc's own way: unmapped at once
+    assert held - freed > 40

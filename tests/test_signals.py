@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from ocrvl.cli import main
 from ocrvl.outputs import staging_path
 from ocrvl.resume import PAGES_FOLDER
+from tests.conftest import ctrl_c_as_in_a_terminal
 
 PAGES = 12
 TIMEOUT_SECONDS = 180
@@ -39,7 +40,8 @@ def inputs(tmp_path_factory) -> Path:
 
 def _start(inputs: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "ocrvl", "parse", str(inputs), "-o", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_as_in_a_terminal)  # fmt: skip
 
 
 def _wait_for_pages(process: subprocess.Popen, staging: Path, pages: int) -> None:

@@ -96,8 +96,9 @@ def ctc_decode(probabilities: np.ndarray, characters: list[str]) -> tuple[str, f
     keep[1:] &= best[1:] != best[:-1]
     if not keep.any():
         return "", 0.0
-    text = "".join(characters[c] for c in best[keep])
-    return text, float(probabilities.max(axis=1)[keep].mean())
+    kept = best[keep]
+    text = "".join(characters[c] for c in kept)
+    return text, float(probabilities[np.flatnonzero(keep), kept].mean())
 
 
 def quad_size(quad: np.ndarray) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from ocrvl.cli import main
 from ocrvl.outputs import staging_path
 from tests.cluster.conftest import local_run, outputs, ray, text_pdf
+from tests.conftest import ctrl_c_as_in_a_terminal
 
 
 def ocrvl(*args: object) -> list[str]:
@@ -39,7 +40,7 @@ def test_the_progress_bar_counts_the_pages_the_cluster_of_this_machine_reads(clu
 def test_ctrl_c_stops_the_cluster_work_and_the_next_ray_run_resumes_it(cluster, long_pdf, tmp_path):
     out = tmp_path / "out"
     args = ocrvl(long_pdf, "-o", out, "--engine", "lite", "--ray", cluster, "--ray-pages-per-task", "1")
-    process = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_as_in_a_terminal)
     stored = staging_path(out / "long") / ".ocrvl-pages"
     deadline = time.monotonic() + 60
     while not (stored.is_dir() and any(stored.iterdir())) and time.monotonic() < deadline:
