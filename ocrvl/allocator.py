@@ -58,8 +58,8 @@ def reuse_freed_memory() -> None:
     buffers) by mmap and unmaps it when freed, trims a heap by itself once its free top passes a similar size, and
     gives threads up to eight heaps per core. The OCR models' threads then fault their buffers in afresh on every
     page: about 175 thousand page faults for the dev split's 7 scanned pages, 80 thousand this way, and
-    `bench_lite` reads those pages 1.08x faster (0.87-0.88x one-thread Tesseract's speed before, 0.93-0.97x after,
-    two runs each in turns) with the same RSS over 60 scanned pages (`bench_memory`)."""
+    `bench_lite` reads those pages about 1.1x faster against one-thread Tesseract (0.81-0.88x its speed before,
+    0.86-0.97x after, four runs each in turns) with the same RSS over 60 scanned pages (`bench_memory`)."""
     libc = _glibc()
     if libc is None or not hasattr(libc, "mallopt"):
         return
