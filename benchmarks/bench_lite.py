@@ -115,8 +115,10 @@ def tesseract_read(path: Path) -> tuple[str, int]:
     return done.stdout, 1
 
 
-# RapidOCR reads in a process of its own, as Tesseract does: in this one, its buffers would share the C heap that
-# ocrvl keeps its freed buffers in for the next page (see ocrvl.allocator), and crowd them out.
+# The peers that run in Python read in a process of their own, as Tesseract does: in this one they would share
+# the C heap that ocrvl tunes to keep its freed buffers for the next page (see ocrvl.allocator), which would crowd
+# out ocrvl's buffers and hand the peer an allocator its users do not get. Each worker prints "ready", then
+# answers each path on stdin with one JSON line: [text, pages].
 _RAPIDOCR_WORKER = """
 import json, sys
 import numpy as np
@@ -128,34 +130,47 @@ with muted_third_party():
 print("ready", flush=True)
 for path in sys.stdin:
     result = engine(np.asarray(Image.open(path.strip()).convert("RGB"))[:, :, ::-1].copy())
-    print(json.dumps("\\n".join(result.txts or ())), flush=True)
+    print(json.dumps(["\\n".join(result.txts or ()), 1]), flush=True)
+"""
+
+_PYMUPDF4LLM_WORKER = """
+import json, sys
+import pymupdf, pymupdf4llm
+print("ready", flush=True)
+for path in sys.stdin:
+    with pymupdf.open(path.strip()) as doc:
+        text = pymupdf4llm.to_markdown(doc, use_ocr=False, show_progress=False)
+        print(json.dumps([text, doc.page_count]), flush=True)
 """
 
 
-def rapidocr_reader() -> Callable[[Path], tuple[str, int]]:
-    worker = subprocess.Popen(
-        [sys.executable, "-c", _RAPIDOCR_WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+def worker_reader(script: str, name: str) -> Callable[[Path], tuple[str, int]]:
+    worker = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     atexit.register(worker.stdin.close)
-    for line in worker.stdout:  # past what RapidOCR prints as it starts
+    for line in worker.stdout:  # past what the peer prints as it starts
         if line.strip() == "ready":
             break
     else:
-        raise RuntimeError("RapidOCR's worker did not start")
+        raise RuntimeError(f"{name}'s worker did not start")
 
     def read(path: Path) -> tuple[str, int]:
         worker.stdin.write(f"{path}\n")
         worker.stdin.flush()
-        return json.loads(worker.stdout.readline()), 1
+        answer = worker.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"{name}'s worker stopped on {path}")
+        text, pages = json.loads(answer)
+        return text, pages
 
     return read
 
 
-def pymupdf4llm_read(path: Path) -> tuple[str, int]:
-    import pymupdf4llm
+def rapidocr_reader() -> Callable[[Path], tuple[str, int]]:
+    return worker_reader(_RAPIDOCR_WORKER, "RapidOCR")
 
-    with pymupdf.open(path) as doc:
-        return pymupdf4llm.to_markdown(doc, use_ocr=False, show_progress=False), doc.page_count
+
+def pymupdf4llm_reader() -> Callable[[Path], tuple[str, int]]:
+    return worker_reader(_PYMUPDF4LLM_WORKER, "pymupdf4llm")
 
 
 def run_interleaved(tools: list[Tool], work: list[tuple[str, Path]], rounds: int) -> None:
@@ -355,7 +370,7 @@ def main() -> None:
 
     if not args.skip_born_digital:
         born = Tool(ocrvl_tools[0].name, ocrvl_reader(parsers[models[0]]))
-        born_tools = [born, Tool("pymupdf4llm to_markdown", pymupdf4llm_read)]
+        born_tools = [born, Tool("pymupdf4llm to_markdown", pymupdf4llm_reader())]
         files = [(it["id"], dev / it["file"]) for it in born_items]
         for tool in born_tools:
             tool.read(files[0][1])

@@ -155,7 +155,7 @@ def main() -> None:
         typeset(truths[stem], _FACES[seed % len(_FACES)], work / f"{stem}.pdf")
     parser = PaddleOCRVL(engine="lite", ocr_model=args.ocr_model)
     tools = [bench_lite.Tool("ocrvl lite", bench_lite.ocrvl_reader(parser))]
-    tools.append(bench_lite.Tool("pymupdf4llm", bench_lite.pymupdf4llm_read))
+    tools.append(bench_lite.Tool("pymupdf4llm", bench_lite.pymupdf4llm_reader()))
     parser.predict(work / "formula_00.pdf")  # models loaded and warm before timing
     bench_lite.run_interleaved(tools, [(stem, work / f"{stem}.pdf") for stem in truths], rounds=1)
 
