@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from ocrvl.errors import EngineUnavailableError
+from ocrvl.layout.lite.reverse_print import dark_on_light
 from ocrvl.types import Region
 
 # CDLA's 10 classes onto PaddleOCR-VL's label names. Titles become paragraph_title here;
@@ -49,6 +50,7 @@ def set_label(region: Region, label: str) -> None:
     """Give `region` another PaddleOCR-VL label, its class id with it."""
     region.label = label
     region.cls_id = LABEL_IDS[label]
+
 
 _INPUT_HW = (800, 608)
 _STRIDES = (8, 16, 32, 64)
@@ -114,7 +116,8 @@ class CdlaLayoutDetector:
         h, w = image.shape[:2]
         # The bundled model was exported for BGR input, as OpenCV reads images; resizing works channel by channel,
         # so the channels are swapped after it, on the small copy.
-        resized = cv2.resize(np.ascontiguousarray(image), (_INPUT_HW[1], _INPUT_HW[0]))[:, :, ::-1]
+        # A page printed light on dark is turned over: the model learnt pages printed dark on light.
+        resized = dark_on_light(cv2.resize(np.ascontiguousarray(image), (_INPUT_HW[1], _INPUT_HW[0])))[:, :, ::-1]
         x = ((resized.astype(np.float32) / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)[None]
         with self._lock:
             if self._session is None:

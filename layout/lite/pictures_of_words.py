@@ -6,7 +6,9 @@ the text would then be left out of the Markdown. A picture whose box, outside it
 next to no paint (no strokes, bars, wedges, fills or photo) and which holds two or more rows of words is text: the
 box goes and its words form text regions. The page's image is the one the OCR read, with the show-through that
 could be told from print already set to the paper's tone; a chart keeps its box by its axes and its fills, pale
-or not, a photo or a drawing by its ink.
+or not, a photo or a drawing by its ink. A panel printed in reverse (a sidebar or callout of light letters on a dark
+fill, most of it empty below them) is boxed as an image too: there the fill is the ground, and ink is whatever
+stands away from it.
 """
 
 from __future__ import annotations
@@ -54,20 +56,30 @@ def _only_words(region: Region, words: Sequence[Word], image: np.ndarray) -> boo
         wx0, wy0 = max(0, round(word.bbox[0] - pad) - x0), max(0, round(word.bbox[1] - pad) - y0)
         wx1, wy1 = max(0, round(word.bbox[2] + pad) - x0), max(0, round(word.bbox[3] + pad) - y0)
         outside_words[wy0:wy1, wx0:wx1] = False
+    ink, paint, ground = _marks(crop)
+    outside_words &= ground
     if not outside_words.any():
         return True
-    ink, paint = _ink_and_paint(crop)
     outside = outside_words.sum()
     drawn = ink[outside_words].sum() >= _MAX_INK_SHARE * outside
     return not drawn and paint[outside_words].sum() < _MAX_PAINT_SHARE * outside
 
 
-def _ink_and_paint(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where the crop is dark, and where it is away from the paper (its median colour, so that aged paper's tint
-    is not paint); a 3x3 median first, so that a scan's grain is neither."""
+def _marks(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the crop holds ink, where paint (away from its ground), and the part of it its ground covers. The
+    ground is the crop's median colour: the paper, aged paper's tint and all, or the fill of a panel printed in
+    reverse (light letters on a dark fill), with a strip of the page's margin around it. On a light ground ink is
+    what is dark; on a dark one, whatever stands away from the fill, and the margin beyond the fill's extent is not
+    looked at. A 3x3 median first, so that a scan's grain is neither ink nor paint."""
     smooth = cv2.medianBlur(np.ascontiguousarray(crop), 3)
     channels = smooth.reshape(*smooth.shape[:2], -1).astype(np.int16)
-    paper = np.median(channels.reshape(-1, channels.shape[2]), axis=0).astype(np.int16)
-    ink = channels.mean(axis=2) < _DARK
-    paint = np.abs(channels - paper).max(axis=2) > _AWAY
-    return ink, paint
+    ground = np.median(channels.reshape(-1, channels.shape[2]), axis=0).astype(np.int16)
+    paint = np.abs(channels - ground).max(axis=2) > _AWAY
+    if ground.mean() >= _DARK:
+        return channels.mean(axis=2) < _DARK, paint, np.ones(paint.shape, bool)
+    rows, cols = np.nonzero(~paint)
+    if rows.size == 0:  # no pixel is near the median of every channel: no flat fill
+        return paint, paint, np.ones(paint.shape, bool)
+    fill = np.zeros(paint.shape, bool)
+    fill[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] = True
+    return paint, paint, fill

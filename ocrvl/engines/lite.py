@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from ocrvl.deskew import PageMarks, deskew, lines_run_down, page_marks
 from ocrvl.layout.lite.cdla import CdlaLayoutDetector, CdlaOptions
 from ocrvl.layout.lite.refine import refine_layout
+from ocrvl.layout.lite.reverse_print import dark_on_light
 from ocrvl.options import LITE_LAYOUT_NMS_IOU, PipelineOptions
 from ocrvl.orientation import NOT_CLASSIFIED, PageOrientationClassifier, doc_preprocessor_res, turned_page
 from ocrvl.recognition.lite.ocr import FoundLines, OcrOptions
@@ -109,12 +110,14 @@ class LiteEngine:
         if self.options.deskew:
             straight, skew = deskew(page.image, marks)
             page = replace(page, image=straight)
-        return self._look_at(page, replace(page, image=page_without_show_through(page.image)), skew)
+        seen = page_without_show_through(dark_on_light(page.image))
+        return self._look_at(page, replace(page, image=seen), skew)
 
     def _look_at(self, upright: Page, seen: Page, skew: float) -> _Look:
-        """The layout model started on `seen` (the scan as the layout model and OCR see it, with the print showing
-        through from the other side of the sheet taken out; the page picture and the crops written out keep
-        `upright`, the scan as it is) on its own thread, and its text lines found meanwhile."""
+        """The layout model started on `seen` (the scan as the layout model and OCR see it: turned over where it is
+        printed light on dark, with the print showing through from the other side of the sheet taken out; the page
+        picture and the crops written out keep `upright`, the scan as it is) on its own thread, and its text lines
+        found meanwhile."""
         layout = self._layout_worker.submit(self.detector.detect, seen.image)
         return _Look(
             upright, seen, skew, layout, self.recognizer.reader.find_lines(seen.image, show_through_removed=True)
@@ -141,7 +144,8 @@ class _Look:
 @dataclass(frozen=True)
 class _PageReading:
     """A page as read: `page` turned `angle` degrees and deskewed by `skew`; `seen`, which the layout model and OCR
-    see (a scan's with the print showing through taken out); the layout model's pending answer; the words."""
+    see (a scan's turned over where printed light on dark, the print showing through taken out); the layout model's
+    pending answer; the words."""
 
     page: Page
     seen: Page

@@ -116,7 +116,14 @@ def test_picture_box_over_running_text_is_dropped_but_a_labelled_diagram_is_kept
         prose += _line("Accurate document layout analysis is a key requirement", 100, 200 + 30 * i)
     labels = _line("Nut case", 700, 300) + _line("Keyway", 700, 400)
     detected = [Region((90, 190, 650, 330), "image", 0.9), Region((680, 280, 900, 430), "image", 0.9)]
-    pairs = refine_layout(detected, prose + labels, _page())
+    page = _page()
+    page.image[:] = 255
+    for word in prose + labels:  # the print, dark on white
+        x0, y0, x1, y1 = (round(v) for v in word.bbox)
+        page.image[y0 + 5 : y1 - 5, x0 + 1 : x1 - 1] = 30
+    page.image[330:336, 690:890] = 30  # the diagram: a shaft and its keyway between the labels
+    page.image[322:344, 780:790] = 30
+    pairs = refine_layout(detected, prose + labels, page)
     assert sorted(r.label for r, _ in pairs) == ["image", "text"]
     text = next(ws for r, ws in pairs if r.label == "text")
     assert len(text) == len(prose)

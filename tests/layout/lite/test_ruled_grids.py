@@ -11,7 +11,11 @@ from tests.recognition.lite.test_table_cell_lists import text_line as _words
 
 
 def _page(rulings: list[Ruling]) -> Page:
-    image = np.zeros((1600, 1200, 3), np.uint8)
+    """A born-digital page whose image shows its `rulings`, dark on white."""
+    image = np.full((1600, 1200, 3), 255, np.uint8)
+    for ruling in rulings:
+        x0, y0, x1, y1 = (round(v) for v in (ruling.x0, ruling.y0, ruling.x1, ruling.y1))
+        image[min(y0, y1) : max(y0, y1) + 2, min(x0, x1) : max(x0, x1) + 2] = 0
     return Page(source=Path("x.pdf"), index=0, page_count=1, image=image, dpi=144, rulings=rulings, text_layer_ok=True)
 
 

@@ -1,0 +1,40 @@
+"""Pages printed light on dark (a dark slide, a cover in reverse print), turned over to dark on light.
+
+The lite engine's models learnt pages printed dark on light. On a dark slide the layout model finds few regions or
+none and the text detector cuts bullets off their lines; turned over, the same page is laid out and read as its light
+twin is. Print dark on a dark ground reads worse turned over, so the print has to be the light side of the ground.
+The ground is the page's median grey level, and also that of a strip round its edge: a dark photograph filling the
+middle of a page leaves the white margins its ground.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+_DARK_GROUND = 128  # grey level under which a ground is dark
+_EDGE = 0.02  # of the page's shorter side: the strip round its edge
+_PRINT_CONTRAST = 40  # grey levels between print and its ground
+_LIGHT_OVER_DARK = 2.0  # light marks outnumber dark ones this many times on a page printed light
+_LOOK_SIDE = 800  # pixels, the longer side of the copy looked at
+
+
+def printed_light_on_dark(image: np.ndarray) -> bool:
+    """Whether the RGB, BGR or grey page `image` is printed light on a dark ground."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    scale = _LOOK_SIDE / max(gray.shape[:2])
+    if scale < 1:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    edge = max(1, round(_EDGE * min(gray.shape[:2])))
+    rim = np.concatenate([gray[:edge].ravel(), gray[-edge:].ravel(), gray[:, :edge].ravel(), gray[:, -edge:].ravel()])
+    ground = float(np.median(gray))
+    if ground >= _DARK_GROUND or float(np.median(rim)) >= _DARK_GROUND:
+        return False
+    light = np.count_nonzero(gray > ground + _PRINT_CONTRAST)
+    dark = np.count_nonzero(gray < ground - _PRINT_CONTRAST)
+    return light > _LIGHT_OVER_DARK * dark
+
+
+def dark_on_light(image: np.ndarray) -> np.ndarray:
+    """`image` with its tones turned over where it is printed light on dark; else `image` itself."""
+    return 255 - image if printed_light_on_dark(image) else image

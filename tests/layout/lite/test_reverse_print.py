@@ -1,0 +1,89 @@
+"""A page printed light on dark (a dark slide) is laid out and read as its light twin is; print dark on a dark
+ground, a dark photograph inside white margins and a page in a scanner's black frame are left as they are."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pymupdf
+import pytest
+from PIL import Image
+
+from ocrvl.layout.lite.cdla import CdlaLayoutDetector
+from ocrvl.layout.lite.reverse_print import dark_on_light, printed_light_on_dark
+
+TITLE = "Quarterly Review of Operations"
+POINTS = [
+    "Revenue grew in every region this quarter",
+    "Costs fell after the new supplier contracts",
+    "Hiring continues in the engineering teams",
+    "Next steps: expand support hours in Asia",
+]
+
+
+def _slide(ground: tuple[float, float, float], print_colour: tuple[float, float, float], dpi: int = 100) -> np.ndarray:
+    """A 16:9 slide: a title and four bullet points, rendered as an RGB image."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=960, height=540)
+    page.draw_rect(page.rect, color=None, fill=ground)
+    page.insert_text((60, 90), TITLE, fontsize=36, color=print_colour, fontname="hebo")
+    for k, point in enumerate(POINTS):
+        page.insert_text((80, 170 + 50 * k), "\u2022  " + point, fontsize=22, color=print_colour, fontname="helv")
+    png = page.get_pixmap(dpi=dpi).tobytes("png")
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def _blocks_of_print(ground: int, ink: int) -> np.ndarray:
+    """A grey page of ground `ground` holding twelve lines of 'print' of tone `ink`."""
+    page = np.full((1100, 850), ground, np.uint8)
+    for k in range(12):
+        for x in range(100, 700, 60):
+            page[150 + 60 * k : 170 + 60 * k, x : x + 40] = ink
+    return page
+
+
+def test_light_print_on_a_dark_ground_is_told_and_turned_over():
+    dark_slide = _slide((0.05, 0.1, 0.4), (1, 1, 1))
+    assert printed_light_on_dark(dark_slide)
+    assert printed_light_on_dark(_blocks_of_print(ground=40, ink=230))
+    turned = dark_on_light(dark_slide)
+    assert np.array_equal(turned, 255 - dark_slide)
+    assert not printed_light_on_dark(turned)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        _blocks_of_print(ground=90, ink=10),  # dark print on a dark ground
+        _blocks_of_print(ground=250, ink=20),  # an ordinary page
+        np.pad(_blocks_of_print(ground=245, ink=20), 120),  # an ordinary page in a scanner's black frame
+    ],
+)
+def test_pages_not_printed_light_on_dark_are_left_as_they_are(page):
+    assert not printed_light_on_dark(page)
+    assert dark_on_light(page) is page
+
+
+def test_a_dark_photograph_inside_white_margins_is_left_as_it_is():
+    page = np.full((1100, 850, 3), 255, np.uint8)
+    rng = np.random.default_rng(0)
+    page[80:1020, 60:790] = rng.integers(0, 80, (940, 730, 1), np.uint8)
+    page[300:320, 200:600] = 250  # a light caption over it
+    assert not printed_light_on_dark(page)
+
+
+def test_the_layout_model_finds_a_dark_slides_title_and_text():
+    labels = {region.label for region in CdlaLayoutDetector().detect(_slide((0.08, 0.09, 0.12), (1, 1, 1)))}
+    assert {"paragraph_title", "text"} <= labels
+
+
+def test_a_dark_slide_reads_as_its_light_twin(parser, tmp_path):
+    markdown = {}
+    for name, ground, print_colour in (("dark", (0.08, 0.09, 0.12), (0.9, 0.9, 0.9)), ("light", (1, 1, 1), (0, 0, 0))):
+        Image.fromarray(_slide(ground, print_colour)).save(tmp_path / f"{name}.png")
+        markdown[name] = parser.predict(tmp_path / f"{name}.png")[0].page_markdown
+    paragraphs = markdown["dark"].strip().split("\n\n")
+    assert paragraphs[0] == f"# {TITLE}"
+    assert [paragraph.lstrip("·•- ") for paragraph in paragraphs[1:5]] == POINTS
+    assert markdown["dark"] == markdown["light"]
