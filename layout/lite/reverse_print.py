@@ -22,9 +22,11 @@ _LOOK_SIDE = 800  # pixels, the longer side of the copy looked at
 def printed_light_on_dark(image: np.ndarray) -> bool:
     """Whether the RGB, BGR or grey page `image` is printed light on a dark ground."""
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-    scale = _LOOK_SIDE / max(gray.shape[:2])
-    if scale < 1:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    height, width = gray.shape[:2]
+    scale = _LOOK_SIDE / max(height, width)
+    if scale < 1:  # at least a pixel each way: a page a few pixels high would otherwise shrink to nothing
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     edge = max(1, round(_EDGE * min(gray.shape[:2])))
     rim = np.concatenate([gray[:edge].ravel(), gray[-edge:].ravel(), gray[:, :edge].ravel(), gray[:, -edge:].ravel()])
     ground = float(np.median(gray))
@@ -32,7 +34,7 @@ def printed_light_on_dark(image: np.ndarray) -> bool:
         return False
     light = np.count_nonzero(gray > ground + _PRINT_CONTRAST)
     dark = np.count_nonzero(gray < ground - _PRINT_CONTRAST)
-    return light > _LIGHT_OVER_DARK * dark
+    return bool(light > _LIGHT_OVER_DARK * dark)
 
 
 def dark_on_light(image: np.ndarray) -> np.ndarray:

@@ -87,3 +87,9 @@ def test_a_dark_slide_reads_as_its_light_twin(parser, tmp_path):
     assert paragraphs[0] == f"# {TITLE}"
     assert [paragraph.lstrip("·•- ") for paragraph in paragraphs[1:5]] == POINTS
     assert markdown["dark"] == markdown["light"]
+
+
+@pytest.mark.parametrize("shape", [(1, 3000), (3000, 1), (1, 1)])
+def test_a_page_a_pixel_thin_is_looked_at_whole(shape):
+    assert not printed_light_on_dark(np.full(shape, 255, np.uint8))
+    assert not printed_light_on_dark(np.full(shape, 20, np.uint8))  # a dark ground with no print on it
