@@ -89,7 +89,7 @@ def test_a_dark_slide_reads_as_its_light_twin(parser, tmp_path):
     assert markdown["dark"] == markdown["light"]
 
 
-@pytest.mark.parametrize("shape", [(1, 3000), (3000, 1), (1, 1)])
-def test_a_page_a_pixel_thin_is_looked_at_whole(shape):
+@pytest.mark.parametrize("shape", [(1, 3000), (3000, 1), (1, 1), (0, 0)])
+def test_a_page_a_pixel_thin_or_empty_is_looked_at_whole(shape):
     assert not printed_light_on_dark(np.full(shape, 255, np.uint8))
     assert not printed_light_on_dark(np.full(shape, 20, np.uint8))  # a dark ground with no print on it
