@@ -45,7 +45,7 @@ class LiteEngine:
         page = reading.page
         pairs = refine_layout(reading.layout.result(), reading.words, reading.seen, ocr_words=ocr_words)
         regions = [region for region, _ in pairs]
-        blocks = self.recognizer.recognize(page, regions, [region_words for _, region_words in pairs])
+        blocks = self.recognizer.recognize(page, regions, [region_words for _, region_words in pairs], reading.seen)
         settings = {
             "engine": self.name,
             "layout_model": self.detector.name,

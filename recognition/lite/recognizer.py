@@ -79,18 +79,27 @@ class LiteRecognizer:
             words += self.reader.read_region(page.image, (x0 - pad, y0 - pad, x1 + pad, y1 + pad))
         return words
 
-    def recognize(self, page: Page, regions: Sequence[Region], words_per_region: Sequence[list[Word]]) -> list[Block]:
+    def recognize(
+        self,
+        page: Page,
+        regions: Sequence[Region],
+        words_per_region: Sequence[list[Word]],
+        seen: Page | None = None,
+    ) -> list[Block]:
         """Blocks for the regions, in the order given, `words_per_region[i]` being the words inside
-        `regions[i]`. Text regions that end up empty are left out."""
+        `regions[i]`. Text regions that end up empty are left out. `seen`: the page as the models saw it (a scan
+        turned over where printed light on dark, its show-through taken out), whose print, rulings and missed lines
+        are looked at; pictures are cut from `page`."""
+        seen = seen or page
         blocks: list[Block] = []
         image_rulings: list[Ruling] | None = None
         page_words = [word for words in words_per_region for word in words]
         for region, words in zip(regions, words_per_region):
             if not words and self._holds_raster_text(page, region):
                 words = self.reader.read_region(page.image, region.bbox)
-            pieces = ink_pieces(page.image, region.bbox) if self._reads_print(page, region) else []
+            pieces = ink_pieces(seen.image, region.bbox) if self._reads_print(page, region) else []
             if pieces:
-                words = words + self._missed_lines(page, pieces, page_words)
+                words = words + self._missed_lines(seen, pieces, page_words)
             block = Block(region=region, content="", block_id=len(blocks))
             if region.label in PICTURE_LABELS:
                 block.image = self._crop(page, region)
@@ -100,7 +109,7 @@ class LiteRecognizer:
                 else:
                     if image_rulings is None:
                         tables = [r.bbox for r in regions if r.label == "table"]
-                        image_rulings = detect_rulings(page.image, shaded_in=tables)
+                        image_rulings = detect_rulings(seen.image, shaded_in=tables)
                     rulings = image_rulings
                 reading = read_table(words, rulings, region.bbox) if words else TableReading("")
                 block.content = reading.html

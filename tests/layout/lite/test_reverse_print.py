@@ -1,5 +1,6 @@
-"""A page printed light on dark (a dark slide) is laid out and read as its light twin is; print dark on a dark
-ground, a dark photograph inside white margins and a page in a scanner's black frame are left as they are."""
+"""A page printed light on dark (a dark slide) is laid out and read as its light twin is, its tables ruled by its
+light rules; print dark on a dark ground, a dark photograph inside white margins and a page in a scanner's black
+frame are left as they are."""
 
 from __future__ import annotations
 
@@ -93,3 +94,23 @@ def test_a_dark_slide_reads_as_its_light_twin(parser, tmp_path):
 def test_a_page_a_pixel_thin_or_empty_is_looked_at_whole(shape):
     assert not printed_light_on_dark(np.full(shape, 255, np.uint8))
     assert not printed_light_on_dark(np.full(shape, 20, np.uint8))  # a dark ground with no print on it
+
+
+def test_a_table_on_a_dark_slide_keeps_the_rule_under_its_header(parser, tmp_path):
+    """Light rules between the rows of a table set light on a dark slide: the first of them, under the header,
+    keeps the header apart from the first row of figures."""
+    rows = [["Region", "Sales 2022", "Sales 2023", "Change"], ["North", "1,204", "1,388", "15.3%"],
+            ["South", "980", "1,020", "4.1%"], ["East", "1,530", "1,470", "-3.9%"]]  # fmt: skip
+    doc = pymupdf.open()
+    page = doc.new_page(width=960, height=540)
+    page.draw_rect(page.rect, color=None, fill=(0.1, 0.12, 0.16))
+    for r, row in enumerate(rows):
+        page.draw_line((100, 130 + 40 * r), (860, 130 + 40 * r), color=(0.7, 0.7, 0.7), width=1)
+        for x, cell in zip((108, 328, 508, 688), row):
+            face = "hebo" if r == 0 else "helv"  # the header in bold
+            page.insert_text((x, 157 + 40 * r), cell, fontsize=18, fontname=face, color=(1, 1, 1))
+    page.draw_line((100, 130 + 40 * len(rows)), (860, 130 + 40 * len(rows)), color=(0.7, 0.7, 0.7), width=1)
+    Image.open(io.BytesIO(page.get_pixmap(dpi=100).tobytes("png"))).save(tmp_path / "table.png")
+    markdown = parser.predict(tmp_path / "table.png")[0].page_markdown
+    table = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    assert f"<table>{table}</table>" in markdown
