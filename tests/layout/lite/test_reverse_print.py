@@ -36,11 +36,13 @@ def _slide(ground: tuple[float, float, float], print_colour: tuple[float, float,
 
 
 def _blocks_of_print(ground: int, ink: int) -> np.ndarray:
-    """A grey page of ground `ground` holding twelve lines of 'print' of tone `ink`."""
+    """A grey page of ground `ground` holding twelve lines of 'print' of tone `ink`: words of upright strokes three
+    pixels wide, as a letter's at 150 dpi."""
     page = np.full((1100, 850), ground, np.uint8)
     for k in range(12):
         for x in range(100, 700, 60):
-            page[150 + 60 * k : 170 + 60 * k, x : x + 40] = ink
+            for stroke in range(x, x + 40, 8):
+                page[150 + 60 * k : 170 + 60 * k, stroke : stroke + 3] = ink
     return page
 
 
@@ -64,6 +66,14 @@ def test_light_print_on_a_dark_ground_is_told_and_turned_over():
 def test_pages_not_printed_light_on_dark_are_left_as_they_are(page):
     assert not printed_light_on_dark(page)
     assert dark_on_light(page) is page
+
+
+def test_a_cover_half_dark_band_half_white_paper_is_left_as_it_is():
+    """The band's light title and the paper's dark text: a light page with a dark part, read as it is."""
+    page = _blocks_of_print(ground=250, ink=20)
+    page[:600] = 30
+    page[200:230, 100:700:6] = 240  # the title's strokes
+    assert not printed_light_on_dark(page)
 
 
 def test_a_dark_photograph_inside_white_margins_is_left_as_it_is():
