@@ -1,6 +1,6 @@
 """A page printed light on dark (a dark slide) is laid out and read as its light twin is, its tables ruled by its
-light rules; print dark on a dark ground, a dark photograph inside white margins and a page in a scanner's black
-frame are left as they are."""
+light rules; print dark on a dark ground, a cover half dark band and half white paper, a dark photograph inside white
+margins and a page in a scanner's black frame are left as they are."""
 
 from __future__ import annotations
 
