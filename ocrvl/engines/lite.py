@@ -110,7 +110,7 @@ class LiteEngine:
         if self.options.deskew:
             straight, skew = deskew(page.image, marks)
             page = replace(page, image=straight)
-        seen = page_without_show_through(dark_on_light(page.image))
+        seen = page_without_show_through(dark_on_light(page.image), self.recognizer.reader.read_images)
         return self._look_at(page, replace(page, image=seen), skew)
 
     def _look_at(self, upright: Page, seen: Page, skew: float) -> _Look:

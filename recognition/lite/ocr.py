@@ -160,7 +160,7 @@ class LineReader:
         # the models expect BGR; show-through is found at the scan's own resolution, where print's edges are sharp
         bgr = _bgr(image)
         if not show_through_removed:
-            bgr = without_show_through(bgr)
+            bgr = without_show_through(bgr, self.read_images)
         if scale > 1.0:
             bgr = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         bgr, top = _with_bands(bgr)
@@ -197,6 +197,12 @@ class LineReader:
             words.append(Word(text=text, bbox=bbox, score=score))
         words.sort(key=lambda word: (word.bbox[1], word.bbox[0]))
         return _latin_forms_on_latin_pages(words)
+
+    def read_images(self, images: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        """Each BGR image read as one line of text by the first (a cascade's fast) model: (text, confidence)."""
+        models = self.models()
+        with self._lock:
+            return models.first_recognizer.read(images)
 
     def reads_upside_down(self, found: FoundLines) -> bool:
         """Whether the widest of the lines `found` read doubtfully as they stand and clearly more surely turned a

@@ -8,14 +8,17 @@ through has been spread by the paper, so its edges rise over several pixels. Mar
 the page's dark print, and have soft edges for their contrast are set to the paper's tone; everything else is
 left as scanned. Only the image the OCR reads is changed, never the page picture or the crops written out.
 
-Show-through scanned sharp (a strong light, a thin sheet pressed flat) keeps edges as sharp as the print, and
-its lines are read. They are then told by what they say: a line far fainter than the page's print, read unsurely,
+Show-through scanned sharp (a strong light, a thin sheet pressed flat, a scan at 150 dpi, where the paper's
+spread is a pixel) keeps edges nearly as sharp as the print. It is told by what it says: where the faint marks
+that are not soft enough, gathered into lines, read surely as other text once mirrored (a sample of the widest
+lines, three of them at least), the page shows through, and all its faint marks are set to the paper's tone. What
+is left is found again once the page's lines are read: a line far fainter than the page's print, read unsurely,
 whose letters read surely mirrored is the other side's, and is left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -55,24 +58,30 @@ _BILEVEL_TONES = 2  # a scan in black and white only (fax, 600-dpi archive scans
 _LEAST_SIDE = 1000  # pixels: a smaller image is a table or formula cut out, or a page at screen resolution
 
 
-def without_show_through(bgr: np.ndarray) -> np.ndarray:
+# Reads BGR line images: (text, confidence) for each.
+ReadLines = Callable[[Sequence[np.ndarray]], list[tuple[str, float]]]
+
+
+def without_show_through(bgr: np.ndarray, read: ReadLines | None = None) -> np.ndarray:
     """`bgr` with the marks showing through from the other side of the sheet set to the paper's tone (the image
-    itself when it has none)."""
-    return _with_paper_over(bgr, cv2.COLOR_BGR2GRAY)
+    itself when it has none). `read`: reads faint marks that are not soft to tell whether they show through (else
+    only soft marks are taken out)."""
+    return _with_paper_over(bgr, cv2.COLOR_BGR2GRAY, read)
 
 
-def page_without_show_through(rgb: np.ndarray) -> np.ndarray:
-    """The RGB page `rgb` with the marks showing through set to the paper's tone (`rgb` itself when it has none)."""
-    return _with_paper_over(rgb, cv2.COLOR_RGB2GRAY)
+def page_without_show_through(rgb: np.ndarray, read: ReadLines | None = None) -> np.ndarray:
+    """The RGB page `rgb` with the marks showing through set to the paper's tone (`rgb` itself when it has none);
+    `read` as for `without_show_through`."""
+    return _with_paper_over(rgb, cv2.COLOR_RGB2GRAY, read)
 
 
-def _with_paper_over(image: np.ndarray, to_gray: int) -> np.ndarray:
+def _with_paper_over(image: np.ndarray, to_gray: int, read: ReadLines | None) -> np.ndarray:
     """`image` (turned grey by the OpenCV code `to_gray` where it has channels) with its show-through set to the
     paper's tone; `image` itself when it has none."""
     if max(image.shape[:2]) < _LEAST_SIDE:
         return image
     gray = cv2.cvtColor(image, to_gray) if image.ndim == 3 else image
-    found = _show_through(gray)
+    found = _show_through(gray, read)
     if found is None:
         return image
     marks, paper = found
@@ -81,9 +90,9 @@ def _with_paper_over(image: np.ndarray, to_gray: int) -> np.ndarray:
     return cleaned
 
 
-def _show_through(gray: np.ndarray) -> tuple[np.ndarray, float] | None:
+def _show_through(gray: np.ndarray, read: ReadLines | None = None) -> tuple[np.ndarray, float] | None:
     """The pixels of the grey page `gray` showing through from the sheet's other side, and the paper's tone; None
-    where it has none."""
+    where it has none. `read`: reads faint marks that are not soft to tell whether they are the other side's."""
     if np.count_nonzero(cv2.calcHist([gray], [0], None, [256], [0, 256])) <= _BILEVEL_TONES:
         return None
     smooth = cv2.GaussianBlur(gray, (0, 0), 1.0)
@@ -115,12 +124,52 @@ def _show_through(gray: np.ndarray) -> tuple[np.ndarray, float] | None:
     sharp_print = float(np.median(_sharpness(print_labels, print_count, smooth, slope, paper)[0][1:][big_print]))
     glyph_height = float(np.median(print_stats[1:, cv2.CC_STAT_HEIGHT][big_print]))
     sharpness, contrast = _sharpness(labels, count, smooth, slope, paper)
-    soft = (sharpness < _SOFT_EDGE * sharp_print) & (contrast <= _MOST_CONTRAST * (paper - ink)) & marks
-    soft &= stats[:, cv2.CC_STAT_HEIGHT] <= _TALLEST_MARK * glyph_height
-    soft &= _paper_around(labels, count, smooth >= paper - step) >= _PAPER_AROUND
+    faint = (contrast <= _MOST_CONTRAST * (paper - ink)) & marks
+    faint &= stats[:, cv2.CC_STAT_HEIGHT] <= _TALLEST_MARK * glyph_height
+    faint &= _paper_around(labels, count, smooth >= paper - step) >= _PAPER_AROUND
+    soft = faint & (sharpness < _SOFT_EDGE * sharp_print)
+    if read is not None and np.count_nonzero(faint & ~soft) >= _FEWEST_MARKS:
+        if _reads_as_mirrored_text(gray, faint[labels], paper, glyph_height, read):
+            return faint[labels], paper
     if soft.sum() < _FEWEST_MARKS:
         return None
     return soft[labels], paper
+
+
+# The faint marks are gathered into lines by joining marks less than a glyph's height apart; a line is at least
+# twice as wide as tall and _LOWEST_LINE of a glyph's height tall. The _SAMPLE widest are read mirrored.
+_LOWEST_LINE = 0.4
+_SAMPLE = 12
+
+
+def _reads_as_mirrored_text(
+    gray: np.ndarray, faint: np.ndarray, paper: float, glyph_height: float, read: ReadLines
+) -> bool:
+    """Whether the `faint` pixels of the grey page `gray`, gathered into lines and cut out alone on the paper's
+    tone, read as the other side's text: at least _SHOWS_THROUGH of a sample of the widest lines read surely as
+    text with letters once mirrored, more surely than as they stand."""
+    join = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(glyph_height)), 1))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(faint.astype(np.uint8), join), connectivity=8)
+    lines = [(x, y, w, h) for x, y, w, h, _ in stats[1:] if w >= 2 * h and h >= _LOWEST_LINE * glyph_height]
+    lines = sorted(lines, key=lambda box: -box[2])[:_SAMPLE]
+    if len(lines) < _SHOWS_THROUGH:
+        return False
+    crops = []
+    for x, y, w, h in lines:
+        pad = max(2, h // 4)
+        rows = slice(max(0, y - pad), y + h + pad)
+        columns = slice(max(0, x - pad), x + w + pad)
+        alone = np.where(faint[rows, columns], gray[rows, columns], np.uint8(paper))
+        crops.append(cv2.cvtColor(alone, cv2.COLOR_GRAY2BGR))
+    mirrored = read([_mirrored(crop) for crop in crops])
+    legible = [i for i, (text, score) in enumerate(mirrored) if score > _SURE and _letters(text) >= _FEWEST_LETTERS]
+    if len(legible) < _SHOWS_THROUGH:
+        return False
+    as_they_stand = read([crops[i] for i in legible])
+    seen_through = sum(
+        _reads_better_mirrored(as_read, mirrored[i], _FEWEST_LETTERS) for i, as_read in zip(legible, as_they_stand)
+    )
+    return seen_through >= _SHOWS_THROUGH
 
 
 def _sharpness(
@@ -162,6 +211,13 @@ def _paper_around(labels: np.ndarray, count: int, paper: np.ndarray) -> np.ndarr
 _FAINT_LINE = 0.7
 _SURE = 0.9
 _FEWEST_LETTERS = 3  # numerals, roman numerals and brackets read about as well either way
+# This many lines reading so tell a page that shows through (of the sampled lines of faint marks, before the page's
+# lines are found; of its faint lines read unsurely, after). There a faint line read surely as it stands goes too
+# where mirrored it reads more surely still, as text with letters in it: at 150 dpi the other side's short words
+# read surely as other words ("and" as "bae", "In addition" as "noi ibb6 al"). On a page that does not show
+# through, no line is faint and unsure and reads surely mirrored, so none is dropped this way.
+_SHOWS_THROUGH = 3
+_FEWEST_LETTERS_SHOWING_THROUGH = 2
 
 
 def mirrored_lines(
@@ -174,17 +230,34 @@ def mirrored_lines(
     if not sure:
         return set()
     least = _FAINT_LINE * float(np.median(sure))
-    faint = [
-        i for i, (c, (text, score)) in enumerate(zip(contrast, read)) if c < least and score < _SURE and text.strip()
-    ]
-    if not faint:
+    faint = [i for i, (c, (text, _)) in enumerate(zip(contrast, read)) if c < least and text.strip()]
+    unsure = [i for i in faint if read[i][1] < _SURE]
+    if not unsure:
         return set()
-    mirrored = recognizer.read([np.ascontiguousarray(lines[i][:, ::-1]) for i in faint])
-    return {
-        i
-        for i, (text, score) in zip(faint, mirrored)
-        if score > _SURE and text.strip() != read[i][0].strip() and _letters(text) >= _FEWEST_LETTERS
+    mirrored = dict(zip(unsure, recognizer.read([_mirrored(lines[i]) for i in unsure])))
+    seen_through = {i for i in unsure if _reads_mirrored(read[i], mirrored[i], _FEWEST_LETTERS)}
+    if len(seen_through) < _SHOWS_THROUGH:
+        return seen_through
+    sure_faint = [i for i in faint if i not in mirrored]
+    mirrored.update(zip(sure_faint, recognizer.read([_mirrored(lines[i]) for i in sure_faint])))
+    return seen_through | {
+        i for i in faint if _reads_better_mirrored(read[i], mirrored[i], _FEWEST_LETTERS_SHOWING_THROUGH)
     }
+
+
+def _mirrored(line: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(line[:, ::-1])
+
+
+def _reads_mirrored(as_read: tuple[str, float], mirrored: tuple[str, float], fewest_letters: int) -> bool:
+    """Whether a line read `as_read` reads `mirrored` surely as other text with at least `fewest_letters` letters."""
+    text, score = mirrored
+    return score > _SURE and text.strip() != as_read[0].strip() and _letters(text) >= fewest_letters
+
+
+def _reads_better_mirrored(as_read: tuple[str, float], mirrored: tuple[str, float], fewest_letters: int) -> bool:
+    """`_reads_mirrored`, and more surely so than as it stands."""
+    return mirrored[1] > as_read[1] and _reads_mirrored(as_read, mirrored, fewest_letters)
 
 
 def _letters(text: str) -> int:

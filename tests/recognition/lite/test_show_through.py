@@ -6,10 +6,12 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ocrvl import PaddleOCRVL
 from ocrvl.layout.lite.cdla import CdlaLayoutDetector
+from ocrvl.recognition.lite.ocr import LineReader
 from ocrvl.recognition.lite.show_through import without_show_through
 
 FRONT = ("The printing press changed how people shared ideas", "Books became cheaper and reached many more readers")
 BACK = ("Harbour traffic doubled within a single decade", "Merchants built new warehouses along the quay")
+LONGER_BACK = (*BACK, "Ships waited for days before unloading", "The town council widened the old roads")
 
 
 def _sheet(lines, size=(1800, 700), fill=0, font_size=44, top=120) -> Image.Image:
@@ -20,21 +22,25 @@ def _sheet(lines, size=(1800, 700), fill=0, font_size=44, top=120) -> Image.Imag
     return sheet
 
 
-def _with_back_showing_through(front: Image.Image, strength: float = 0.22, spread: float = 2.0) -> np.ndarray:
+def _with_back_showing_through(
+    front: Image.Image, strength: float = 0.22, spread: float = 2.0, back_lines: tuple[str, ...] = BACK
+) -> np.ndarray:
     """`front` with the mirrored, paper-blurred print of another page seen through it, as grey BGR. The other
     side's lines fall between this side's (where they cross this side's print, a rim of them stays: they are
     only found apart from it)."""
-    back = _sheet(BACK, top=185).transpose(Image.Transpose.FLIP_LEFT_RIGHT).filter(ImageFilter.GaussianBlur(spread))
+    back = (
+        _sheet(back_lines, top=185).transpose(Image.Transpose.FLIP_LEFT_RIGHT).filter(ImageFilter.GaussianBlur(spread))
+    )
     page = np.asarray(front, dtype=np.float32) - (255 - np.asarray(back, dtype=np.float32)) * strength
     page += np.random.default_rng(0).normal(0, 2, page.shape)
     grey = np.clip(page, 0, 255).astype(np.uint8)
     return np.repeat(grey[:, :, None], 3, axis=2)
 
 
-def _back_only(front: Image.Image) -> np.ndarray:
+def _back_only(front: Image.Image, back_lines: tuple[str, ...] = BACK) -> np.ndarray:
     """Where the other side's print lies away from this side's."""
     print_on_page = np.asarray(front) < 128
-    return (np.asarray(_sheet(BACK, top=185).transpose(Image.Transpose.FLIP_LEFT_RIGHT)) < 128) & ~np.asarray(
+    return (np.asarray(_sheet(back_lines, top=185).transpose(Image.Transpose.FLIP_LEFT_RIGHT)) < 128) & ~np.asarray(
         Image.fromarray(print_on_page.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(15))
     ).astype(bool)
 
@@ -48,6 +54,24 @@ def test_print_showing_through_is_whitened_and_the_print_on_the_page_kept():
     assert (255 - page[back_only]).mean() > 25  # the other side shows
     assert (255 - cleaned[back_only]).mean() < 5  # ... and no longer does
     assert np.array_equal(cleaned[print_on_page], page[print_on_page])
+
+
+def test_a_sharp_show_through_is_told_by_reading_it_mirrored_and_whitened():
+    # A thin sheet pressed flat (or scanned at 150 dpi): the other side's edges are nearly as sharp as the print.
+    front = _sheet(FRONT)
+    page = _with_back_showing_through(front, spread=0.5, back_lines=LONGER_BACK)
+    back_only = _back_only(front, LONGER_BACK)
+    assert (255 - without_show_through(page)[back_only]).mean() > 25  # not soft: not told by its edges
+    cleaned = without_show_through(page, LineReader().read_images)
+    assert (255 - cleaned[back_only]).mean() < 5
+    assert np.array_equal(cleaned[np.asarray(front) < 128], page[np.asarray(front) < 128])
+
+
+def test_light_grey_print_that_reads_as_it_stands_is_kept_by_the_reading_check():
+    lines = FRONT + BACK
+    light = np.asarray(_sheet(lines, size=(1800, 1100), fill=200).convert("RGB"))[:, :, ::-1].copy()
+    light[120:170, 80:400] = 0  # some dark print, so the grey lines are the page's faint marks
+    assert np.array_equal(without_show_through(light, LineReader().read_images), light)
 
 
 def test_light_print_and_an_out_of_focus_page_are_left_as_they_are():
@@ -108,3 +132,51 @@ def test_a_lines_contrast_is_counted_from_its_histogram_as_numpy_places_percenti
     for line in lines:
         paper, print_ = np.percentile(cv2.cvtColor(line, cv2.COLOR_BGR2GRAY), (90, 3))
         assert _line_contrast(line) == float(paper - print_)
+
+
+class _ReadsByInk:
+    """A recognizer that reads a line image by the grey of its ink, as `readings` gives it: the image as it stands
+    (ink at the left) or mirrored (ink at the right)."""
+
+    def __init__(self, readings: dict[int, tuple[tuple[str, float], tuple[str, float]]]):
+        self.readings = readings
+
+    def read(self, lines, known=None):
+        out = []
+        for line in lines:
+            ink = int(line.min())
+            as_it_stands, mirrored = self.readings[ink]
+            out.append(mirrored if line[:, -1].min() == ink else as_it_stands)
+        return out
+
+
+def _line(ink: int) -> np.ndarray:
+    line = np.full((20, 200, 3), 250, np.uint8)
+    line[:, :40] = ink
+    return line
+
+
+def _show_through_lines(unsure_ones: int) -> tuple[list[np.ndarray], list[tuple[str, float]], _ReadsByInk]:
+    """Lines of dark print, `unsure_ones` faint lines read unsurely that read surely mirrored, and a faint line
+    ("bae", the other side's "and") read surely both ways, more surely mirrored."""
+    readings = {0: (("print", 0.99), ("tnirp", 0.5)), 1: (("words", 0.98), ("sdrow", 0.4))}
+    readings |= {200 + k: (("o25T", 0.6), ("and needs", 0.97)) for k in range(unsure_ones)}
+    readings[210] = (("bae", 0.91), ("and", 0.99))
+    recognizer = _ReadsByInk(readings)
+    inks = [0, 1, *(200 + k for k in range(unsure_ones)), 210]
+    lines = [_line(ink) for ink in inks]
+    return lines, recognizer.read(lines), recognizer
+
+
+def test_on_a_page_that_shows_through_a_faint_line_read_surely_goes_where_it_reads_more_surely_mirrored():
+    from ocrvl.recognition.lite.show_through import mirrored_lines
+
+    lines, read, recognizer = _show_through_lines(unsure_ones=3)
+    assert mirrored_lines(lines, read, recognizer) == {2, 3, 4, 5}
+
+
+def test_a_faint_line_read_surely_stays_where_the_page_does_not_show_through():
+    from ocrvl.recognition.lite.show_through import mirrored_lines
+
+    lines, read, recognizer = _show_through_lines(unsure_ones=2)
+    assert mirrored_lines(lines, read, recognizer) == {2, 3}
