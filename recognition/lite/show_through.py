@@ -137,9 +137,12 @@ def _show_through(gray: np.ndarray, read: ReadLines | None = None) -> tuple[np.n
 
 
 # The faint marks are gathered into lines by joining marks less than a glyph's height apart; a line is at least
-# twice as wide as tall and _LOWEST_LINE of a glyph's height tall. The _SAMPLE widest are read mirrored.
+# twice as wide as tall and _LOWEST_LINE of a glyph's height tall. The _SAMPLE widest are read mirrored, each at
+# most _LONGEST_READ times as wide as tall (a page's faint marks may run into one band across it, whose reading
+# would cost as much as a page's lines).
 _LOWEST_LINE = 0.4
 _SAMPLE = 12
+_LONGEST_READ = 40
 
 
 def _reads_as_mirrored_text(
@@ -158,7 +161,7 @@ def _reads_as_mirrored_text(
     for x, y, w, h in lines:
         pad = max(2, h // 4)
         rows = slice(max(0, y - pad), y + h + pad)
-        columns = slice(max(0, x - pad), x + w + pad)
+        columns = slice(max(0, x - pad), x + min(w, _LONGEST_READ * h) + pad)
         alone = np.where(faint[rows, columns], gray[rows, columns], np.uint8(paper))
         crops.append(cv2.cvtColor(alone, cv2.COLOR_GRAY2BGR))
     mirrored = read([_mirrored(crop) for crop in crops])

@@ -180,3 +180,20 @@ def test_a_faint_line_read_surely_stays_where_the_page_does_not_show_through():
 
     lines, read, recognizer = _show_through_lines(unsure_ones=2)
     assert mirrored_lines(lines, read, recognizer) == {2, 3}
+
+
+def test_the_reading_check_reads_a_few_lines_of_bounded_length():
+    # Long lines of faint print across a wide page: a sample of them is read, each cut to a bounded length.
+    words = " ".join(["faint words across the page"] * 12)
+    sheet = _sheet([words] * 16, size=(4800, 2200), fill=215, font_size=40)
+    page = np.asarray(sheet.convert("RGB"))[:, :, ::-1].copy()
+    page[20:110, 80:1600] = 0  # the page's own dark print, the darkest 1%
+    shapes: list[tuple[int, int]] = []
+
+    def read(lines):
+        shapes.extend(line.shape[:2] for line in lines)
+        return [("", 0.0)] * len(lines)
+
+    assert np.array_equal(without_show_through(page, read), page)
+    assert 3 <= len(shapes) <= 12
+    assert all(width <= 45 * height for height, width in shapes), shapes
