@@ -28,6 +28,7 @@ from ocrvl.layout.lite.relabel import (
     mark_doc_title,
     mark_formula_numbers,
     mark_page_furniture,
+    mark_picture_captions,
     promote_tables,
     relabel_by_content,
     tables_from_figure_columns,
@@ -96,6 +97,7 @@ def refine_layout(
         per_region, _ = assign_words(regions, words)
     mark_formula_numbers(regions, per_region)
     mark_page_furniture(regions, per_region, page.height)
+    mark_picture_captions(regions, per_region)
     order_regions(regions, per_region)
     if read_numbered_grids_across(regions, per_region):
         per_region, _ = assign_words(regions, words)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ocrvl.cjk import is_cjk
 from ocrvl.geometry import row_overlap, union_box
-from ocrvl.labels import BULLETS, FIGURE, MARGINAL_LABELS, NO_FIGURE
+from ocrvl.labels import BULLETS, FIGURE, MARGINAL_LABELS, NO_FIGURE, PICTURE_LABELS
 from ocrvl.layout.lite.cdla import LABEL_IDS, set_label
 from ocrvl.layout.lite.paint import painted_share
 from ocrvl.layout.lite.regions import continues_under, group_lines, line_boxes, linked_groups, remove_regions
@@ -63,6 +63,39 @@ def relabel_by_content(regions: Sequence[Region], words_per_region: Sequence[Seq
             set_label(region, "text")  # (a slide's first bullet point is often boxed as a title)
         if region.label == "paragraph_title" and _NUMBERED_CAPTION.match(text):
             set_label(region, "figure_title")
+
+
+# A picture's caption: a few lines set smaller than the page's body text, right above or below the picture and
+# within its width.
+_CAPTION_LINES = 4
+_CAPTION_PRINT = 0.9  # of the body text's line height, at most
+_CAPTION_GAP = 1.5  # the caption's line heights between it and the picture, at most
+
+
+def mark_picture_captions(regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]]) -> None:
+    """Text the detector boxed as a paragraph that is a picture's caption becomes one: at most four lines, set
+    smaller than the page's body text, within a line height of the picture's width and less than one and a half
+    of its own lines above or below it. (A photograph over two of three columns is then read with its caption as
+    one band, the columns running down through it.) Text set as large as the body is left as it is: a column
+    going on under a picture as wide as the column."""
+    body = _body_line_height(words_per_region)
+    if body is None:
+        return
+    pictures = [region.bbox for region in regions if region.label in PICTURE_LABELS]
+    for region, words in zip(regions, words_per_region):
+        if region.label != "text" or not words or not pictures:
+            continue
+        lines = line_boxes(words)
+        height = statistics.median(line[3] - line[1] for line in lines)
+        if len(lines) > _CAPTION_LINES or height > _CAPTION_PRINT * body:
+            continue
+        x0, y0, x1, y1 = union_box(lines)
+        for px0, py0, px1, py1 in pictures:
+            within = x0 >= px0 - height and x1 <= px1 + height
+            gap = y0 - py1 if y0 >= py1 - height else py0 - y1
+            if within and -height <= gap <= _CAPTION_GAP * height:
+                set_label(region, "figure_title")
+                break
 
 
 def _cjk_em(words: Sequence[Word]) -> float | None:

@@ -316,3 +316,38 @@ def test_undetected_columns_under_a_running_head_that_reaches_over_the_gutter_re
     assert texts[0] == head.text
     assert texts[1].startswith("left column line 0") and texts[1].endswith("line 5 of prose")
     assert texts[2].startswith("right column line 0") and texts[2].endswith("line 8 of prose")
+
+
+def _white_page(width=1200, height=1600) -> Page:
+    return Page(source=Path("x.pdf"), index=0, page_count=1, image=np.full((height, width, 3), 255, np.uint8), dpi=144)
+
+
+def _column(first_word: str, x: float, top: float, lines: int, h: float = 20) -> list[Word]:
+    return [
+        w for k in range(lines) for w in _line(f"{first_word if k == 0 else 'more'} words of body", x, top + 30 * k, h)
+    ]
+
+
+def test_small_print_under_a_photograph_boxed_as_text_is_its_caption_and_the_columns_run_down_through_it():
+    # three columns; a photograph over the first two in mid-page, its two-line caption set small, detected as text
+    above = _column("first", 100, 200, 6) + _column("second", 450, 200, 6)
+    caption = _line("small caption under the photograph", 100, 692, h=14) + _line("its second line", 100, 712, h=14)
+    below = _column("third", 100, 760, 8) + _column("fourth", 450, 760, 8)
+    beside = _column("fifth", 800, 200, 25)
+    detected = [Region((95, 195, 400, 375), "text", 0.9), Region((445, 195, 750, 375), "text", 0.9),
+                Region((95, 400, 750, 680), "image", 0.9), Region((95, 688, 750, 730), "text", 0.9),
+                Region((95, 755, 400, 995), "text", 0.9), Region((445, 755, 750, 995), "text", 0.9),
+                Region((795, 195, 1100, 945), "text", 0.9)]  # fmt: skip
+    pairs = refine_layout(detected, above + caption + below + beside, _white_page())
+    read = [(r.label, ws[0].text if ws else "") for r, ws in pairs]
+    assert read == [("text", "first"), ("image", ""), ("figure_title", "small"), ("text", "third"),
+                    ("text", "second"), ("text", "fourth"), ("text", "fifth")]  # fmt: skip
+
+
+def test_a_column_going_on_under_a_picture_as_wide_as_it_stays_text():
+    # a figure in the first of two columns and the column's text, as large as the body, right under it
+    words = _column("first", 100, 100, 5) + _column("under", 100, 500, 3) + _column("right", 450, 100, 20)
+    detected = [Region((95, 95, 400, 245), "text", 0.9), Region((95, 260, 400, 485), "image", 0.9),
+                Region((95, 495, 400, 585), "text", 0.9), Region((445, 95, 750, 695), "text", 0.9)]  # fmt: skip
+    labels = {ws[0].text: r.label for r, ws in refine_layout(detected, words, _white_page()) if ws}
+    assert labels == {"first": "text", "under": "text", "right": "text"}
