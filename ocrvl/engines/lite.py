@@ -15,6 +15,7 @@ from ocrvl.recognition.lite.ocr import FoundLines, OcrOptions
 from ocrvl.recognition.lite.ocr_models import ocr_family
 from ocrvl.recognition.lite.recognizer import LiteOptions, LiteRecognizer
 from ocrvl.recognition.lite.show_through import page_without_show_through
+from ocrvl.sheet import flattened_sheet
 from ocrvl.sideways import upright_sideways_page
 from ocrvl.types import Page, PageResult, Region, Word
 
@@ -70,13 +71,16 @@ class LiteEngine:
         return _PageReading(page, page, angle, 0.0, layout, self.recognizer.page_words(page))
 
     def _read_scan(self, page: Page) -> _PageReading:
-        """The scanned `page` read, turned upright. Most scans come upright, and their lines say so by running across
+        """The scanned `page` read, turned upright (a photograph of a sheet on a darker ground first cut out and made
+        rectangular). Most scans come upright, and their lines say so by running across
         the page: the orientation classifier is asked first where the page's ink profiles show its text running up
         or down it, else only where the lines found run up or down it or are too few to tell; a quarter turn that
         leaves the lines running down the page is undone. A page whose widest lines read poorly has them read again
         turned a half turn, and is turned when they read clearly better so (as an upside-down page of table rules
         and figures, which the classifier takes for upright). Either way the page is turned before the rest of its
         lines are read."""
+        if self.options.deskew:
+            page = _flattened(page)
         if self.orientation is None:
             return self._read(self._look(page, 0), NOT_CLASSIFIED)
         marks = page_marks(page.image)
@@ -127,6 +131,13 @@ class LiteEngine:
         done: Future[PageResult] = Future()
         done.set_result(analysis)
         return done
+
+
+def _flattened(page: Page) -> Page:
+    """A scan that is a photograph of a sheet lying on a darker ground: the sheet, cut out and made rectangular
+    (see `ocrvl.sheet`); any other scan as it is."""
+    sheet = flattened_sheet(page.image)
+    return page if sheet is None else replace(page, image=sheet)
 
 
 @dataclass(frozen=True)
