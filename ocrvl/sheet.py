@@ -12,10 +12,12 @@ dark margin on one side is left as it is), and mapped onto a rectangle of the sh
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
-_WORK_SIDE = 800  # the sheet is looked for on a copy whose longer side is this long
+_WORK_SIDE = 800  # the sheet is looked for on a copy whose longer side is at most this long
 _SMALLEST_SIDE = 32  # pixels of that copy
 _LEAST_SHEET = 0.25  # of the photograph's area
 _MOST_SHEET = 0.95
@@ -50,18 +52,20 @@ def flattened_sheet(image: np.ndarray) -> np.ndarray | None:
 def sheet_outline(image: np.ndarray) -> np.ndarray | None:
     """The corners of the sheet in `image` (top-left, top-right, bottom-right, bottom-left, in its pixels), or None
     (see `flattened_sheet`)."""
-    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-    scale = min(1.0, _WORK_SIDE / max(gray.shape))
-    if min(gray.shape) * scale < _SMALLEST_SIDE:  # a strip or a scrap: no sheet with a ground around it
+    step = max(1, math.ceil(max(image.shape[:2]) / _WORK_SIDE))  # every step-th pixel: a sheet is large
+    if min(image.shape[:2]) // step < _SMALLEST_SIDE:  # a strip or a scrap: no sheet with a ground around it
         return None
-    if scale < 1.0:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    sampled = np.ascontiguousarray(image[::step, ::step])
+    gray = cv2.cvtColor(sampled, cv2.COLOR_RGB2GRAY) if sampled.ndim == 3 else sampled
     smooth = cv2.GaussianBlur(gray, (5, 5), 0)
     strip = max(1, round(_EDGE_STRIP * max(gray.shape)))
     border = np.concatenate(
         [smooth[:strip].ravel(), smooth[-strip:].ravel(), smooth[:, :strip].ravel(), smooth[:, -strip:].ravel()]
     )
     ground_tone = float(np.median(border))
+    h, w = smooth.shape
+    if float(np.median(smooth[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4])) - ground_tone < _GROUND_STEP:
+        return None  # the middle of the picture is no lighter than its edges: no sheet on a darker ground
     near_ground = (np.abs(smooth.astype(np.int16) - round(ground_tone)) <= _GROUND_SPREAD).astype(np.uint8)
     _, labels = cv2.connectedComponents(near_ground, connectivity=4)
     touching = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
@@ -86,7 +90,7 @@ def sheet_outline(image: np.ndarray) -> np.ndarray | None:
     cv2.fillConvexPoly(sheet, corners.astype(np.int32), 1)
     if not _ground_around(sheet, smooth, ground):
         return None
-    return _clockwise_from_top_left(corners.astype(np.float32) / scale)
+    return _clockwise_from_top_left(corners.astype(np.float32) * step)
 
 
 def _four_corners(outline: np.ndarray) -> np.ndarray | None:
