@@ -71,10 +71,10 @@ def sheet_outline(image: np.ndarray) -> np.ndarray | None:
     touching = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     ground = np.isin(labels, touching[touching > 0])
     side = max(3, round(_THIN * max(gray.shape)) | 1)
-    light = cv2.morphologyEx(
+    off_ground = cv2.morphologyEx(
         (~ground).astype(np.uint8), cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
     )
-    contours, _ = cv2.findContours(light, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(off_ground, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
     hull = cv2.convexHull(max(contours, key=cv2.contourArea))
