@@ -129,8 +129,9 @@ def _show_through(gray: np.ndarray, read: ReadLines | None = None) -> tuple[np.n
     faint &= _paper_around(labels, count, smooth >= paper - step) >= _PAPER_AROUND
     soft = faint & (sharpness < _SOFT_EDGE * sharp_print)
     if read is not None and np.count_nonzero(faint & ~soft) >= _FEWEST_MARKS:
-        if _reads_as_mirrored_text(gray, faint[labels], paper, glyph_height, read):
-            return faint[labels], paper
+        faint_pixels = faint[labels]
+        if _reads_as_mirrored_text(gray, faint_pixels, paper, glyph_height, read):
+            return faint_pixels, paper
     if soft.sum() < _FEWEST_MARKS:
         return None
     return soft[labels], paper
