@@ -78,13 +78,14 @@ def sheet_outline(image: np.ndarray) -> np.ndarray | None:
     if not contours:
         return None
     hull = cv2.convexHull(max(contours, key=cv2.contourArea))
-    if not _LEAST_SHEET * gray.size <= cv2.contourArea(hull) <= _MOST_SHEET * gray.size:
+    area = cv2.contourArea(hull)
+    if not _LEAST_SHEET * gray.size <= area <= _MOST_SHEET * gray.size:
         return None
     outline = cv2.approxPolyDP(hull, _CORNER_FIT * cv2.arcLength(hull, True), True).reshape(-1, 2).astype(np.float32)
     corners = _four_corners(outline)
     if corners is None or not _square_enough(corners):
         return None
-    if cv2.contourArea(hull) < _FILLED * cv2.contourArea(corners):
+    if area < _FILLED * cv2.contourArea(corners):
         return None
     sheet = np.zeros_like(gray)
     cv2.fillConvexPoly(sheet, corners.astype(np.int32), 1)

@@ -78,12 +78,12 @@ def mark_picture_captions(regions: Sequence[Region], words_per_region: Sequence[
     of its own lines above or below it. (A photograph over two of three columns is then read with its caption as
     one band, the columns running down through it.) Text set as large as the body is left as it is: a column
     going on under a picture as wide as the column."""
-    body = _body_line_height(words_per_region)
+    pictures = [region.bbox for region in regions if region.label in PICTURE_LABELS]
+    body = _body_line_height(words_per_region) if pictures else None
     if body is None:
         return
-    pictures = [region.bbox for region in regions if region.label in PICTURE_LABELS]
     for region, words in zip(regions, words_per_region):
-        if region.label != "text" or not words or not pictures:
+        if region.label != "text" or not words:
             continue
         lines = line_boxes(words)
         height = statistics.median(line[3] - line[1] for line in lines)
