@@ -90,7 +90,7 @@ class PipelineOptions:
         "Do not turn scans upright (sideways, upside down or skewed) or flatten photographed sheets before reading "
         "them.  [lite]",
         api="By default a page read by OCR that is a photograph of a sheet lying on a darker ground is cut out and "
-        "made rectangular; a page is straightened by its skew when 1 degree or more, and turned upright "
+        "made rectangular; a page is straightened by its skew when half a degree or more, and turned upright "
         "where its text says it is not: by quarter turns as the document orientation classifier says "
         "(use_doc_orientation_classify's model) where its lines run up the page or are too few, by a half turn where "
         "its longest lines read clearly better turned; the angle is in doc_preprocessor_res and its boxes refer to "
