@@ -249,26 +249,35 @@ class PageInk:
         """The middle of the widest strip of columns between `start` and `end` that runs blank from the line up
         and down the page between print on both sides (a gutter between two columns of lines), or None.
         (A ragged column's short line leaves a gap wider than its gutter; the wide spaces of the first line
-        under a blank top margin run blank upwards too, but beside nothing.)"""
+        under a blank top margin run blank upwards too, but beside nothing.) Where the widest such strip has no
+        print beside it, the widest that runs blank far enough downwards alone is tried, then upwards alone: the
+        gap between two headlines side by side under a blank margin runs blank upwards all its width, but on down
+        only where the gutter between their columns is."""
         own = bottom - top
         strip = self.dark[:, start:end]
         up = _blank_rows_from(strip[:top][::-1])
         down = _blank_rows_from(strip[bottom:])
-        long_enough = (up + own + down >= _MIN_BLANK_RUN * height) & ~strip[top:bottom].any(axis=0)
-        strips = runs(long_enough)
-        if not strips:
-            return None
-        a, b = max(strips, key=lambda run: run[1] - run[0])
-        if b - a < _MIN_GUTTER * height:
-            return None
+        blank_here = ~strip[top:bottom].any(axis=0)
+        enough = _MIN_BLANK_RUN * height - own
+        for long_enough in (up + down >= enough, down >= enough, up >= enough):
+            strips = runs(long_enough & blank_here)
+            if not strips:
+                continue
+            a, b = max(strips, key=lambda run: run[1] - run[0])
+            if b - a >= _MIN_GUTTER * height and self._print_beside(start, a, b, top, bottom, up, down, height):
+                return start + (a + b) / 2
+        return None
+
+    def _print_beside(
+        self, start: int, a: int, b: int, top: int, bottom: int, up: np.ndarray, down: np.ndarray, height: float
+    ) -> bool:
+        """Whether print stands on both sides of the strip of columns `a` to `b` (from `start`) along its blank."""
         middle = (a + b) // 2
         rows = np.r_[top - int(up[middle]) : top, bottom : bottom + int(down[middle])]
         reach = int(_BESIDE_REACH * height)
         left_side = self.dark[rows, max(0, start + a - reach) : start + a].any(axis=1)
         right_side = self.dark[rows, start + b : start + b + reach].any(axis=1)
-        if np.count_nonzero(left_side & right_side) < _PRINT_BESIDE * height:
-            return None
-        return start + (a + b) / 2
+        return np.count_nonzero(left_side & right_side) >= _PRINT_BESIDE * height
 
 
 def _print_on_fills(gray: np.ndarray) -> np.ndarray:

@@ -86,6 +86,15 @@ def test_spaces_aligned_in_the_first_lines_under_a_blank_margin_are_no_gutter():
     assert len(PageInk(inked_page(body)).part_at_gutters([line_quad(0, 50, 950)])) == 1
 
 
+def test_two_headlines_side_by_side_under_a_blank_margin_are_parted_where_their_columns_part():
+    """The blank between two stories' headlines runs up through the top margin all its width, but down between
+    their columns only where the gutter is; the line is parted there."""
+    top = 300  # a margin over five line heights deep
+    rows = [words(60, 430) + words(500, 940)] + [words(60, 480, 6 + 3 * i) + words(500, 940) for i in range(7)]
+    pieces = PageInk(inked_page(rows, top_margin=top)).part_at_gutters([line_quad(0, 50, 950, top_margin=top)])
+    assert len(pieces) == 2 and 480 <= pieces[0][1, 0] <= 500
+
+
 def test_a_thin_dash_is_print_not_a_gap():
     """A table's range ("0.310–2.268") in a column of shorter numbers: the en dash, one pixel thick, keeps it
     whole."""
