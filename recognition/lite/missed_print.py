@@ -18,6 +18,10 @@ from ocrvl.types import BBox, Word
 # Lines are looked for when at least this share of a region's print, and at least _MIN_MISSED pieces, lie in no line.
 _MISSED_SHARE = 0.25
 _MIN_MISSED = 3
+# Below that share, only whole lines are looked for: this many pieces of print in a row, across at least this share
+# of the region's print.
+_WHOLE_LINE_PIECES = 12
+_WHOLE_LINE_WIDTH = 0.6
 # Pieces of one line overlap in height by at least this share of the shorter; a gap wider than _WORD_GAP times the
 # line's height parts two lines; a line's box is padded by _PADDING of its height all round, as the detector's are.
 _SAME_LINE = 0.5
@@ -42,14 +46,27 @@ def _uncovered(pieces: Sequence[BBox], words: Sequence[Word]) -> list[BBox]:
 
 def missed_lines(pieces: Sequence[BBox], words: Sequence[Word]) -> list[BBox]:
     """Boxes of the lines of print the `words` miss, padded as the detector pads a line; none when the words
-    cover all but a little of the print (see `_MISSED_SHARE`)."""
+    cover all but a little of the print (see `_MISSED_SHARE`), except whole lines the detector missed (dense print
+    whose lines it ran together into a blob it then dropped)."""
     missed = _uncovered(pieces, words)
-    total = sum(_area(piece) for piece in pieces)
-    if len(missed) < _MIN_MISSED or sum(_area(piece) for piece in missed) < _MISSED_SHARE * total:
+    if len(missed) < _MIN_MISSED:
         return []
+    lines = _lines_of(missed)
+    if sum(_area(piece) for piece in missed) >= _MISSED_SHARE * sum(_area(piece) for piece in pieces):
+        return [_padded(union_box(line)) for line in lines]
+    left, _, right, _ = union_box(pieces)
+    return [
+        _padded(union_box(line))
+        for line in lines
+        if len(line) >= _WHOLE_LINE_PIECES and _width(union_box(line)) >= _WHOLE_LINE_WIDTH * (right - left)
+    ]
+
+
+def _lines_of(pieces: Sequence[BBox]) -> list[list[BBox]]:
+    """The pieces gathered into rows, each row parted where its print leaves a gap of more than `_WORD_GAP`."""
     boxes: list[BBox] = []  # each row's box...
     rows: list[list[BBox]] = []  # ...and its pieces
-    for piece in sorted(missed, key=lambda box: box[1]):
+    for piece in sorted(pieces, key=lambda box: box[1]):
         k = next((k for k in range(len(rows)) if row_overlap(boxes[k], piece) >= _SAME_LINE), None)
         if k is None:
             boxes.append(piece)
@@ -63,12 +80,16 @@ def missed_lines(pieces: Sequence[BBox], words: Sequence[Word]) -> list[BBox]:
         end = 0.0  # where the group's print ends
         for piece in sorted(row):
             if group and piece[0] - end > _WORD_GAP * (bottom - top):
-                lines.append(_padded(union_box(group)))
+                lines.append(group)
                 group = []
             end = max(end, piece[2]) if group else piece[2]
             group.append(piece)
-        lines.append(_padded(union_box(group)))
+        lines.append(group)
     return lines
+
+
+def _width(box: BBox) -> float:
+    return box[2] - box[0]
 
 
 def _padded(box: BBox) -> BBox:

@@ -35,6 +35,33 @@ def test_a_line_no_word_covers_is_boxed_and_a_covered_page_gives_none():
     assert missed_lines(pieces, [first, second]) == []
 
 
+def _column_page(lines: int) -> np.ndarray:
+    page = Image.new("RGB", (800, 60 + 36 * lines), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=24)
+    for i in range(lines):
+        draw.text((60, 40 + 36 * i), f"line {i} of the council's report on the bridge", fill="black", font=font)
+    return np.asarray(page)
+
+
+def _found(i: int) -> Word:
+    return Word(f"line {i}", (50, 34 + 36 * i, 700, 70 + 36 * i))
+
+
+def test_a_whole_line_missed_in_a_long_column_is_boxed_but_a_stray_mark_is_not():
+    """Dense print the detector ran together and dropped: one line of twelve is far below the share of print that
+    makes a region worth looking at again, but a whole line is still read."""
+    page = _column_page(12)
+    region = (40, 30, 760, 40 + 36 * 12)
+    pieces = glyphs(ink_pieces(page, region))
+    (line,) = missed_lines(pieces, [_found(i) for i in range(12) if i != 5])
+    assert line[1] < 40 + 36 * 5 + 5 < line[3] and line[2] - line[0] > 400
+
+    marked = page.copy()
+    marked[40 + 36 * 12 - 8 : 40 + 36 * 12 - 2, 600:606] = 0  # a speck under the last line
+    assert missed_lines(glyphs(ink_pieces(marked, region)), [_found(i) for i in range(12)]) == []
+
+
 def test_a_rule_under_a_line_is_no_print_but_a_minus_sign_is():
     page = _page([("a - b", 60)]).copy()
     page[200:203, 60:700] = 0  # a rule across the region
