@@ -39,7 +39,7 @@ from ocrvl.layout.lite.side_text import split_side_text
 from ocrvl.layout.lite.stacked_blocks import split_stacked_blocks
 from ocrvl.layout.lite.table_columns import grow_tables_over_figure_columns
 from ocrvl.layout.lite.table_headers import grow_tables_over_header_rows
-from ocrvl.layout.lite.text_columns import split_text_columns
+from ocrvl.layout.lite.text_columns import split_headlines_at_gutters, split_text_columns
 from ocrvl.layout.lite.typefaces import relabel_by_typeface
 from ocrvl.types import Page, Region, Word
 
@@ -81,7 +81,8 @@ def refine_layout(
         per_region, _ = assign_words(regions, words)
     if promote_tables(regions, per_region, page.image, whole_page=ocr_words):
         per_region, _ = assign_words(regions, words)
-    demote_listed_tables(regions, per_region, page.rulings)
+    if demote_listed_tables(regions, per_region, page.rulings):
+        per_region, _ = assign_words(regions, words)  # a word in two boxes goes to the smaller, once both are text
     tables_from_figure_columns(regions, per_region)
     if grow_tables_over_header_rows(regions, words):
         per_region, _ = assign_words(regions, words)
@@ -94,6 +95,8 @@ def refine_layout(
     tighten_to_words(regions, per_region)
     relabel_by_content(regions, per_region)
     if relabel_by_typeface(regions, per_region, [] if ocr_words else page.spans):
+        per_region, _ = assign_words(regions, words)
+    if split_headlines_at_gutters(regions, per_region):
         per_region, _ = assign_words(regions, words)
     mark_formula_numbers(regions, per_region)
     mark_page_furniture(regions, per_region, page.height)

@@ -14,6 +14,7 @@ from ocrvl.labels import BULLETS, FIGURE, MARGINAL_LABELS, NO_FIGURE, PICTURE_LA
 from ocrvl.layout.lite.cdla import LABEL_IDS, set_label
 from ocrvl.layout.lite.paint import painted_share
 from ocrvl.layout.lite.regions import continues_under, group_lines, line_boxes, linked_groups, remove_regions
+from ocrvl.layout.lite.text_columns import print_height, side_by_side
 from ocrvl.types import BBox, Region, Ruling, Word
 
 
@@ -414,15 +415,74 @@ def demote_listed_tables(
     regions: Sequence[Region], words_per_region: Sequence[Sequence[Word]], rulings: Sequence[Ruling]
 ) -> bool:
     """A table box with no rules in it over numbered items and rows of lettered answer choices (a test page the
-    detector took for a table), or over a bulleted list, is text. Returns True when a label changed."""
+    detector took for a table), over a bulleted list, or over columns of running text (a newspaper's), is text.
+    Returns True when a label changed."""
     changed = False
-    for region, words in zip(regions, words_per_region):
+    for index, (region, words) in enumerate(zip(regions, words_per_region)):
         if region.label == "table" and words and not _ruled(region.bbox, rulings):
             rows = _rows_of_pieces(words)
-            if _listed(rows) or _bulleted(rows):
+            others = [w for i, ws in enumerate(words_per_region) if i != index for w in ws]
+            if _listed(rows) or _bulleted(rows) or _running_text_columns(words, others):
                 set_label(region, "text")
                 changed = True
     return changed
+
+
+# A line of running text holds this many characters (a CJK character counting two), more than a table's cells...
+_RUNNING_LINE = 25
+# ...and a column of running text has most of its characters in such lines, and at least this many of them (a
+# table's notes boxed as a table of their own have a few).
+_RUNNING_SHARE = 0.6
+_RUNNING_LINES = 8
+
+
+def _running_text_columns(words: Sequence[Word], others: Sequence[Word]) -> bool:
+    """Whether the words stand in one or more columns of running text, side by side, every one of them mostly
+    long lines. A table with a column of sentences has a column of short cells beside it (names, numbers), and
+    a table whose rows run across a blank between its columns (a title row) has most of its text in short cells.
+    At either edge, pieces of the lines of a neighbouring column (the `others`' words), which the box took in
+    because it reaches a little into that column, do not count."""
+    if len(words) < _RUNNING_LINES:
+        return False
+    height = print_height(words)
+    columns = side_by_side(words, height)
+    running = [_running_text(column) for column in columns]
+    for edge in (0, -1):
+        if len(columns) > 1 and not running[edge] and _run_on(columns[edge], others, height):
+            del columns[edge], running[edge]
+    return all(running)
+
+
+def _running_text(words: Sequence[Word]) -> bool:
+    lengths = [sum(2 if is_cjk(c) else 1 for c in _piece_text(line)) for line in group_lines(words)]
+    running = [n for n in lengths if n >= _RUNNING_LINE]
+    return len(running) >= _RUNNING_LINES and sum(running) >= _RUNNING_SHARE * sum(lengths)
+
+
+# Words further apart than this many line heights on a line are not of one line of print (justified lines of a
+# narrow column space their words up to about one and a half).
+_LINE_SPACE = 2.0
+_MOSTLY_RUN_ON = 0.8
+
+
+def _run_on(words: Sequence[Word], others: Sequence[Word], height: float) -> bool:
+    """Whether most of the words are pieces of lines that run on into the `others`' words beside them."""
+    reach = _LINE_SPACE * height
+    x0, y0, x1, y1 = union_box([word.bbox for word in words])
+    near = [
+        other
+        for other in others
+        if other.bbox[0] <= x1 + reach and other.bbox[2] >= x0 - reach and other.bbox[1] <= y1 and other.bbox[3] >= y0
+    ]
+
+    def runs_on(word: Word) -> bool:
+        return any(
+            row_overlap(word.bbox, other.bbox) > 0.5
+            and max(other.bbox[0] - word.bbox[2], word.bbox[0] - other.bbox[2]) <= reach
+            for other in near
+        )
+
+    return sum(map(runs_on, words)) >= _MOSTLY_RUN_ON * len(words)
 
 
 # A list item's bullet, before the item's words (not "-12", nor the check marks ○ ■ that tables hold).

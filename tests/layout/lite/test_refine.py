@@ -351,3 +351,33 @@ def test_a_column_going_on_under_a_picture_as_wide_as_it_stays_text():
                 Region((95, 495, 400, 585), "text", 0.9), Region((445, 95, 750, 695), "text", 0.9)]  # fmt: skip
     labels = {ws[0].text: r.label for r, ws in refine_layout(detected, words, _white_page()) if ws}
     assert labels == {"first": "text", "under": "text", "right": "text"}
+
+
+_STORY = "the council met on tuesday to hear the plans for the new bridge over the river and the road".split()
+
+
+def _prose_column(tag: str, x: float, lines: int, y: float = 100) -> list[Word]:
+    """Lines of prose about 35 characters long; their word spaces do not line up from line to line."""
+    rows = [" ".join([f"{tag}{i}" + "x" * (i % 3), *_STORY[i:], *_STORY[:i]]) for i in range(lines)]
+    return [w for i, row in enumerate(rows) for w in _line(row[:36].rsplit(" ", 1)[0], x, y + 26 * i)]
+
+
+def test_a_table_box_over_columns_of_running_text_is_text_read_column_by_column():
+    """A newspaper's columns the detector took for a table: no rules, every column long lines of prose."""
+    words = _prose_column("L", 100, 10) + _prose_column("R", 560, 10)
+    pairs = refine_layout([Region((90, 90, 1000, 370), "table", 0.9)], words, _page())
+
+    assert {region.label for region, _ in pairs} == {"text"}
+    assert [region_text(ws).split()[0] for _, ws in pairs] == ["L0", "R0"]
+
+
+def test_a_table_with_a_column_of_sentences_beside_short_cells_stays_a_table():
+    sentences = [" ".join(_STORY[i : i + 7]) for i in range(10)]
+    words = [w for i in range(10) for w in _line(f"A-{i}", 100, 100 + 26 * i) + _line(sentences[i], 250, 100 + 26 * i)]
+    assert set(_labels_by_first_word([Region((90, 90, 700, 370), "table", 0.9)], words).values()) == {"table"}
+
+
+def test_a_table_s_notes_boxed_as_a_table_of_their_own_stay_as_boxed():
+    """A few long lines (a table's notes) are too little to call running text."""
+    words = _prose_column("N", 100, 3)
+    assert set(_labels_by_first_word([Region((90, 90, 600, 180), "table", 0.9)], words).values()) == {"table"}

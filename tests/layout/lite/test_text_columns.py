@@ -73,3 +73,50 @@ def test_a_line_of_the_next_column_caught_in_a_box_is_split_off():
     assert split_text_columns(regions, [words])
     assert [region.bbox[0] for region in regions] == [100, 540]
     assert regions[1].bbox[1] == 310  # the stray line alone
+
+
+def _heading(text: str, x: float, y: float, h: float = 40) -> list[Word]:
+    """A heading set larger than `_column`'s print, its words from `x` along one line."""
+    words, cursor = [], x
+    for token in text.split():
+        w = 20 * len(token)
+        words.append(Word(token, (cursor, y, cursor + w, y + h)))
+        cursor += w + 12
+    return words
+
+
+def test_a_larger_heading_across_the_columns_of_a_box_is_read_between_the_stories():
+    """One box over two stories stacked in the same two columns: the second story's headline runs across the
+    gutter. The first story's columns come before it, the second's after it."""
+    first = _column(100, 400, 5, "A") + _column(540, 400, 5, "B")
+    heading = _heading("Bridge plans approved at last", 100, 270)
+    second = _column(100, 400, 5, "C", y=340) + _column(540, 400, 5, "D", y=340)
+    texts = _read([Region((90, 90, 950, 500), "text", 0.9)], first + heading + second)
+
+    assert [text.split()[0] for text in texts] == ["A0", "B0", "Bridge", "C0", "D0"]
+    assert texts[2] == "Bridge plans approved at last"
+
+
+def test_two_headlines_side_by_side_in_one_box_each_head_their_own_columns():
+    """Two stories' headlines on one line, boxed as one heading: each is read before its own columns."""
+    left_story = _column(100, 400, 6, "A", y=160) + _column(540, 400, 6, "B", y=160)
+    right_story = _column(980, 400, 6, "C", y=160)
+    headlines = _heading("Council backs the new bridge", 100, 100) + _heading("Storm closes port", 980, 100)
+    detected = [
+        Region((90, 95, 1350, 142), "paragraph_title", 0.9),
+        Region((90, 155, 950, 340), "text", 0.9),
+        Region((970, 155, 1390, 340), "text", 0.9),
+    ]
+    texts = _read(detected, left_story + right_story + headlines)
+
+    assert [text.split()[0] for text in texts] == ["Council", "A0", "B0", "Storm", "C0"]
+
+
+def test_a_headline_over_the_columns_of_its_own_story_stays_whole():
+    """A headline running over both columns of its story: its word spaces are no gutter, wherever they fall."""
+    story = _column(100, 400, 6, "A", y=160) + _column(540, 400, 6, "B", y=160)
+    headline = _heading("Council backs bridge plan", 100, 100)  # a space falls over the gutter, 500 to 540
+    detected = [Region((90, 95, 950, 142), "paragraph_title", 0.9), Region((90, 155, 950, 340), "text", 0.9)]
+    texts = _read(detected, story + headline)
+
+    assert texts[0] == "Council backs bridge plan" and [text.split()[0] for text in texts[1:]] == ["A0", "B0"]
