@@ -1,10 +1,10 @@
 """Reading order and text on scanned multi-column pages, ocrvl lite beside one-thread Tesseract.
 
-    python benchmarks/bench_columns.py [--eval-dir ../shared/eval] [--pages 8] [--keep DIR]
+    python benchmarks/bench_columns.py [--eval-dir ../shared/eval] [--pages 8] [--dpi 300] [--keep DIR]
 
 The dev split has no magazine or newspaper page, so this benchmark sets its own: pages typeset here with
 PyMuPDF from the licence texts every Debian system carries (/usr/share/common-licenses), scanned at 300 dpi
-(black-and-white with noise, or grey paper slightly out of focus, turned by up to 0.8 degrees):
+(`--dpi`; black-and-white with noise, or grey paper slightly out of focus, turned by up to 0.8 degrees):
 
 - magazine: a running head, a headline, a byline, two or three justified columns with a 14 pt gutter, a
   photograph over one or two columns with a caption, a folio;
@@ -18,6 +18,7 @@ lite and Tesseract (skipped with a note where absent), and each one's pages/s in
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import re
@@ -146,9 +147,9 @@ def newspaper_page(prose: Prose, rng: random.Random) -> tuple[pymupdf.Document, 
     return doc, reference
 
 
-def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
+def scanned(doc: pymupdf.Document, seed: int, dpi: int = SCAN_DPI) -> Image.Image:
     rng = np.random.default_rng(seed)
-    image = bench_lite.tilted_page(doc, SCAN_DPI, 0.8, rng)
+    image = bench_lite.tilted_page(doc, dpi, 0.8, rng)
     tones = np.asarray(image).astype(np.float32) + rng.normal(0, 16, (image.height, image.width))
     if seed % 2 == 0:  # black and white, as a fax or an office scanner's text mode
         return Image.fromarray(np.where(tones > 150, 255, 0).astype(np.uint8))
@@ -157,10 +158,11 @@ def scanned(doc: pymupdf.Document, seed: int) -> Image.Image:
 
 
 def main() -> None:
-    args = bench_lite.typeset_arguments(__doc__.splitlines()[0], 8, "pages of each kind")
+    args = bench_lite.typeset_arguments(__doc__.splitlines()[0], 8, "pages of each kind", dpi=SCAN_DPI)
     prose, rng = Prose(seed=7), random.Random(7)
     makers = {"magazine": lambda n: magazine_page(prose, rng, n), "newspaper": lambda n: newspaper_page(prose, rng)}
-    bench_lite.typeset_beside_peers(args, makers, scanned, SCAN_DPI, "ocrvl-columns-", bench_lite.tesseract_peers())
+    scan = functools.partial(scanned, dpi=args.dpi)
+    bench_lite.typeset_beside_peers(args, makers, scan, args.dpi, "ocrvl-columns-", bench_lite.tesseract_peers())
 
 
 if __name__ == "__main__":

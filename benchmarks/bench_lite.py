@@ -203,9 +203,12 @@ def print_table(title: str, tools: list[Tool], reference: Tool, neds: dict[str, 
         print(row)
 
 
-def typeset_arguments(description: str, pages: int, what: str) -> argparse.Namespace:
-    """The command line of a benchmark that typesets its own pages: --eval-dir, --pages, --keep, --ocr-model."""
+def typeset_arguments(description: str, pages: int, what: str, dpi: int | None = None) -> argparse.Namespace:
+    """The command line of a benchmark that typesets its own pages: --eval-dir, --pages, --keep, --ocr-model, and
+    --dpi where a default `dpi` is given."""
     ap = argparse.ArgumentParser(description=description)
+    if dpi is not None:
+        ap.add_argument("--dpi", type=int, default=dpi, help="the resolution pages are scanned at")
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval", help="where score.py is")
     ap.add_argument("--pages", type=int, default=pages, help=what)
     ap.add_argument("--keep", type=Path, help="write the pages and every tool's text here")
