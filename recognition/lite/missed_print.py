@@ -51,13 +51,14 @@ def missed_lines(pieces: Sequence[BBox], words: Sequence[Word]) -> list[BBox]:
     missed = _uncovered(pieces, words)
     if len(missed) < _MIN_MISSED:
         return []
-    lines = _lines_of(missed)
     if sum(_area(piece) for piece in missed) >= _MISSED_SHARE * sum(_area(piece) for piece in pieces):
-        return [_padded(union_box(line)) for line in lines]
+        return [_padded(union_box(line)) for line in _lines_of(missed)]
+    if len(missed) < _WHOLE_LINE_PIECES:
+        return []
     left, _, right, _ = union_box(pieces)
     return [
         _padded(union_box(line))
-        for line in lines
+        for line in _lines_of(missed)
         if len(line) >= _WHOLE_LINE_PIECES and _width(union_box(line)) >= _WHOLE_LINE_WIDTH * (right - left)
     ]
 
