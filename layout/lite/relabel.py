@@ -245,7 +245,10 @@ def mark_page_furniture(
             set_label(region, "figure_title")
     body = [region.bbox for region, words in zip(regions, words_per_region)
             if words and region.label not in MARGINAL_LABELS]  # fmt: skip
-    furniture = [region for region in regions if region.label in ("header", "footer")]
+    # a header box that holds no word (the detector's second box over a title) draws nothing into the margin
+    furniture = [
+        region for region, words in zip(regions, words_per_region) if region.label in ("header", "footer") and words
+    ]
     for region, words in zip(regions, words_per_region):
         if not words:
             continue

@@ -182,6 +182,20 @@ def test_large_line_boxed_as_page_header_is_a_title_but_a_small_running_header_s
     assert labels == {"Improving": "doc_title", "Chapter": "header", "Plain": "text"}
 
 
+def test_a_masthead_boxed_twice_as_a_title_and_as_a_header_stays_the_title():
+    """The detector drew a title box and, inside it, a header box over a newspaper's masthead: the header box gets
+    no word, and a box without words pulls nothing into the page's margin."""
+    masthead = _line("THE DAILY COURIER", 60, 60, h=44)
+    body = [w for i in range(6) for w in _line("Plain body text that runs along the whole line here", 60, 200 + 30 * i)]
+    detected = [
+        Region((55, 55, 600, 108), "paragraph_title", 0.8),
+        Region((110, 58, 590, 106), "header", 0.5),
+        Region((50, 195, 800, 385), "text", 0.9),
+    ]
+    labels = {ws[0].text: r.label for r, ws in refine_layout(detected, masthead + body, _page()) if ws}
+    assert labels["THE"] in ("doc_title", "paragraph_title")
+
+
 def test_a_slide_s_first_bullet_point_and_page_number_boxed_as_titles_are_a_point_and_a_page_number():
     """On a slide the detector boxes the first bullet point as a title and the page number at the foot as another:
     a line opening with a bullet is no heading, and a title box reading "Page 3" at the page's foot is its page
