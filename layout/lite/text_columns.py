@@ -99,6 +99,8 @@ def _parts(words: Sequence[Word]) -> list[list[Word]]:
     and each column's print above and below them."""
     height = print_height(words)
     larger = [word for word in words if word.bbox[3] - word.bbox[1] >= _HEADING_PRINT * height]
+    if not larger:
+        return _columns(words)
     # a heading's lines hold nothing set smaller (a tall symbol or bold word inside a line of prose is no heading)
     headings = [word for row in word_rows(words) if all(word in larger for word in row) for word in row]
     if not headings or len(line_boxes(headings)) > _MAX_HEADING_LINES:
