@@ -12,10 +12,10 @@ dark margin on one side is left as it is), and mapped onto a rectangle of the sh
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
+
+from ocrvl.image_sample import gray_sample, rim, sample_step
 
 _WORK_SIDE = 800  # the sheet is looked for on a copy whose longer side is at most this long
 _SMALLEST_SIDE = 32  # pixels of that copy
@@ -52,17 +52,12 @@ def flattened_sheet(image: np.ndarray) -> np.ndarray | None:
 def sheet_outline(image: np.ndarray) -> np.ndarray | None:
     """The corners of the sheet in `image` (top-left, top-right, bottom-right, bottom-left, in its pixels), or None
     (see `flattened_sheet`)."""
-    step = max(1, math.ceil(max(image.shape[:2]) / _WORK_SIDE))  # every step-th pixel: a sheet is large
+    step = sample_step(image, _WORK_SIDE)  # every step-th pixel: a sheet is large
     if min(image.shape[:2]) // step < _SMALLEST_SIDE:  # a strip or a scrap: no sheet with a ground around it
         return None
-    sampled = np.ascontiguousarray(image[::step, ::step])
-    gray = cv2.cvtColor(sampled, cv2.COLOR_RGB2GRAY) if sampled.ndim == 3 else sampled
+    gray = gray_sample(image, step)
     smooth = cv2.GaussianBlur(gray, (5, 5), 0)
-    strip = max(1, round(_EDGE_STRIP * max(gray.shape)))
-    border = np.concatenate(
-        [smooth[:strip].ravel(), smooth[-strip:].ravel(), smooth[:, :strip].ravel(), smooth[:, -strip:].ravel()]
-    )
-    ground_tone = float(np.median(border))
+    ground_tone = float(np.median(rim(smooth, max(1, round(_EDGE_STRIP * max(gray.shape))))))
     h, w = smooth.shape
     if float(np.median(smooth[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4])) - ground_tone < _GROUND_STEP:
         return None  # the middle of the picture is no lighter than its edges: no sheet on a darker ground

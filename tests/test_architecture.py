@@ -11,7 +11,8 @@ STAGES = {"layout": "ocrvl.layout", "recognition": "ocrvl.recognition", "postpro
           "models": "ocrvl.models"}  # fmt: skip
 # What every stage may use: shared types and rules, and the model code below them (DESIGN.md's flow).
 SHARED = ("ocrvl.types", "ocrvl.geometry", "ocrvl.sideways", "ocrvl.labels", "ocrvl.errors", "ocrvl.latex",
-          "ocrvl.lazy", "ocrvl.log", "ocrvl.cjk", "ocrvl.sentences", "ocrvl.onnx_graphs")  # fmt: skip
+          "ocrvl.lazy", "ocrvl.log", "ocrvl.cjk", "ocrvl.sentences", "ocrvl.onnx_graphs",
+          "ocrvl.image_sample")  # fmt: skip
 LOWER = ("ocrvl.models",)
 
 

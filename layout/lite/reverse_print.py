@@ -13,6 +13,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ocrvl.image_sample import gray_sample, rim, sample_step
+
 _DARK_GROUND = 128  # grey level under which a ground is dark
 _EDGE = 0.02  # of the page's shorter side: the strip round its edge
 _PRINT_CONTRAST = 40  # grey levels between print and its ground
@@ -26,13 +28,11 @@ def printed_light_on_dark(image: np.ndarray) -> bool:
     """Whether the RGB, BGR or grey page `image` is printed light on a dark ground."""
     if image.size == 0:
         return False
-    step = -(-max(image.shape[:2]) // _LOOK_SIDE)  # every step-th pixel each way: counts and medians, not shapes
-    sample = np.ascontiguousarray(image[::step, ::step])
-    gray = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY) if sample.ndim == 3 else sample
-    edge = max(1, round(_EDGE * min(gray.shape[:2])))
-    rim = np.concatenate([gray[:edge].ravel(), gray[-edge:].ravel(), gray[:, :edge].ravel(), gray[:, -edge:].ravel()])
+    # every step-th pixel each way: counts and medians, not shapes
+    gray = gray_sample(image, sample_step(image, _LOOK_SIDE))
     ground = float(np.median(gray))
-    if ground >= _DARK_GROUND or float(np.median(rim)) >= _DARK_GROUND:
+    border = rim(gray, max(1, round(_EDGE * min(gray.shape[:2]))))
+    if ground >= _DARK_GROUND or float(np.median(border)) >= _DARK_GROUND:
         return False
     light = (gray > ground + _PRINT_CONTRAST).astype(np.uint8)
     # strokes of print are thin at this scale; light areas wider than _LIGHT_AREA pixels are paper (a page half dark
