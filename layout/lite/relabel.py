@@ -424,11 +424,14 @@ def demote_listed_tables(
     for index, (region, words) in enumerate(zip(regions, words_per_region)):
         if region.label == "table" and words and not _ruled(region.bbox, rulings):
             rows = _rows_of_pieces(words)
-            others = [w for i, ws in enumerate(words_per_region) if i != index for w in ws]
-            if _listed(rows) or _bulleted(rows) or _running_text_columns(words, others):
+            if _listed(rows) or _bulleted(rows) or _running_text_columns(words, _other_words(words_per_region, index)):
                 set_label(region, "text")
                 changed = True
     return changed
+
+
+def _other_words(words_per_region: Sequence[Sequence[Word]], index: int) -> list[Word]:
+    return [word for i, words in enumerate(words_per_region) if i != index for word in words]
 
 
 # A line of running text holds this many characters (a CJK character counting two), more than a table's cells...
