@@ -211,7 +211,7 @@ def typeset_arguments(description: str, pages: int, what: str, dpi: int | None =
         ap.add_argument("--dpi", type=int, default=dpi, help="the resolution pages are scanned at")
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval", help="where score.py is")
     ap.add_argument("--pages", type=int, default=pages, help=what)
-    ap.add_argument("--keep", type=Path, help="write the pages and every tool's text here")
+    ap.add_argument("--keep", type=Path, help="write the pages, their reference texts and every tool's text here")
     ap.add_argument(
         "--ocr-model", default=DEFAULT_OCR_MODEL, help="the lite engine's OCR model; comma-separated on scanned pages"
     )
@@ -258,14 +258,16 @@ def report_typeset_pages(
     tools: list[Tool], pages: list[tuple[str, Path, str]], scorer, keep: Path | None, width: int = 16
 ) -> None:
     """Read typeset pages ((kind, image, reference text) each) with every tool in turns, then print each page's
-    NED per tool, each kind's mean, and the tools' speed as multiples of the last one's; with `keep`, every tool's
-    text is written beside the pages."""
+    NED per tool, each kind's mean, and the tools' speed as multiples of the last one's; with `keep`, each page's
+    reference text and every tool's text are written beside the pages."""
     run_interleaved(tools, [(path.stem, path) for _, path, _ in pages], rounds=1)
     width = max(width, *(len(tool.name) + 2 for tool in tools))
     print(f"\n{'page':<16}" + "".join(f"{tool.name:>{width}}" for tool in tools) + "   NED")
     neds: dict[str, dict[str, float]] = {tool.name: {} for tool in tools}
     for _, path, reference in pages:
         truth = scorer.md_to_text(reference)
+        if keep:
+            (keep / f"{path.stem}.reference.md").write_text(reference)
         for tool in tools:
             text = tool.texts[path.stem][0]
             neds[tool.name][path.stem] = scorer.ned(scorer.md_to_text(text), truth)
